@@ -1,0 +1,2 @@
+/// The churn model.
+public enum ChurnModelModule {}

@@ -1,0 +1,77 @@
+import COpenBLAS
+
+/// Single-precision matrix products through OpenBLAS `cblas_sgemm`, on raw row-major buffers.
+///
+/// Shapes follow BLAS: `C (M, N) = alpha · op(A) (M, K) · op(B) (K, N) + beta · C`, where
+/// `op(X)` is `X` or its transpose. Leading dimensions default to packed rows.
+public enum BLAS {
+    /// `C = alpha · op(A) · op(B) + beta · C` with row-major storage.
+    /// - Parameters:
+    ///   - transA: use `A` transposed; `A` is stored (K, M) then, (M, K) otherwise.
+    ///   - transB: use `B` transposed; `B` is stored (N, K) then, (K, N) otherwise.
+    ///   - beta: 0 overwrites `C`, 1 accumulates into it.
+    /// - Complexity: 2·M·N·K floating-point operations.
+    @inlinable
+    public static func gemm(transA: Bool = false, transB: Bool = false,
+                            m: Int, n: Int, k: Int,
+                            alpha: Float = 1, a: UnsafePointer<Float>, lda: Int? = nil,
+                            b: UnsafePointer<Float>, ldb: Int? = nil,
+                            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
+        if m == 0 || n == 0 { return }
+        let lda = lda ?? (transA ? m : k)
+        let ldb = ldb ?? (transB ? k : n)
+        let ldc = ldc ?? n
+        if k == 0 {
+            // BLAS leaves C untouched for K = 0 only when beta = 1; make beta = 0 mean zero.
+            if beta != 1 { for row in 0..<m { for col in 0..<n { c[row * ldc + col] *= beta } } }
+            return
+        }
+        cblas_sgemm(CblasRowMajor,
+                    transA ? CblasTrans : CblasNoTrans,
+                    transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k),
+                    alpha, a, Int32(lda), b, Int32(ldb),
+                    beta, c, Int32(ldc))
+    }
+
+    /// The same product computed with plain loops in Double: the reference the tests trust.
+    public static func referenceGemm(transA: Bool = false, transB: Bool = false,
+                                     m: Int, n: Int, k: Int,
+                                     alpha: Float = 1, a: [Float], b: [Float],
+                                     beta: Float = 0, c: inout [Float]) {
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = 0.0
+                for p in 0..<k {
+                    let av = transA ? a[p * m + i] : a[i * k + p]
+                    let bv = transB ? b[j * k + p] : b[p * n + j]
+                    sum += Double(av) * Double(bv)
+                }
+                let old = beta == 0 ? 0 : Double(beta) * Double(c[i * n + j])
+                c[i * n + j] = Float(Double(alpha) * sum + old)
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// The matrix product `op(self) · op(other)` of two rank-2 tensors.
+    public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
+        precondition(rank == 2 && other.rank == 2, "matmul needs matrices, got \(shape) and \(other.shape)")
+        let m = transposeSelf ? shape[1] : shape[0]
+        let k = transposeSelf ? shape[0] : shape[1]
+        let k2 = transposeOther ? other.shape[1] : other.shape[0]
+        let n = transposeOther ? other.shape[0] : other.shape[1]
+        precondition(k == k2, "inner dimensions differ: \(shape) and \(other.shape)")
+        var result = Tensor(shape: [m, n])
+        storage.withUnsafeBufferPointer { a in
+            other.storage.withUnsafeBufferPointer { b in
+                result.storage.withUnsafeMutableBufferPointer { c in
+                    BLAS.gemm(transA: transposeSelf, transB: transposeOther, m: m, n: n, k: k,
+                              a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!)
+                }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,67 @@
+/// A dense, row-major Float32 tensor: a shape and contiguous storage.
+///
+/// `Tensor` is a value type (copy-on-write through its array storage). Hot code works on raw
+/// pointers obtained with `withUnsafeMutableBufferPointer`; the tensor itself carries no strides,
+/// views or autograd — the model layers own their forward and backward passes.
+public struct Tensor: Equatable, Sendable {
+    public private(set) var shape: [Int]
+    public var storage: [Float]
+
+    /// A tensor of `shape` filled with `value`.
+    public init(shape: [Int], repeating value: Float = 0) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        self.shape = shape
+        self.storage = [Float](repeating: value, count: shape.reduce(1, *))
+    }
+
+    /// A tensor of `shape` over `storage`.
+    /// - Precondition: `storage.count` equals the product of `shape`.
+    public init(shape: [Int], storage: [Float]) {
+        precondition(storage.count == shape.reduce(1, *),
+                     "storage of \(storage.count) elements does not fit shape \(shape)")
+        self.shape = shape
+        self.storage = storage
+    }
+
+    public static func zeros(_ shape: Int...) -> Tensor { Tensor(shape: shape) }
+
+    public var count: Int { storage.count }
+    public var rank: Int { shape.count }
+
+    /// The same elements under another shape with the same element count.
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        Tensor(shape: newShape, storage: storage)
+    }
+
+    /// The element at a multi-dimensional index (for tests and glue code, not hot loops).
+    public subscript(_ index: Int...) -> Float {
+        get { storage[offset(index)] }
+        set { storage[offset(index)] = newValue }
+    }
+
+    @inlinable
+    func offset(_ index: [Int]) -> Int {
+        precondition(index.count == shape.count, "index \(index) does not match shape \(shape)")
+        var flat = 0
+        for (i, n) in zip(index, shape) {
+            precondition(i >= 0 && i < n, "index \(index) out of bounds for shape \(shape)")
+            flat = flat * n + i
+        }
+        return flat
+    }
+
+    public mutating func fill(_ value: Float) {
+        storage.withUnsafeMutableBufferPointer { $0.update(repeating: value) }
+    }
+
+    /// The largest absolute element-wise difference to `other` (same element count).
+    public func maxAbsDifference(_ other: Tensor) -> Float {
+        precondition(count == other.count, "sizes differ: \(shape) vs \(other.shape)")
+        var worst: Float = 0
+        for i in 0..<count { worst = max(worst, abs(storage[i] - other.storage[i])) }
+        return worst
+    }
+
+    /// True when every element is finite.
+    public var isFinite: Bool { storage.allSatisfy(\.isFinite) }
+}

@@ -1,0 +1,3 @@
+import ChurnCLI
+import Foundation
+Terminal.error("churn-bench: placeholder")

@@ -1,0 +1,6 @@
+import ChurnCLI
+import Foundation
+
+// Placeholder until its issue lands: says what will come and exits with a usage error.
+Terminal.error("churn-predict: not implemented yet (see README, 'Status').")
+exit(ExitCode.software.rawValue)

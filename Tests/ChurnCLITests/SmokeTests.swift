@@ -1,0 +1,3 @@
+import XCTest
+@testable import ChurnCLI
+final class ChurnCLISmokeTests: XCTestCase { func testModuleLoads() { XCTAssertTrue(true) } }

@@ -1,0 +1,3 @@
+import XCTest
+@testable import ChurnModel
+final class ChurnModelSmokeTests: XCTestCase { func testModuleLoads() { XCTAssertTrue(true) } }

@@ -1,0 +1,3 @@
+import XCTest
+@testable import EventLog
+final class EventLogSmokeTests: XCTestCase { func testModuleLoads() { XCTAssertTrue(true) } }

@@ -1,0 +1,3 @@
+import XCTest
+@testable import TensorKit
+final class TensorKitSmokeTests: XCTestCase { func testModuleLoads() { XCTAssertTrue(true) } }
