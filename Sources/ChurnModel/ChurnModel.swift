@@ -1,2 +1,0 @@
-/// The churn model.
-public enum ChurnModelModule {}

@@ -1,0 +1,177 @@
+import TensorKit
+
+/// Errors of the model library.
+public enum ModelError: Error, Equatable, CustomStringConvertible {
+    case invalidBatch(String)
+    case nonFinite(String)
+
+    public var description: String {
+        switch self {
+        case .invalidBatch(let why): return "invalid batch: \(why)"
+        case .nonFinite(let what): return "non-finite values in \(what)"
+        }
+    }
+}
+
+/// The churn network: Embedding → L-layer LSTM → Linear head on the last step's top hidden state.
+///
+/// `forward` packs a batch (sorted by length, shrinking the active rows at each step), runs every
+/// layer and returns one logit per sequence; `backward` propagates logit gradients back through
+/// time and accumulates (`+=`) into `parameters.gradients`, which the caller zeroes once per step.
+/// Workspaces grow to the largest batch seen and are reused, so steady-state training allocates
+/// nothing per batch inside the network. Not thread-safe: one network per thread.
+public final class ChurnNetwork {
+    public let shape: NetworkShape
+    public let parameters: ParameterSet
+
+    // Forward state kept for backward (per layer: gates, c, tanh c, h), and the layer-0 input.
+    private var x0 = FloatBuffer()
+    private var gates: [FloatBuffer], cells: [FloatBuffer], tanhCells: [FloatBuffer], hidden: [FloatBuffer]
+    // Backward scratch.
+    private var dgates = FloatBuffer(), dhTop = FloatBuffer(), dhBelow = FloatBuffer()
+    private var dx0 = FloatBuffer(), hPrev = FloatBuffer(), dc = FloatBuffer()
+    /// Gradient of the loss with respect to the numeric inputs, `(S, F)` sequence-major, after `backward`.
+    public private(set) var numericGradient = FloatBuffer()
+
+    private var plan: PackingPlan?
+    private var batch: SequenceBatch?
+
+    public init(shape: NetworkShape, parameters: ParameterSet? = nil) {
+        precondition(parameters == nil || parameters!.shape == shape)
+        self.shape = shape
+        self.parameters = parameters ?? ParameterSet(shape: shape)
+        let L = shape.numLayers
+        gates = (0..<L).map { _ in FloatBuffer() }
+        cells = (0..<L).map { _ in FloatBuffer() }
+        tanhCells = (0..<L).map { _ in FloatBuffer() }
+        hidden = (0..<L).map { _ in FloatBuffer() }
+    }
+
+    /// Runs the network on `batch` and returns one logit per sequence, in batch order.
+    /// - Throws: `ModelError.invalidBatch` when event ids or feature widths do not fit the shape.
+    /// - Complexity: O(N·4H·(I + H)) for N packed steps.
+    public func forward(_ batch: SequenceBatch) throws -> [Float] {
+        let V = shape.vocabularySize, E = shape.embeddingSize, F = shape.numericSize
+        let H = shape.hiddenSize, I = shape.inputSize
+        guard batch.numeric.count == batch.totalSteps * F else {
+            throw ModelError.invalidBatch("expected \(F) numeric features per step, got \(batch.numeric.count) values for \(batch.totalSteps) steps")
+        }
+        if let bad = batch.eventIDs.first(where: { $0 < 0 || Int($0) >= V }) {
+            throw ModelError.invalidBatch("event id \(bad) outside the vocabulary of \(V)")
+        }
+        guard batch.count > 0 else { return [] }
+        let plan = PackingPlan(lengths: batch.lengths)
+        let N = plan.totalRows
+        self.plan = plan
+        self.batch = batch
+
+        let p = parameters.values.pointer
+        x0.resize(N * I)
+        batch.eventIDs.withUnsafeBufferPointer { ids in
+            batch.numeric.withUnsafeBufferPointer { numeric in
+                Embedding.forward(out: x0.pointer, eventIDs: ids.baseAddress!,
+                                  numeric: numeric.baseAddress ?? UnsafePointer(x0.pointer),
+                                  weight: p + parameters.embeddingOffset, plan: plan, E: E, F: F)
+            }
+        }
+        for l in 0..<shape.numLayers {
+            gates[l].resize(N * 4 * H); cells[l].resize(N * H); tanhCells[l].resize(N * H); hidden[l].resize(N * H)
+            let input = l == 0 ? x0.pointer : hidden[l - 1].pointer
+            LSTMLayer.forward(gates: gates[l].pointer, c: cells[l].pointer, tanhC: tanhCells[l].pointer,
+                              h: hidden[l].pointer, input: input,
+                              weightIH: p + parameters.weightIHOffsets[l], weightHH: p + parameters.weightHHOffsets[l],
+                              biasIH: p + parameters.biasIHOffsets[l], biasHH: p + parameters.biasHHOffsets[l],
+                              plan: plan, I: shape.inputSize(ofLayer: l), H: H)
+        }
+        // logit = head.weight · h_last + head.bias
+        let top = hidden[shape.numLayers - 1].pointer
+        let w = p + parameters.headWeightOffset, bias = p[parameters.headBiasOffset]
+        var logits = [Float](repeating: 0, count: batch.count)
+        for (j, b) in plan.order.enumerated() {
+            let row = top + plan.lastRows[j] * H
+            var z: Float = 0
+            for k in 0..<H { z += w[k] * row[k] }
+            logits[b] = z + bias
+        }
+        return logits
+    }
+
+    /// Back-propagates `dlogits` (B, batch order) of the last `forward` through the network,
+    /// accumulating into `parameters.gradients` and filling `numericGradient`.
+    /// - Precondition: `forward` ran on a batch of the same size.
+    public func backward(_ dlogits: [Float]) {
+        guard let plan, let batch else { preconditionFailure("backward before forward") }
+        precondition(dlogits.count == batch.count, "one gradient per sequence")
+        let E = shape.embeddingSize, F = shape.numericSize, H = shape.hiddenSize, L = shape.numLayers
+        let N = plan.totalRows, B = plan.batchCount
+        let p = parameters.values.pointer, g = parameters.gradients.pointer
+
+        // Head: dW += Σ dz·h_last, db += Σ dz, dh_last = dz·W.
+        let top = hidden[L - 1].pointer
+        let w = p + parameters.headWeightOffset, dw = g + parameters.headWeightOffset
+        dhTop.resize(N * H); dhTop.zero()
+        for (j, b) in plan.order.enumerated() {
+            let dz = dlogits[b], row = plan.lastRows[j]
+            for k in 0..<H {
+                dw[k] += dz * top[row * H + k]
+                dhTop.pointer[row * H + k] = dz * w[k]
+            }
+            g[parameters.headBiasOffset] += dz
+        }
+
+        dgates.resize(N * 4 * H); hPrev.resize(N * H); dc.resize(B * H)
+        dhBelow.resize(N * H); dx0.resize(N * shape.inputSize)
+        var dh = dhTop, dhNext = dhBelow
+        for l in stride(from: L - 1, through: 0, by: -1) {
+            let input = l == 0 ? x0.pointer : hidden[l - 1].pointer
+            let dinput = l == 0 ? dx0.pointer : dhNext.pointer
+            LSTMLayer.backward(dinput: dinput,
+                               dweightIH: g + parameters.weightIHOffsets[l], dweightHH: g + parameters.weightHHOffsets[l],
+                               dbiasIH: g + parameters.biasIHOffsets[l], dbiasHH: g + parameters.biasHHOffsets[l],
+                               dh: dh.pointer, dgates: dgates.pointer, hPrev: hPrev.pointer, dc: dc.pointer,
+                               input: input, gates: gates[l].pointer, c: cells[l].pointer,
+                               tanhC: tanhCells[l].pointer, h: hidden[l].pointer,
+                               weightIH: p + parameters.weightIHOffsets[l], weightHH: p + parameters.weightHHOffsets[l],
+                               plan: plan, I: shape.inputSize(ofLayer: l), H: H)
+            swap(&dh, &dhNext)
+        }
+        numericGradient.resize(batch.totalSteps * F)
+        batch.eventIDs.withUnsafeBufferPointer { ids in
+            Embedding.backward(dweight: g + parameters.embeddingOffset, dnumeric: numericGradient.pointer,
+                               dx: dx0.pointer, eventIDs: ids.baseAddress!, plan: plan, E: E, F: F)
+        }
+    }
+
+    /// The final hidden and cell states `(L, B, H)` of the last forward pass, batch order, as
+    /// PyTorch's `h_n` and `c_n`.
+    public func finalStates() -> (h: Tensor, c: Tensor) {
+        guard let plan else { preconditionFailure("finalStates before forward") }
+        let H = shape.hiddenSize, B = plan.batchCount, L = shape.numLayers
+        var hn = Tensor(shape: [L, B, H]), cn = Tensor(shape: [L, B, H])
+        for l in 0..<L {
+            for (j, b) in plan.order.enumerated() {
+                let row = plan.lastRows[j]
+                for k in 0..<H {
+                    hn.storage[(l * B + b) * H + k] = hidden[l].pointer[row * H + k]
+                    cn.storage[(l * B + b) * H + k] = cells[l].pointer[row * H + k]
+                }
+            }
+        }
+        return (hn, cn)
+    }
+
+    /// The top layer's output at every step `(S, H)`, sequence-major, from the last forward pass.
+    public func topOutputs() -> Tensor {
+        guard let plan, let batch else { preconditionFailure("topOutputs before forward") }
+        let H = shape.hiddenSize
+        let top = hidden[shape.numLayers - 1].pointer
+        var out = Tensor(shape: [batch.totalSteps, H])
+        for t in 0..<plan.steps {
+            for j in 0..<plan.batchSizes[t] {
+                let source = plan.sequenceStarts[plan.order[j]] + t
+                for k in 0..<H { out.storage[source * H + k] = top[(plan.offsets[t] + j) * H + k] }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,39 @@
+/// Embedding lookup fused with the concatenation of numeric features: the layer-0 input.
+enum Embedding {
+    /// Builds packed `x (N, I)` rows: `x = concat(weight[eventID], numeric)`.
+    /// - Parameters:
+    ///   - weight: `(V, E)`; ids outside `0..<V` are rejected by the caller.
+    ///   - eventIDs: `(S)` sequence-major; `numeric (S, F)` sequence-major.
+    static func forward(out x: UnsafeMutablePointer<Float>,
+                        eventIDs: UnsafePointer<Int32>, numeric: UnsafePointer<Float>,
+                        weight: UnsafePointer<Float>, plan: PackingPlan, E: Int, F: Int) {
+        let I = E + F
+        for t in 0..<plan.steps {
+            let base = plan.offsets[t]
+            for j in 0..<plan.batchSizes[t] {
+                let source = plan.sequenceStarts[plan.order[j]] + t
+                let row = x + (base + j) * I
+                if E > 0 { row.update(from: weight + Int(eventIDs[source]) * E, count: E) }
+                if F > 0 { (row + E).update(from: numeric + source * F, count: F) }
+            }
+        }
+    }
+
+    /// Scatters `dx (N, I)` back: `dweight[eventID] += dx[:, :E]` and, when requested,
+    /// `dnumeric (S, F) = dx[:, E:]` in sequence-major order.
+    static func backward(dweight: UnsafeMutablePointer<Float>, dnumeric: UnsafeMutablePointer<Float>?,
+                         dx: UnsafePointer<Float>, eventIDs: UnsafePointer<Int32>,
+                         plan: PackingPlan, E: Int, F: Int) {
+        let I = E + F
+        for t in 0..<plan.steps {
+            let base = plan.offsets[t]
+            for j in 0..<plan.batchSizes[t] {
+                let source = plan.sequenceStarts[plan.order[j]] + t
+                let row = dx + (base + j) * I
+                let target = dweight + Int(eventIDs[source]) * E
+                for e in 0..<E { target[e] += row[e] }
+                if let dnumeric, F > 0 { (dnumeric + source * F).update(from: row + E, count: F) }
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import TensorKit
+
+/// One `nn.LSTM` layer over a packed batch: forward and backward through time.
+///
+/// Shapes: N = packed rows, I = input size of the layer, H = hidden size, gates ordered i, f, g, o.
+/// The forward pass keeps exactly what backward needs: the layer input (owned by the caller),
+/// gate activations `(N, 4H)`, cells `(N, H)`, `tanh(c)` `(N, H)` and outputs `(N, H)`.
+enum LSTMLayer {
+    /// Forward through all steps.
+    ///
+    /// One GEMM projects the inputs of every step at once; each step then adds one recurrent
+    /// GEMM over its active rows and runs the fused cell kernel.
+    /// - Parameters:
+    ///   - gates: out `(N, 4H)` activations; `c`, `tanhC`, `h`: out `(N, H)`.
+    ///   - input: `(N, I)`; weightIH `(4H, I)`, weightHH `(4H, H)`, biases `(4H)`.
+    static func forward(gates: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
+                        tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
+                        input: UnsafePointer<Float>,
+                        weightIH: UnsafePointer<Float>, weightHH: UnsafePointer<Float>,
+                        biasIH: UnsafePointer<Float>, biasHH: UnsafePointer<Float>,
+                        plan: PackingPlan, I: Int, H: Int) {
+        let N = plan.totalRows, G = 4 * H
+        // gates = 1·(b_ih + b_hh) broadcast, then += input · W_ihᵀ in one GEMM over all steps.
+        for r in 0..<N {
+            let row = gates + r * G
+            for k in 0..<G { row[k] = biasIH[k] + biasHH[k] }
+        }
+        BLAS.gemm(transB: true, m: N, n: G, k: I, a: input, b: weightIH, beta: 1, c: gates)
+        for t in 0..<plan.steps {
+            let rows = plan.batchSizes[t], base = plan.offsets[t]
+            var cPrev: UnsafePointer<Float>? = nil
+            if t > 0 {
+                let prev = plan.offsets[t - 1]
+                // The active rows of step t are a prefix of step t − 1's.
+                BLAS.gemm(transB: true, m: rows, n: G, k: H, a: h + prev * H, b: weightHH,
+                          beta: 1, c: gates + base * G)
+                cPrev = UnsafePointer(c + prev * H)
+            }
+            LSTMKernels.cellForward(gates: gates + base * G, cPrev: cPrev, c: c + base * H,
+                                    tanhC: tanhC + base * H, h: h + base * H, rows: rows, hidden: H)
+        }
+    }
+
+    /// Backward through time; accumulates (`+=`) into the weight and bias gradients.
+    ///
+    /// - Parameters:
+    ///   - dinput: out `(N, I)` gradient of the layer input (nil when not needed).
+    ///   - dh: in `(N, H)` gradient arriving at each output from above; clobbered (the recurrent
+    ///     gradient is accumulated into it).
+    ///   - dgates: scratch `(N, 4H)`; hPrev: scratch `(N, H)`; dc: scratch `(B, H)`.
+    static func backward(dinput: UnsafeMutablePointer<Float>?,
+                         dweightIH: UnsafeMutablePointer<Float>, dweightHH: UnsafeMutablePointer<Float>,
+                         dbiasIH: UnsafeMutablePointer<Float>, dbiasHH: UnsafeMutablePointer<Float>,
+                         dh: UnsafeMutablePointer<Float>, dgates: UnsafeMutablePointer<Float>,
+                         hPrev: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>,
+                         input: UnsafePointer<Float>, gates: UnsafePointer<Float>,
+                         c: UnsafePointer<Float>, tanhC: UnsafePointer<Float>, h: UnsafePointer<Float>,
+                         weightIH: UnsafePointer<Float>, weightHH: UnsafePointer<Float>,
+                         plan: PackingPlan, I: Int, H: Int) {
+        let N = plan.totalRows, G = 4 * H
+        dc.update(repeating: 0, count: plan.batchCount * H)
+        for t in stride(from: plan.steps - 1, through: 0, by: -1) {
+            let rows = plan.batchSizes[t], base = plan.offsets[t]
+            let cPrev: UnsafePointer<Float>? = t > 0 ? c + plan.offsets[t - 1] * H : nil
+            LSTMKernels.cellBackward(dGates: dgates + base * G, dc: dc, dh: dh + base * H,
+                                     gates: gates + base * G, tanhC: tanhC + base * H, cPrev: cPrev,
+                                     rows: rows, hidden: H)
+            if t > 0 {
+                // dh_{t−1}[:rows] += dgates_t · W_hh
+                BLAS.gemm(m: rows, n: H, k: G, a: dgates + base * G, b: weightHH,
+                          beta: 1, c: dh + plan.offsets[t - 1] * H)
+            }
+        }
+        // hPrev row (t, j) = h_{t−1}[j] (zero at t = 0), so dW_hh is one GEMM over all steps.
+        hPrev.update(repeating: 0, count: plan.batchSizes.first.map { $0 * H } ?? 0)
+        for t in 1..<max(1, plan.steps) {
+            (hPrev + plan.offsets[t] * H).update(from: h + plan.offsets[t - 1] * H, count: plan.batchSizes[t] * H)
+        }
+        BLAS.gemm(transA: true, m: G, n: H, k: N, a: dgates, b: hPrev, beta: 1, c: dweightHH)
+        BLAS.gemm(transA: true, m: G, n: I, k: N, a: dgates, b: input, beta: 1, c: dweightIH)
+        if let dinput {
+            BLAS.gemm(m: N, n: I, k: G, a: dgates, b: weightIH, beta: 0, c: dinput)
+        }
+        // Both biases receive the column sums of dgates.
+        for r in 0..<N {
+            let row = dgates + r * G
+            for k in 0..<G {
+                dbiasIH[k] += row[k]
+                dbiasHH[k] += row[k]
+            }
+        }
+    }
+}
