@@ -1,0 +1,81 @@
+import TensorKit
+import XCTest
+@testable import ChurnModel
+
+/// Compares every analytic gradient of Embedding → 2-layer LSTM → Linear → BCE with central
+/// finite differences on small random batches of mixed sequence lengths.
+final class GradientCheckTests: XCTestCase {
+    /// Relative error per element, `|a − n| / max(|a|, |n|)`, for elements whose gradient is
+    /// large enough for Float differences to resolve; the worst one must be below 1e-2.
+    func check(shape: NetworkShape, lengths: [Int], posWeight: Float, seed: UInt64) throws {
+        var rng = SeededGenerator(seed: seed)
+        let network = ChurnNetwork(shape: shape)
+        network.parameters.initialize(using: &rng)
+        // Larger weights than the default init make the gradients big enough to check in Float.
+        let p = network.parameters.values
+        for i in 0..<p.count { p[i] *= 2.5 }
+        let S = lengths.reduce(0, +)
+        let batch = SequenceBatch(
+            lengths: lengths,
+            eventIDs: (0..<S).map { _ in Int32(rng.nextInt(below: shape.vocabularySize)) },
+            numeric: (0..<S * shape.numericSize).map { _ in Float(rng.nextGaussian()) },
+            labels: lengths.indices.map { _ in Float(rng.nextInt(below: 2)) })
+        try computeGradients(network, batch, posWeight: posWeight)
+        let analytic = network.parameters.gradients.array
+        let analyticNumeric = network.numericGradient.array
+
+        func loss(_ b: SequenceBatch) throws -> Double {
+            BinaryCrossEntropy.forward(logits: try network.forward(b), labels: b.labels!, posWeight: posWeight)
+        }
+        let h: Float = 1e-2
+        var checked = 0
+        func compare(_ a: Float, _ numeric: Double, _ what: String) {
+            let n = Float(numeric)
+            let scale = max(abs(a), abs(n))
+            guard scale > 1e-3 else {
+                XCTAssertLessThan(abs(a - n), 2e-5, "\(what): analytic \(a) vs numeric \(n)")
+                return
+            }
+            checked += 1
+            XCTAssertLessThan(abs(a - n) / scale, 1e-2, "\(what): analytic \(a) vs numeric \(n)")
+        }
+        for entry in network.parameters.entries {
+            var worst: Float = 0
+            for k in 0..<entry.count {
+                let i = entry.offset + k
+                let saved = p[i]
+                p[i] = saved + h; let plus = try loss(batch)
+                p[i] = saved - h; let minus = try loss(batch)
+                p[i] = saved
+                let numeric = (plus - minus) / Double(2 * h)
+                compare(analytic[i], numeric, "\(entry.name)[\(k)]")
+                worst = max(worst, abs(analytic[i] - Float(numeric)) / max(abs(analytic[i]), 1e-3))
+            }
+            print(String(format: "  %-22@ worst relative error %.2e", entry.name as NSString, worst))
+        }
+        var perturbed = batch
+        for k in 0..<batch.numeric.count {
+            let saved = perturbed.numeric[k]
+            perturbed.numeric[k] = saved + h; let plus = try loss(perturbed)
+            perturbed.numeric[k] = saved - h; let minus = try loss(perturbed)
+            perturbed.numeric[k] = saved
+            compare(analyticNumeric[k], (plus - minus) / Double(2 * h), "numeric input[\(k)]")
+        }
+        XCTAssertGreaterThan(checked, network.parameters.parameterCount / 3, "too few gradients were large enough to check")
+    }
+
+    func testTwoLayerNetworkWithMixedLengths() throws {
+        try check(shape: NetworkShape(vocabularySize: 6, embeddingSize: 3, numericSize: 2, hiddenSize: 5, numLayers: 2),
+                  lengths: [4, 1, 7, 3, 7, 2], posWeight: 1, seed: 11)
+    }
+
+    func testPositiveClassWeightAndSingleStepSequences() throws {
+        try check(shape: NetworkShape(vocabularySize: 4, embeddingSize: 2, numericSize: 3, hiddenSize: 3, numLayers: 2),
+                  lengths: [1, 5, 1, 2], posWeight: 3, seed: 5)
+    }
+
+    func testThreeLayersWithoutNumericFeatures() throws {
+        try check(shape: NetworkShape(vocabularySize: 5, embeddingSize: 4, numericSize: 0, hiddenSize: 4, numLayers: 3),
+                  lengths: [3, 6, 2], posWeight: 1, seed: 3)
+    }
+}
