@@ -1,0 +1,106 @@
+import Foundation
+import TensorKit
+
+/// Why a model file was refused.
+public enum ModelFileError: Error, Equatable, CustomStringConvertible {
+    case notAModel(path: String, reason: String)
+    case unsupportedFormat(path: String, format: String)
+    case invalidConfig(path: String, reason: String)
+    case missingTensor(path: String, name: String)
+    case wrongShape(path: String, name: String, expected: [Int], found: [Int])
+    case unexpectedTensor(path: String, name: String)
+    case nonFinite(path: String, name: String)
+
+    public var description: String {
+        switch self {
+        case .notAModel(let path, let reason):
+            return "\(path) is not a readable model file: \(reason)"
+        case .unsupportedFormat(let path, let format):
+            return "\(path) has format '\(format)', but this version reads '\(ModelConfig.format)' (written by a newer or different tool?)"
+        case .invalidConfig(let path, let reason):
+            return "\(path) has an invalid config: \(reason)"
+        case .missingTensor(let path, let name):
+            return "\(path) lacks tensor '\(name)'"
+        case .wrongShape(let path, let name, let expected, let found):
+            return "\(path): tensor '\(name)' has shape \(found), but the config implies \(expected)"
+        case .unexpectedTensor(let path, let name):
+            return "\(path) holds an unexpected tensor '\(name)'"
+        case .nonFinite(let path, let name):
+            return "\(path): tensor '\(name)' holds NaN or infinite weights"
+        }
+    }
+}
+
+/// The model file (SPEC §5): a safetensors file with PyTorch-named F32 tensors and
+/// `__metadata__` `format` = `churn-forecaster/1` and `config` (JSON `ModelConfig`).
+public enum ModelFile {
+    /// Writes parameters and config atomically.
+    /// - Throws: `ModelError.nonFinite` rather than writing NaN or infinite weights.
+    public static func write(parameters: ParameterSet, config: ModelConfig, to url: URL) throws {
+        precondition(parameters.shape == config.network, "config does not describe these parameters")
+        guard parameters.valuesAreFinite else { throw ModelError.nonFinite("model parameters (not written)") }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let configJSON = String(decoding: try encoder.encode(config), as: UTF8.self)
+        var file = SafeTensors.File(metadata: ["format": ModelConfig.format, "config": configJSON])
+        for entry in parameters.entries {
+            file.tensors[entry.name] = SafeTensors.Entry(parameters.tensor(named: entry.name)!)
+        }
+        try SafeTensors.write(file, to: url)
+    }
+
+    /// Reads and validates a model file: format, config, every tensor's presence, dtype and
+    /// shape against the config, and finiteness of every weight.
+    public static func read(from url: URL) throws -> (parameters: ParameterSet, config: ModelConfig) {
+        let path = url.path
+        let file: SafeTensors.File
+        do { file = try SafeTensors.read(from: url) } catch let error as SafeTensorsError {
+            if case .unreadable = error { throw error }
+            throw ModelFileError.notAModel(path: path, reason: "\(error)".replacingOccurrences(of: path + ": ", with: ""))
+        }
+        guard let format = file.metadata["format"] else {
+            throw ModelFileError.notAModel(path: path, reason: "a safetensors file without the churn-forecaster 'format' metadata (a foreign model?)")
+        }
+        guard format == ModelConfig.format else { throw ModelFileError.unsupportedFormat(path: path, format: format) }
+        guard let configText = file.metadata["config"] else { throw ModelFileError.invalidConfig(path: path, reason: "no 'config' metadata") }
+        let config: ModelConfig
+        do { config = try JSONDecoder().decode(ModelConfig.self, from: Data(configText.utf8)) } catch {
+            throw ModelFileError.invalidConfig(path: path, reason: Self.describe(error))
+        }
+        let n = config.network
+        guard n.vocabularySize >= 2, n.embeddingSize >= 0, n.numericSize >= 0, n.inputSize >= 1,
+              n.hiddenSize >= 1, n.hiddenSize <= 65_536, n.numLayers >= 1, n.numLayers <= 64 else {
+            throw ModelFileError.invalidConfig(path: path, reason: "implausible network shape \(n)")
+        }
+        let parameters = ParameterSet(shape: n)
+        for entry in parameters.entries {
+            guard let tensor = file.tensors[entry.name] else { throw ModelFileError.missingTensor(path: path, name: entry.name) }
+            guard tensor.dtype == .f32 else {
+                throw ModelFileError.notAModel(path: path, reason: "tensor '\(entry.name)' is \(tensor.dtype.rawValue), expected F32")
+            }
+            guard tensor.shape == entry.shape else {
+                throw ModelFileError.wrongShape(path: path, name: entry.name, expected: entry.shape, found: tensor.shape)
+            }
+            let values = try tensor.floats()
+            guard values.allSatisfy(\.isFinite) else { throw ModelFileError.nonFinite(path: path, name: entry.name) }
+            parameters.set(entry.name, Tensor(shape: entry.shape, storage: values))
+        }
+        if let extra = file.tensors.keys.sorted().first(where: { parameters.entry(named: $0) == nil }) {
+            throw ModelFileError.unexpectedTensor(path: path, name: extra)
+        }
+        return (parameters, config)
+    }
+
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            return "missing '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
+        case DecodingError.dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "not valid JSON" : "bad value at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
+        default:
+            return "\(error)"
+        }
+    }
+}

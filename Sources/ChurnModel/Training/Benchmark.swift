@@ -1,0 +1,76 @@
+import Foundation
+import TensorKit
+
+/// Throughput measurements of the real training and inference code paths.
+public enum Benchmark {
+    /// Timing of repeated runs of one operation.
+    public struct Timing: Sendable {
+        public var iterations: Int
+        public var seconds: [Double]
+        public var median: Double {
+            let sorted = seconds.sorted()
+            let n = sorted.count
+            return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+        }
+    }
+
+    /// Runs `body` once to warm up, then repeatedly until `budget` seconds have passed (at least
+    /// `minimumIterations` times), timing each run with a monotonic clock.
+    public static func measure(budget: Double, minimumIterations: Int = 3, _ body: () throws -> Void) rethrows -> Timing {
+        try body()
+        var seconds: [Double] = []
+        let start = DispatchTime.now().uptimeNanoseconds
+        while seconds.count < minimumIterations || Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < budget {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try body()
+            seconds.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        }
+        return Timing(iterations: seconds.count, seconds: seconds)
+    }
+
+    /// The LSTM benchmark of SPEC §6: B sequences of T steps with I inputs each.
+    ///
+    /// A train step is zero-grad, forward, BCE on the last step, backward through time and an
+    /// Adam update; inference is the forward pass alone.
+    public struct LSTMResult: Sendable {
+        public var train: Timing
+        public var infer: Timing
+        public var batch: Int
+        public var trainSequencesPerSecond: Double { Double(batch) / train.median }
+        public var inferSequencesPerSecond: Double { Double(batch) / infer.median }
+    }
+
+    public static func lstm(batch B: Int, steps T: Int, input I: Int, hidden H: Int, layers L: Int,
+                            seconds: Double, seed: UInt64 = 1) throws -> LSTMResult {
+        var rng = SeededGenerator(seed: seed)
+        let shape = NetworkShape(vocabularySize: 2, embeddingSize: 0, numericSize: I, hiddenSize: H, numLayers: L)
+        let network = ChurnNetwork(shape: shape)
+        network.parameters.initialize(using: &rng)
+        let batch = SequenceBatch(lengths: [Int](repeating: T, count: B),
+                                  eventIDs: [Int32](repeating: 0, count: B * T),
+                                  numeric: (0..<B * T * I).map { _ in Float(rng.nextGaussian()) },
+                                  labels: (0..<B).map { _ in Float(rng.nextInt(below: 2)) })
+        var optimizer = AdamOptimizer(parameterCount: network.parameters.values.count, learningRate: 1e-3)
+        let labels = batch.labels!
+        let train = try measure(budget: seconds) {
+            network.parameters.gradients.zero()
+            let logits = try network.forward(batch)
+            network.backward(BinaryCrossEntropy.backward(logits: logits, labels: labels))
+            optimizer.update(network.parameters)
+        }
+        let infer = try measure(budget: seconds) { _ = try network.forward(batch) }
+        return LSTMResult(train: train, infer: infer, batch: B)
+    }
+
+    /// The sgemm rate for `(M, K) · (K, N)`, in GFLOP/s (median run).
+    public static func gemm(m: Int, n: Int, k: Int, seconds: Double) -> (timing: Timing, gflops: Double) {
+        var rng = SeededGenerator(seed: 1)
+        let a = FloatBuffer((0..<m * k).map { _ in rng.nextFloat() })
+        let b = FloatBuffer((0..<k * n).map { _ in rng.nextFloat() })
+        let c = FloatBuffer(count: m * n)
+        let timing = measure(budget: seconds) {
+            BLAS.gemm(m: m, n: n, k: k, a: a.pointer, b: b.pointer, c: c.pointer)
+        }
+        return (timing, 2 * Double(m) * Double(n) * Double(k) / timing.median / 1e9)
+    }
+}
