@@ -1,3 +1,0 @@
-import XCTest
-@testable import ChurnCLI
-final class ChurnCLISmokeTests: XCTestCase { func testModuleLoads() { XCTAssertTrue(true) } }
