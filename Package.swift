@@ -2,10 +2,32 @@
 // ChurnForecaster: churn forecasting from raw event logs with a BLAS-backed LSTM.
 import PackageDescription
 
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
 /// Release builds drop exclusivity checks in the numerical modules: their hot loops run on
 /// unsafe buffer pointers whose aliasing the code controls.
+///
+/// Like `-march=native`, release builds target the building machine's vector unit: on x86-64
+/// with AVX2 and FMA (every x86 server since 2013) the SIMD kernels use 256-bit registers.
+/// Set CHURN_PORTABLE=1 to build a binary for any x86-64 machine instead.
+func hostSupportsHaswell() -> Bool {
+    #if arch(x86_64)
+    if ProcessInfo.processInfo.environment["CHURN_PORTABLE"] == "1" { return false }
+    guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+    let set = Set(flags.split(separator: " ").map(String.init))
+    return ["avx2", "fma", "bmi2", "movbe"].allSatisfy(set.contains)
+    #else
+    return false
+    #endif
+}
+
 let fastMath: [SwiftSetting] = [
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+    .unsafeFlags(["-enforce-exclusivity=unchecked"] + (hostSupportsHaswell() ? ["-target-cpu", "haswell"] : []),
+                 .when(configuration: .release)),
 ]
 
 let package = Package(

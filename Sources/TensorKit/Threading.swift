@@ -37,4 +37,20 @@ public enum Threading {
             }
         }
     }
+
+    /// Runs `body(part)` for `part` in `0..<count` concurrently, with OpenBLAS limited to one
+    /// thread inside, so that each part may call BLAS on its own rows without the two pools
+    /// competing for the same cores. Used for the time loops, whose small per-step GEMMs
+    /// parallelize worse across a batch split than inside BLAS.
+    public static func parallelRegions(_ count: Int, _ body: (Int) -> Void) {
+        if count <= 1 {
+            if count == 1 { body(0) }
+            return
+        }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(threadCount)) }
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: count) { body($0) }
+        }
+    }
 }

@@ -64,6 +64,7 @@ public final class ChurnNetwork {
         let N = plan.totalRows
         self.plan = plan
         self.batch = batch
+        let parts = plan.partitions(Threading.threadCount)
 
         let p = parameters.values.pointer
         x0.resize(N * I)
@@ -81,7 +82,7 @@ public final class ChurnNetwork {
                               h: hidden[l].pointer, input: input,
                               weightIH: p + parameters.weightIHOffsets[l], weightHH: p + parameters.weightHHOffsets[l],
                               biasIH: p + parameters.biasIHOffsets[l], biasHH: p + parameters.biasHHOffsets[l],
-                              plan: plan, I: shape.inputSize(ofLayer: l), H: H)
+                              plan: plan, parts: parts, I: shape.inputSize(ofLayer: l), H: H)
         }
         // logit = head.weight · h_last + head.bias
         let top = hidden[shape.numLayers - 1].pointer
@@ -122,6 +123,7 @@ public final class ChurnNetwork {
         dgates.resize(N * 4 * H); hPrev.resize(N * H); dc.resize(B * H)
         dhBelow.resize(N * H); dx0.resize(N * shape.inputSize)
         var dh = dhTop, dhNext = dhBelow
+        let parts = plan.partitions(Threading.threadCount)
         for l in stride(from: L - 1, through: 0, by: -1) {
             let input = l == 0 ? x0.pointer : hidden[l - 1].pointer
             let dinput = l == 0 ? dx0.pointer : dhNext.pointer
@@ -132,7 +134,7 @@ public final class ChurnNetwork {
                                input: input, gates: gates[l].pointer, c: cells[l].pointer,
                                tanhC: tanhCells[l].pointer, h: hidden[l].pointer,
                                weightIH: p + parameters.weightIHOffsets[l], weightHH: p + parameters.weightHHOffsets[l],
-                               plan: plan, I: shape.inputSize(ofLayer: l), H: H)
+                               plan: plan, parts: parts, I: shape.inputSize(ofLayer: l), H: H)
             swap(&dh, &dhNext)
         }
         numericGradient.resize(batch.totalSteps * F)

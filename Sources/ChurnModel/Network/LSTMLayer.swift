@@ -11,14 +11,15 @@ enum LSTMLayer {
     /// One GEMM projects the inputs of every step at once; each step then adds one recurrent
     /// GEMM over its active rows and runs the fused cell kernel.
     /// - Parameters:
-    ///   - gates: out `(N, 4H)` activations; `c`, `tanhC`, `h`: out `(N, H)`.
+    ///   - gates: out `(N, 4H)` activations; `c`, `tanhC` (nil for inference), `h`: out `(N, H)`.
+    ///   - parts: contiguous ranges of sorted sequence positions, one time loop per core.
     ///   - input: `(N, I)`; weightIH `(4H, I)`, weightHH `(4H, H)`, biases `(4H)`.
     static func forward(gates: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
-                        tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
+                        tanhC: UnsafeMutablePointer<Float>?, h: UnsafeMutablePointer<Float>,
                         input: UnsafePointer<Float>,
                         weightIH: UnsafePointer<Float>, weightHH: UnsafePointer<Float>,
                         biasIH: UnsafePointer<Float>, biasHH: UnsafePointer<Float>,
-                        plan: PackingPlan, I: Int, H: Int) {
+                        plan: PackingPlan, parts: [Range<Int>], I: Int, H: Int) {
         let N = plan.totalRows, G = 4 * H
         // gates = 1·(b_ih + b_hh) broadcast, then += input · W_ihᵀ in one GEMM over all steps.
         for r in 0..<N {
@@ -26,18 +27,24 @@ enum LSTMLayer {
             for k in 0..<G { row[k] = biasIH[k] + biasHH[k] }
         }
         BLAS.gemm(transB: true, m: N, n: G, k: I, a: input, b: weightIH, beta: 1, c: gates)
-        for t in 0..<plan.steps {
-            let rows = plan.batchSizes[t], base = plan.offsets[t]
-            var cPrev: UnsafePointer<Float>? = nil
-            if t > 0 {
-                let prev = plan.offsets[t - 1]
-                // The active rows of step t are a prefix of step t − 1's.
-                BLAS.gemm(transB: true, m: rows, n: G, k: H, a: h + prev * H, b: weightHH,
-                          beta: 1, c: gates + base * G)
-                cPrev = UnsafePointer(c + prev * H)
+        // Each part runs the time loop for its own contiguous block of sequences.
+        Threading.parallelRegions(parts.count) { part in
+            let first = parts[part].lowerBound, end = parts[part].upperBound
+            for t in 0..<plan.steps {
+                let rows = min(end, plan.batchSizes[t]) - first
+                if rows <= 0 { break }
+                let base = plan.offsets[t] + first
+                var cPrev: UnsafePointer<Float>? = nil
+                if t > 0 {
+                    let prev = plan.offsets[t - 1] + first
+                    // The active rows of step t are a prefix of step t − 1's.
+                    BLAS.gemm(transB: true, m: rows, n: G, k: H, a: h + prev * H, b: weightHH,
+                              beta: 1, c: gates + base * G)
+                    cPrev = UnsafePointer(c + prev * H)
+                }
+                LSTMKernels.cellForward(gates: gates + base * G, cPrev: cPrev, c: c + base * H,
+                                        tanhC: tanhC.map { $0 + base * H }, h: h + base * H, rows: rows, hidden: H)
             }
-            LSTMKernels.cellForward(gates: gates + base * G, cPrev: cPrev, c: c + base * H,
-                                    tanhC: tanhC + base * H, h: h + base * H, rows: rows, hidden: H)
         }
     }
 
@@ -56,19 +63,24 @@ enum LSTMLayer {
                          input: UnsafePointer<Float>, gates: UnsafePointer<Float>,
                          c: UnsafePointer<Float>, tanhC: UnsafePointer<Float>, h: UnsafePointer<Float>,
                          weightIH: UnsafePointer<Float>, weightHH: UnsafePointer<Float>,
-                         plan: PackingPlan, I: Int, H: Int) {
+                         plan: PackingPlan, parts: [Range<Int>], I: Int, H: Int) {
         let N = plan.totalRows, G = 4 * H
         dc.update(repeating: 0, count: plan.batchCount * H)
-        for t in stride(from: plan.steps - 1, through: 0, by: -1) {
-            let rows = plan.batchSizes[t], base = plan.offsets[t]
-            let cPrev: UnsafePointer<Float>? = t > 0 ? c + plan.offsets[t - 1] * H : nil
-            LSTMKernels.cellBackward(dGates: dgates + base * G, dc: dc, dh: dh + base * H,
-                                     gates: gates + base * G, tanhC: tanhC + base * H, cPrev: cPrev,
-                                     rows: rows, hidden: H)
-            if t > 0 {
-                // dh_{t−1}[:rows] += dgates_t · W_hh
-                BLAS.gemm(m: rows, n: H, k: G, a: dgates + base * G, b: weightHH,
-                          beta: 1, c: dh + plan.offsets[t - 1] * H)
+        Threading.parallelRegions(parts.count) { part in
+            let first = parts[part].lowerBound, end = parts[part].upperBound
+            for t in stride(from: plan.steps - 1, through: 0, by: -1) {
+                let rows = min(end, plan.batchSizes[t]) - first
+                if rows <= 0 { continue }
+                let base = plan.offsets[t] + first
+                let cPrev: UnsafePointer<Float>? = t > 0 ? c + (plan.offsets[t - 1] + first) * H : nil
+                LSTMKernels.cellBackward(dGates: dgates + base * G, dc: dc + first * H, dh: dh + base * H,
+                                         gates: gates + base * G, tanhC: tanhC + base * H, cPrev: cPrev,
+                                         rows: rows, hidden: H)
+                if t > 0 {
+                    // dh_{t−1}[rows] += dgates_t · W_hh
+                    BLAS.gemm(m: rows, n: H, k: G, a: dgates + base * G, b: weightHH,
+                              beta: 1, c: dh + (plan.offsets[t - 1] + first) * H)
+                }
             }
         }
         // hPrev row (t, j) = h_{t−1}[j] (zero at t = 0), so dW_hh is one GEMM over all steps.

@@ -63,6 +63,31 @@ public struct PackingPlan: Equatable, Sendable {
         sequenceStarts = starts
     }
 
+    /// Splits the sorted positions into at most `count` contiguous ranges of about equal total
+    /// steps, for running the time loop of each range on its own core. Ranges are contiguous so
+    /// that each one's rows at every step stay contiguous in the packed layout.
+    public func partitions(_ count: Int, minimumSequences: Int = 8) -> [Range<Int>] {
+        let B = batchCount
+        let parts = max(1, min(count, B / max(1, minimumSequences)))
+        if parts == 1 { return [0..<B] }
+        // Length of the sequence at sorted position j = number of steps with batchSizes[t] > j.
+        var lengths = [Int](repeating: 0, count: B)
+        for size in batchSizes { for j in 0..<size { lengths[j] += 1 } }
+        let total = lengths.reduce(0, +)
+        var ranges: [Range<Int>] = []
+        var start = 0, accumulated = 0
+        for j in 0..<B {
+            accumulated += lengths[j]
+            let boundary = total * (ranges.count + 1) / parts
+            if accumulated >= boundary, ranges.count < parts - 1, j + 1 < B {
+                ranges.append(start..<(j + 1))
+                start = j + 1
+            }
+        }
+        ranges.append(start..<B)
+        return ranges
+    }
+
     public var steps: Int { batchSizes.count }
     public var totalRows: Int { offsets.last ?? 0 }
     public var batchCount: Int { order.count }

@@ -1,0 +1,62 @@
+import TensorKit
+import XCTest
+@testable import ChurnModel
+
+final class PackedBatchTests: XCTestCase {
+    func testPackingPlanOfMixedLengths() {
+        let plan = PackingPlan(lengths: [2, 4, 1, 4])
+        XCTAssertEqual(plan.order, [1, 3, 0, 2])
+        XCTAssertEqual(plan.batchSizes, [4, 3, 2, 2])
+        XCTAssertEqual(plan.offsets, [0, 4, 7, 9, 11])
+        XCTAssertEqual(plan.lastRows, [9, 10, 6, 3])
+        XCTAssertEqual(plan.sequenceStarts, [0, 2, 6, 7])
+    }
+
+    func testPartitionsCoverEverySequenceWithBalancedSteps() {
+        var rng = SeededGenerator(seed: 1)
+        let lengths = (0..<100).map { _ in 1 + rng.nextInt(below: 50) }
+        let plan = PackingPlan(lengths: lengths)
+        let parts = plan.partitions(2)
+        XCTAssertEqual(parts.count, 2)
+        XCTAssertEqual(parts.first?.lowerBound, 0)
+        XCTAssertEqual(parts.last?.upperBound, 100)
+        XCTAssertEqual(parts[0].upperBound, parts[1].lowerBound)
+        let sorted = plan.order.map { lengths[$0] }
+        let steps = parts.map { sorted[$0].reduce(0, +) }
+        XCTAssertLessThan(abs(steps[0] - steps[1]), 60, "unbalanced \(steps)")
+        XCTAssertEqual(PackingPlan(lengths: [3, 2]).partitions(2), [0..<2], "tiny batches stay whole")
+    }
+
+    /// The batch split across cores must give the same numbers as one core.
+    func testTwoCoreTimeLoopsMatchOneCore() throws {
+        let shape = NetworkShape(vocabularySize: 7, embeddingSize: 4, numericSize: 3, hiddenSize: 12, numLayers: 2)
+        var rng = SeededGenerator(seed: 3)
+        let network = ChurnNetwork(shape: shape)
+        network.parameters.initialize(using: &rng)
+        let lengths = (0..<40).map { _ in 1 + rng.nextInt(below: 30) }
+        let S = lengths.reduce(0, +)
+        let batch = SequenceBatch(lengths: lengths,
+                                  eventIDs: (0..<S).map { _ in Int32(rng.nextInt(below: 7)) },
+                                  numeric: (0..<S * 3).map { _ in Float(rng.nextGaussian()) },
+                                  labels: lengths.map { _ in Float(rng.nextInt(below: 2)) })
+        let saved = Threading.threadCount
+        defer { Threading.setThreadCount(saved) }
+        Threading.setThreadCount(1)
+        let loss1 = try computeGradients(network, batch)
+        let logits1 = try network.forward(batch), grads1 = network.parameters.gradients.array
+        Threading.setThreadCount(2)
+        XCTAssertEqual(PackingPlan(lengths: lengths).partitions(2).count, 2)
+        let loss2 = try computeGradients(network, batch)
+        let logits2 = try network.forward(batch), grads2 = network.parameters.gradients.array
+        XCTAssertEqual(loss1, loss2, accuracy: 1e-6)
+        assertClose(logits2, logits1, tolerance: 1e-6, "logits 2 cores vs 1")
+        assertClose(grads2, grads1, tolerance: 1e-6, "gradients 2 cores vs 1")
+    }
+
+    func testInvalidBatchesAreRejected() {
+        let network = ChurnNetwork(shape: NetworkShape(vocabularySize: 3, embeddingSize: 2, numericSize: 1, hiddenSize: 2, numLayers: 1))
+        XCTAssertThrowsError(try network.forward(SequenceBatch(lengths: [1], eventIDs: [3], numeric: [0])))
+        XCTAssertThrowsError(try network.forward(SequenceBatch(lengths: [1], eventIDs: [1], numeric: [0, 0])))
+        XCTAssertEqual(try network.forward(SequenceBatch(lengths: [], eventIDs: [], numeric: [])), [])
+    }
+}
