@@ -17,6 +17,7 @@ public enum BLAS {
                             alpha: Float = 1, a: UnsafePointer<Float>, lda: Int? = nil,
                             b: UnsafePointer<Float>, ldb: Int? = nil,
                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
+        _ = Threading.configureBLAS
         if m == 0 || n == 0 { return }
         let lda = lda ?? (transA ? m : k)
         let ldb = ldb ?? (transB ? k : n)
@@ -32,6 +33,36 @@ public enum BLAS {
                     Int32(m), Int32(n), Int32(k),
                     alpha, a, Int32(lda), b, Int32(ldb),
                     beta, c, Int32(ldc))
+    }
+
+    /// `gemm` split into row blocks of C across `Threading.threadCount` threads, each a
+    /// single-threaded BLAS call; products below about a million multiply-adds run inline.
+    @inlinable
+    public static func parallelGemm(transA: Bool = false, transB: Bool = false,
+                                    m: Int, n: Int, k: Int,
+                                    alpha: Float = 1, a: UnsafePointer<Float>, lda: Int? = nil,
+                                    b: UnsafePointer<Float>, ldb: Int? = nil,
+                                    beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
+        let lda = lda ?? (transA ? m : k)
+        let ldb = ldb ?? (transB ? k : n)
+        let ldc = ldc ?? n
+        let threads = min(Threading.threadCount, max(1, m * n * k / 1_000_000), max(1, m / 16))
+        if threads <= 1 {
+            gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                 b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        // Blocks of rows rounded to 16 keep the kernels' register tiles whole.
+        let block = (m / threads + 15) / 16 * 16
+        Threading.parallelRegions(threads) { part in
+            let first = part * block
+            let rows = part == threads - 1 ? m - first : min(block, m - first)
+            if rows <= 0 { return }
+            // Row block of op(A): rows of A, or columns when A is transposed.
+            let aBlock = transA ? a + first : a + first * lda
+            gemm(transA: transA, transB: transB, m: rows, n: n, k: k, alpha: alpha, a: aBlock, lda: lda,
+                 b: b, ldb: ldb, beta: beta, c: c + first * ldc, ldc: ldc)
+        }
     }
 
     /// The same product computed with plain loops in Double: the reference the tests trust.

@@ -9,12 +9,27 @@ public enum Threading {
     /// The number of threads BLAS and `parallelFor` use.
     public static var threadCount: Int { _threadCount }
 
-    /// Sets the thread count of OpenBLAS and of `parallelFor` (call once, before work starts).
+    /// Sets the thread count of our parallel loops and GEMMs (call once, before work starts).
+    ///
+    /// OpenBLAS itself always runs single-threaded: all parallelism is ours (row blocks of large
+    /// GEMMs, sequence blocks of the time loops), so no idle BLAS pool spins against our threads
+    /// on a small machine.
     public static func setThreadCount(_ count: Int) {
         precondition(count >= 1, "thread count must be positive")
         _threadCount = count
-        openblas_set_num_threads(Int32(count))
+        openblas_set_num_threads(1)
     }
+
+    /// Runs `body` with OpenBLAS using its own pool of `threadCount` threads (for measuring the
+    /// library's native sgemm rate), then pins it back to one thread.
+    public static func withNativeBLASThreads<T>(_ body: () throws -> T) rethrows -> T {
+        openblas_set_num_threads(Int32(threadCount))
+        defer { openblas_set_num_threads(1) }
+        return try body()
+    }
+
+    /// Pins OpenBLAS to one thread before the first GEMM (its default is every core).
+    @usableFromInline static let configureBLAS: Void = { openblas_set_num_threads(1) }()
 
     /// Runs `body(range)` over `0..<count` split into contiguous chunks across the threads.
     ///
@@ -38,17 +53,14 @@ public enum Threading {
         }
     }
 
-    /// Runs `body(part)` for `part` in `0..<count` concurrently, with OpenBLAS limited to one
-    /// thread inside, so that each part may call BLAS on its own rows without the two pools
-    /// competing for the same cores. Used for the time loops, whose small per-step GEMMs
-    /// parallelize worse across a batch split than inside BLAS.
+    /// Runs `body(part)` for `part` in `0..<count` concurrently. Used for the time loops: each
+    /// part runs its own block of sequences, small per-step GEMMs included, with no barrier
+    /// between steps.
     public static func parallelRegions(_ count: Int, _ body: (Int) -> Void) {
         if count <= 1 {
             if count == 1 { body(0) }
             return
         }
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(Int32(threadCount)) }
         withoutActuallyEscaping(body) { body in
             DispatchQueue.concurrentPerform(iterations: count) { body($0) }
         }

@@ -26,7 +26,7 @@ enum LSTMLayer {
             let row = gates + r * G
             for k in 0..<G { row[k] = biasIH[k] + biasHH[k] }
         }
-        BLAS.gemm(transB: true, m: N, n: G, k: I, a: input, b: weightIH, beta: 1, c: gates)
+        BLAS.parallelGemm(transB: true, m: N, n: G, k: I, a: input, b: weightIH, beta: 1, c: gates)
         // Each part runs the time loop for its own contiguous block of sequences.
         Threading.parallelRegions(parts.count) { part in
             let first = parts[part].lowerBound, end = parts[part].upperBound
@@ -88,10 +88,10 @@ enum LSTMLayer {
         for t in 1..<max(1, plan.steps) {
             (hPrev + plan.offsets[t] * H).update(from: h + plan.offsets[t - 1] * H, count: plan.batchSizes[t] * H)
         }
-        BLAS.gemm(transA: true, m: G, n: H, k: N, a: dgates, b: hPrev, beta: 1, c: dweightHH)
-        BLAS.gemm(transA: true, m: G, n: I, k: N, a: dgates, b: input, beta: 1, c: dweightIH)
+        BLAS.parallelGemm(transA: true, m: G, n: H, k: N, a: dgates, b: hPrev, beta: 1, c: dweightHH)
+        BLAS.parallelGemm(transA: true, m: G, n: I, k: N, a: dgates, b: input, beta: 1, c: dweightIH)
         if let dinput {
-            BLAS.gemm(m: N, n: I, k: G, a: dgates, b: weightIH, beta: 0, c: dinput)
+            BLAS.parallelGemm(m: N, n: I, k: G, a: dgates, b: weightIH, beta: 0, c: dinput)
         }
         // Both biases receive the column sums of dgates.
         for r in 0..<N {
