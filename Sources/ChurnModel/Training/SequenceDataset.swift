@@ -1,0 +1,61 @@
+/// Labelled sequences stored contiguously: the training and validation sets of the network.
+///
+/// Row k covers steps `starts[k] ..< starts[k] + lengths[k]` of `eventIDs` and `numeric (S, F)`;
+/// `groups[k]` identifies the customer, so that splits keep every snapshot of a customer on one
+/// side.
+public struct SequenceDataset: Sendable {
+    public let numericSize: Int
+    public private(set) var lengths: [Int] = []
+    public private(set) var starts: [Int] = []
+    public private(set) var eventIDs: [Int32] = []
+    public private(set) var numeric: [Float] = []
+    public private(set) var labels: [Float] = []
+    public private(set) var groups: [Int] = []
+
+    public init(numericSize: Int) {
+        self.numericSize = numericSize
+    }
+
+    public var count: Int { lengths.count }
+    public var positiveRate: Double { labels.isEmpty ? 0 : Double(labels.reduce(0, +)) / Double(labels.count) }
+
+    /// Appends one sequence.
+    /// - Precondition: at least one step, `numeric.count == eventIDs.count · numericSize`.
+    public mutating func append(eventIDs ids: some Collection<Int32>, numeric values: some Collection<Float>,
+                                label: Float, group: Int) {
+        precondition(!ids.isEmpty && values.count == ids.count * numericSize, "malformed sequence")
+        starts.append(eventIDs.count)
+        lengths.append(ids.count)
+        eventIDs.append(contentsOf: ids)
+        numeric.append(contentsOf: values)
+        labels.append(label)
+        groups.append(group)
+    }
+
+    /// The rows `indices` as a batch, in that order.
+    public func batch(_ indices: some Collection<Int>) -> SequenceBatch {
+        var ids: [Int32] = [], values: [Float] = [], lens: [Int] = [], ys: [Float] = []
+        let steps = indices.reduce(0) { $0 + lengths[$1] }
+        ids.reserveCapacity(steps); values.reserveCapacity(steps * numericSize)
+        lens.reserveCapacity(indices.count); ys.reserveCapacity(indices.count)
+        for k in indices {
+            let s = starts[k], n = lengths[k]
+            ids.append(contentsOf: eventIDs[s ..< s + n])
+            values.append(contentsOf: numeric[s * numericSize ..< (s + n) * numericSize])
+            lens.append(n)
+            ys.append(labels[k])
+        }
+        return SequenceBatch(lengths: lens, eventIDs: ids, numeric: values, labels: ys)
+    }
+
+    /// A copy holding only `indices`.
+    public func subset(_ indices: [Int]) -> SequenceDataset {
+        var out = SequenceDataset(numericSize: numericSize)
+        for k in indices {
+            let s = starts[k], n = lengths[k]
+            out.append(eventIDs: eventIDs[s ..< s + n], numeric: numeric[s * numericSize ..< (s + n) * numericSize],
+                       label: labels[k], group: groups[k])
+        }
+        return out
+    }
+}

@@ -1,0 +1,284 @@
+import Foundation
+import TensorKit
+
+/// Why training stopped without a model.
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    case nonFinite(epoch: Int, batch: Int, what: String)
+    case interrupted(checkpoint: String, epoch: Int, batch: Int)
+    case emptyTrainingSet
+    case incompatibleCheckpoint(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .nonFinite(let epoch, let batch, let what):
+            return "\(what) became NaN or infinite in epoch \(epoch), batch \(batch); no model was written. "
+                + "Try a lower --learning-rate (e.g. a third of it) or a smaller --clip-norm."
+        case .interrupted(let path, let epoch, let batch):
+            return "interrupted in epoch \(epoch) after batch \(batch); checkpoint written to \(path) (continue with --resume)"
+        case .emptyTrainingSet:
+            return "no training sequences"
+        case .incompatibleCheckpoint(let path, let reason):
+            return "cannot resume from \(path): \(reason)"
+        }
+    }
+}
+
+/// What the trainer reports while it runs (the executable draws progress from these).
+public enum TrainingEvent {
+    case batch(epoch: Int, batch: Int, batches: Int, loss: Double, sequencesPerSecond: Double)
+    case epoch(EpochRecord, isBest: Bool)
+    case resumed(epoch: Int, batch: Int)
+}
+
+/// The outcome of a completed run: the best weights are in the network.
+public struct TrainingResult: Sendable {
+    public var history: [EpochRecord]
+    public var bestEpoch: Int
+    public var stoppedEarly: Bool
+    public var calibration: Calibration
+    public var validationLogits: [Float]
+}
+
+/// Mini-batch training of a `ChurnNetwork` with AdamW, a warm-up + cosine learning-rate
+/// schedule, gradient clipping, early stopping on validation loss (restoring the best weights),
+/// Platt calibration on the validation set, and resumable checkpoints.
+///
+/// Epoch e's batch order comes from a generator seeded by (seed, e), so a resumed run replays
+/// exactly the batches an uninterrupted one would have.
+public final class Trainer {
+    public let network: ChurnNetwork
+    public let options: TrainingOptions
+    public let train: SequenceDataset
+    public let validation: SequenceDataset
+    /// ROC AUC of (scores, labels), supplied by the evaluation layer.
+    let auc: ([Float], [Float]) -> Double
+
+    private var optimizer: AdamOptimizer
+    private let best: ParameterSet
+    private var state = State()
+
+    /// Progress that a checkpoint captures besides the weights and optimizer moments.
+    struct State: Codable {
+        var epoch = 0
+        var batch = 0
+        var epochLossSum = 0.0
+        var epochSequences = 0
+        var bestValidationLoss = Double.infinity
+        var bestEpoch = -1
+        var epochsWithoutImprovement = 0
+        var history: [EpochRecord] = []
+        var parameterCount = 0
+        var options = TrainingOptions()
+    }
+
+    public init(network: ChurnNetwork, options: TrainingOptions, train: SequenceDataset, validation: SequenceDataset,
+                auc: @escaping ([Float], [Float]) -> Double) {
+        self.network = network
+        self.options = options
+        self.train = train
+        self.validation = validation
+        self.auc = auc
+        optimizer = AdamOptimizer(parameterCount: network.parameters.values.count, variant: .adamW,
+                                  learningRate: options.learningRate, weightDecay: options.weightDecay)
+        best = ParameterSet(shape: network.shape)
+        best.copyValues(from: network.parameters)
+        state.parameterCount = network.parameters.values.count
+        state.options = options
+    }
+
+    var batchesPerEpoch: Int { (train.count + options.batchSize - 1) / options.batchSize }
+
+    /// The learning rate at global step `step`: linear warm-up over the first 5% of steps (at
+    /// most 200), then cosine decay to 5% of the peak at the last planned step.
+    func learningRate(step: Int) -> Float {
+        let total = max(1, options.epochs * batchesPerEpoch)
+        let warmup = max(1, min(200, total / 20))
+        if step < warmup { return options.learningRate * Float(step + 1) / Float(warmup) }
+        let progress = min(1, Double(step - warmup) / Double(max(1, total - warmup)))
+        let floor = 0.05
+        return options.learningRate * Float(floor + (1 - floor) * 0.5 * (1 + cos(Double.pi * progress)))
+    }
+
+    func epochOrder(_ epoch: Int) -> [[Int]] {
+        var rng = SeededGenerator(seed: options.seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(epoch + 1))
+        return Batching.lengthGroupedBatches(lengths: train.lengths, rows: Array(0..<train.count),
+                                             batchSize: options.batchSize, using: &rng)
+    }
+
+    /// Trains to completion (or early stop), leaving the best weights in `network`.
+    /// - Parameters:
+    ///   - checkpoint: where an interruption writes its checkpoint.
+    ///   - shouldStop: polled after every batch; when true, a checkpoint is written and
+    ///     `TrainingError.interrupted` thrown.
+    public func run(checkpoint: URL?, progress: (TrainingEvent) -> Void = { _ in },
+                    shouldStop: () -> Bool = { false }) throws -> TrainingResult {
+        guard train.count > 0 else { throw TrainingError.emptyTrainingSet }
+        if state.epoch > 0 || state.batch > 0 { progress(.resumed(epoch: state.epoch, batch: state.batch)) }
+        var stoppedEarly = false
+        while state.epoch < options.epochs {
+            let epochStart = DispatchTime.now().uptimeNanoseconds
+            let batches = epochOrder(state.epoch)
+            var lr: Float = options.learningRate
+            while state.batch < batches.count {
+                let indices = batches[state.batch]
+                lr = learningRate(step: optimizer.step)
+                optimizer.learningRate = lr
+                let loss = try step(train.batch(indices))
+                state.epochLossSum += loss * Double(indices.count)
+                state.epochSequences += indices.count
+                state.batch += 1
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9
+                progress(.batch(epoch: state.epoch, batch: state.batch, batches: batches.count, loss: loss,
+                                sequencesPerSecond: Double(state.epochSequences) / max(elapsed, 1e-9)))
+                if shouldStop() {
+                    if let checkpoint { try saveCheckpoint(to: checkpoint) }
+                    throw TrainingError.interrupted(checkpoint: checkpoint?.path ?? "(none)", epoch: state.epoch, batch: state.batch)
+                }
+            }
+            let (validationLoss, validationAUC, _) = try evaluateValidation()
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9
+            let record = EpochRecord(epoch: state.epoch + 1, trainLoss: state.epochLossSum / Double(max(1, state.epochSequences)),
+                                     validationLoss: validationLoss, validationAUC: validationAUC,
+                                     learningRate: Double(lr), seconds: seconds,
+                                     sequencesPerSecond: Double(state.epochSequences) / max(seconds, 1e-9))
+            state.history.append(record)
+            // Without a validation set every epoch counts as the best.
+            let improved = validation.count == 0 || validationLoss < state.bestValidationLoss - 1e-6
+            if improved {
+                state.bestValidationLoss = validation.count == 0 ? record.trainLoss : validationLoss
+                state.bestEpoch = state.epoch
+                state.epochsWithoutImprovement = 0
+                best.copyValues(from: network.parameters)
+            } else {
+                state.epochsWithoutImprovement += 1
+            }
+            progress(.epoch(record, isBest: improved))
+            state.epoch += 1
+            state.batch = 0
+            state.epochLossSum = 0
+            state.epochSequences = 0
+            if state.epochsWithoutImprovement >= options.patience {
+                stoppedEarly = state.epoch < options.epochs
+                break
+            }
+        }
+        network.parameters.copyValues(from: best)
+        let (_, _, logits) = try evaluateValidation()
+        let calibration = PlattScaling.fit(logits: logits, labels: validation.labels)
+        if let checkpoint { try? FileManager.default.removeItem(at: checkpoint) }
+        return TrainingResult(history: state.history, bestEpoch: state.bestEpoch + 1, stoppedEarly: stoppedEarly,
+                              calibration: calibration, validationLogits: logits)
+    }
+
+    /// One optimizer step on `batch`; returns its loss.
+    func step(_ batch: SequenceBatch) throws -> Double {
+        network.parameters.gradients.zero()
+        let logits = try network.forward(batch)
+        let labels = batch.labels!
+        let loss = BinaryCrossEntropy.forward(logits: logits, labels: labels, posWeight: options.positiveWeight)
+        guard loss.isFinite else { throw TrainingError.nonFinite(epoch: state.epoch + 1, batch: state.batch + 1, what: "the training loss") }
+        network.backward(BinaryCrossEntropy.backward(logits: logits, labels: labels, posWeight: options.positiveWeight))
+        let norm = GradientClipping.clip(network.parameters, maxNorm: options.clipNorm > 0 ? options.clipNorm : .infinity)
+        guard norm.isFinite else { throw TrainingError.nonFinite(epoch: state.epoch + 1, batch: state.batch + 1, what: "the gradient") }
+        optimizer.update(network.parameters)
+        guard network.parameters.valuesAreFinite else {
+            throw TrainingError.nonFinite(epoch: state.epoch + 1, batch: state.batch + 1, what: "the weights")
+        }
+        return loss
+    }
+
+    /// Loss, AUC and logits of the current weights on the validation set.
+    func evaluateValidation() throws -> (loss: Double, auc: Double, logits: [Float]) {
+        guard validation.count > 0 else { return (.nan, .nan, []) }
+        let logits = try network.scores(validation)
+        let loss = BinaryCrossEntropy.forward(logits: logits, labels: validation.labels, posWeight: 1)
+        return (loss, auc(logits, validation.labels), logits)
+    }
+
+    // MARK: Checkpoints
+
+    /// Writes weights, best weights, optimizer moments and progress atomically.
+    public func saveCheckpoint(to url: URL) throws {
+        let count = network.parameters.values.count
+        let encoder = JSONEncoder()
+        let stateJSON = String(decoding: try encoder.encode(state), as: UTF8.self)
+        var moments = (optimizer.firstMoment, optimizer.secondMoment)
+        let file = SafeTensors.File(tensors: [
+            "parameters": .init(floats: network.parameters.values.array, shape: [count]),
+            "best": .init(floats: best.values.array, shape: [count]),
+            "adam.m": .init(floats: moments.0, shape: [count]),
+            "adam.v": .init(floats: moments.1, shape: [count]),
+        ], metadata: ["format": "churn-forecaster-checkpoint/1", "state": stateJSON,
+                      "adam_step": String(optimizer.step)])
+        moments = ([], [])
+        try SafeTensors.write(file, to: url)
+    }
+
+    /// Restores a checkpoint written by `saveCheckpoint` for the same network and options.
+    public func restoreCheckpoint(from url: URL) throws {
+        let file = try SafeTensors.read(from: url)
+        guard file.metadata["format"] == "churn-forecaster-checkpoint/1",
+              let stateText = file.metadata["state"], let step = file.metadata["adam_step"].flatMap(Int.init) else {
+            throw TrainingError.incompatibleCheckpoint(path: url.path, reason: "not a churn-forecaster checkpoint")
+        }
+        let restored = try JSONDecoder().decode(State.self, from: Data(stateText.utf8))
+        let count = network.parameters.values.count
+        guard restored.parameterCount == count else {
+            throw TrainingError.incompatibleCheckpoint(path: url.path, reason: "it was written for a network of another shape")
+        }
+        guard restored.options == options else {
+            throw TrainingError.incompatibleCheckpoint(path: url.path, reason: "it was written with other training options; rerun with the same flags")
+        }
+        func floats(_ name: String) throws -> [Float] {
+            guard let entry = file.tensors[name], entry.elementCount == count else {
+                throw TrainingError.incompatibleCheckpoint(path: url.path, reason: "tensor \(name) missing or of the wrong size")
+            }
+            return try entry.floats()
+        }
+        let values = try floats("parameters"), bestValues = try floats("best")
+        values.withUnsafeBufferPointer { network.parameters.values.pointer.update(from: $0.baseAddress!, count: count) }
+        bestValues.withUnsafeBufferPointer { best.values.pointer.update(from: $0.baseAddress!, count: count) }
+        optimizer.restore(step: step, firstMoment: try floats("adam.m"), secondMoment: try floats("adam.v"))
+        state = restored
+    }
+}
+
+extension ChurnNetwork {
+    /// Logits for every row of `dataset`, in row order, computed in batches of `batchSize`.
+    public func scores(_ dataset: SequenceDataset, batchSize: Int = 256) throws -> [Float] {
+        var logits: [Float] = []
+        logits.reserveCapacity(dataset.count)
+        for range in Batching.scoringBatches(lengths: dataset.lengths, batchSize: batchSize) {
+            logits += try forward(dataset.batch(range))
+        }
+        return logits
+    }
+}
+
+/// Platt scaling: the `(a, b)` minimizing the log loss of `sigmoid(a·logit + b)`, by Newton's
+/// method in Double with a tiny ridge for separable data.
+public enum PlattScaling {
+    public static func fit(logits: [Float], labels: [Float], iterations: Int = 50) -> Calibration {
+        let positives = labels.reduce(0, +)
+        guard !logits.isEmpty, positives > 0, positives < Float(labels.count) else { return .identity }
+        var a = 1.0, b = 0.0
+        let ridge = 1e-6 * Double(logits.count)
+        for _ in 0..<iterations {
+            var ga = ridge * (a - 1), gb = 0.0, haa = ridge, hab = 0.0, hbb = 1e-9
+            for (z, y) in zip(logits, labels) {
+                let x = Double(z)
+                let p = 1 / (1 + exp(-(a * x + b)))
+                let r = p - Double(y), w = max(p * (1 - p), 1e-12)
+                ga += r * x; gb += r
+                haa += w * x * x; hab += w * x; hbb += w
+            }
+            let det = haa * hbb - hab * hab
+            guard det > 0 else { break }
+            let da = (hbb * ga - hab * gb) / det, db = (haa * gb - hab * ga) / det
+            a -= da; b -= db
+            if abs(da) + abs(db) < 1e-10 { break }
+        }
+        guard a.isFinite, b.isFinite else { return .identity }
+        return Calibration(a: a, b: b)
+    }
+}
