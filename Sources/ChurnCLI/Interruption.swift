@@ -1,0 +1,29 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Graceful interruption: the first SIGINT or SIGTERM sets a flag that long loops poll (so they
+/// can finish a batch and checkpoint); a second one exits at once with code 130.
+public enum Interruption {
+    private static let requested = Atomic<Bool>(false)
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    /// Installs the handlers (call once, from the executable).
+    public static func install() {
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler {
+                if requested.exchange(true, ordering: .sequentiallyConsistent) {
+                    Terminal.error("\ninterrupted again: exiting without a checkpoint")
+                    exit(ExitCode.interrupted.rawValue)
+                }
+                Terminal.error("\n\(signalNumber == SIGINT ? "SIGINT" : "SIGTERM") received: finishing the current batch (press Ctrl-C again to exit at once)")
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    public static var isRequested: Bool { requested.load(ordering: .relaxed) }
+}
