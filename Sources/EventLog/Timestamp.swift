@@ -25,7 +25,8 @@ public enum Timestamp {
     ///   truncated), optional zone `Z`, `±hh:mm`, `±hhmm` or `±hh` (no zone means UTC);
     /// - compact date `YYYYMMDD` (exactly eight digits forming a valid date in 1000…9999);
     /// - Unix epoch seconds, integer or fractional, optionally negative (`1710325274`,
-    ///   `1710325274.25`). Eight-digit integers are read as compact dates, not epoch seconds.
+    ///   `1710325274.25`). Eight-digit integers are read as compact dates, never as epoch seconds
+    ///   (`20241301` is rejected, not read as 1970-08-23).
     ///
     /// Invalid calendar dates (month 13, February 30), hours past 23, minutes or seconds past 59
     /// (a leap second `:60` is accepted and folded into the next minute), and instants outside
@@ -58,7 +59,9 @@ public enum Timestamp {
             return parseISO(p, n)
         }
         // Compact date: exactly eight digits that form a valid date.
-        if n == 8, let date = parseCompactDate(p) { return date }
+        if n == 8, p[0] != UInt8(ascii: "-"), p[0] != UInt8(ascii: "+"), (0..<8).allSatisfy({ digit(p[$0]) != nil }) {
+            return parseCompactDate(p)
+        }
         return parseEpochSeconds(p, n)
     }
 
