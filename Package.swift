@@ -29,7 +29,7 @@ let package = Package(
         // Libraries: tensors → model; event logs → snapshots; simulation; command-line layer.
         .target(name: "TensorKit", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
         .target(name: "ChurnModel", dependencies: ["TensorKit"], swiftSettings: fastMath),
-        .target(name: "EventLog", dependencies: ["CZlib"], swiftSettings: fastMath),
+        .target(name: "EventLog", dependencies: ["CZlib", "TensorKit"], swiftSettings: fastMath),
         .target(name: "ChurnSimulation", dependencies: ["CZlib"], swiftSettings: fastMath),
         .target(name: "ChurnCLI", dependencies: ["TensorKit"]),
 
