@@ -43,7 +43,7 @@ let package = Package(
         .testTarget(name: "TensorKitTests", dependencies: ["TensorKit"]),
         .testTarget(name: "ChurnModelTests", dependencies: ["ChurnModel", "TensorKit"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TensorKit"]),
         .testTarget(name: "ChurnSimulationTests", dependencies: ["ChurnSimulation", "EventLog"]),
         .testTarget(name: "ChurnCLITests", dependencies: ["ChurnCLI"]),
     ],
