@@ -1,16 +1,14 @@
 /// Interns byte strings (customer ids, event names) as dense `Int32` indices.
 ///
 /// An open-addressing hash table over a byte arena: looking up a known id hashes and compares
-/// bytes without allocating; only a new id creates a `String`. Indices are given in order of
-/// first appearance.
+/// bytes without allocating, and a new id only appends its bytes to the arena; `String`s are made
+/// once, at the end (`strings`). Indices are given in order of first appearance.
 struct ByteInterner {
     private var arena: [UInt8] = []
     private var offsets: [Int] = [0]
     private var hashes: [UInt64] = []
     private var table: [Int32]
     private var mask: Int
-    /// The interned strings, by index.
-    private(set) var strings: [String] = []
 
     init(initialCapacity: Int = 1024) {
         var size = 16
@@ -19,7 +17,21 @@ struct ByteInterner {
         mask = size - 1
     }
 
-    var count: Int { strings.count }
+    var count: Int { hashes.count }
+
+    /// The interned strings, by index.
+    /// - Complexity: O(total bytes); call once.
+    var strings: [String] {
+        arena.withUnsafeBufferPointer { a in
+            (0..<count).map { String(decoding: UnsafeBufferPointer(rebasing: a[offsets[$0]..<offsets[$0 + 1]]), as: UTF8.self) }
+        }
+    }
+
+    /// Calls `body` with the bytes of entry `index`.
+    @inline(__always)
+    func withBytes<R>(at index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try arena.withUnsafeBufferPointer { a in try body(UnsafeBufferPointer(rebasing: a[offsets[index]..<offsets[index + 1]])) }
+    }
 
     @inline(__always)
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
@@ -49,7 +61,16 @@ struct ByteInterner {
     /// - Complexity: O(length) expected.
     @inline(__always)
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
-        let h = Self.hash(bytes)
+        intern(bytes, hash: Self.hash(bytes))
+    }
+
+    /// The hash of entry `index` (to intern it elsewhere without hashing again).
+    @inline(__always)
+    func hash(at index: Int) -> UInt64 { hashes[index] }
+
+    /// `intern(_:)` with the hash already computed by `hash(_:)`.
+    @inline(__always)
+    mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Int32 {
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
             let index = table[slot]
@@ -57,13 +78,12 @@ struct ByteInterner {
             if hashes[Int(index)] == h && equals(Int(index), bytes) { return index }
             slot = (slot + 1) & mask
         }
-        let index = Int32(strings.count)
+        let index = Int32(hashes.count)
         table[slot] = index
         hashes.append(h)
         arena.append(contentsOf: bytes)
         offsets.append(arena.count)
-        strings.append(String(decoding: bytes, as: UTF8.self))
-        if strings.count * 2 > table.count { grow() }
+        if hashes.count * 2 > table.count { grow() }
         return index
     }
 

@@ -20,6 +20,7 @@ public final class CSVReader {
     private var position = 0       // start of the next record
     private var endOfInput = false
     private var started = false
+    private let skipsByteOrderMark: Bool
 
     private var starts: UnsafeMutablePointer<Int>
     private var ends: UnsafeMutablePointer<Int>
@@ -42,9 +43,14 @@ public final class CSVReader {
     ///   - source: the bytes (already decompressed).
     ///   - name: the display name used in errors.
     ///   - bufferSize: the initial buffer size; it grows for records longer than it.
-    public init(source: ByteSource, name: String, bufferSize: Int = 1 << 20) {
+    ///   - firstLine: the line number of the first record (for chunks of a larger input).
+    ///   - skipsByteOrderMark: whether a UTF-8 BOM at the start is dropped.
+    public init(source: ByteSource, name: String, bufferSize: Int = 1 << 20, firstLine: Int = 1,
+                skipsByteOrderMark: Bool = true) {
         self.source = source
         self.name = name
+        self.nextLine = firstLine
+        self.skipsByteOrderMark = skipsByteOrderMark
         capacity = max(bufferSize, 16)
         buffer = .allocate(capacity: capacity)
         starts = .allocate(capacity: fieldCapacity)
@@ -113,7 +119,7 @@ public final class CSVReader {
         if !started {
             started = true
             while count < 3 && !endOfInput { try refill() }
-            if count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
+            if skipsByteOrderMark, count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
         }
         while true {
             if position == count {

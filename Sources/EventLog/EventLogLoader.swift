@@ -1,3 +1,6 @@
+import Dispatch
+import TensorKit
+
 /// Which CSV columns hold the customer, time, event and values (SPEC §2).
 public struct ColumnMapping: Codable, Equatable, Sendable {
     public var customer: String
@@ -22,11 +25,18 @@ public struct LoadOptions: Sendable {
     public var strict: Bool
     /// How many bad rows of each reason the report keeps.
     public var samplesPerReason: Int
+    /// Parsing threads (`nil`: `Threading.threadCount`, i.e. `--threads`).
+    public var threads: Int?
+    /// Bytes per parallel parsing chunk (chunks always hold whole records).
+    public var chunkSize: Int
 
-    public init(columns: ColumnMapping = ColumnMapping(), strict: Bool = false, samplesPerReason: Int = 5) {
+    public init(columns: ColumnMapping = ColumnMapping(), strict: Bool = false, samplesPerReason: Int = 5,
+                threads: Int? = nil, chunkSize: Int = 4 << 20) {
         self.columns = columns
         self.strict = strict
         self.samplesPerReason = samplesPerReason
+        self.threads = threads
+        self.chunkSize = chunkSize
     }
 }
 
@@ -77,6 +87,10 @@ public struct EventLogLoader {
     }
 
     /// Adds the CSV bytes of a source.
+    ///
+    /// The input is cut into chunks of whole records (quote-aware) that are parsed in parallel
+    /// on `options.threads` threads and merged in input order, so the result (customer order,
+    /// bad-row samples, the first bad row under `strict`) does not depend on the thread count.
     /// - Parameters:
     ///   - source: the bytes.
     ///   - name: the display name used in errors and the report.
@@ -85,14 +99,16 @@ public struct EventLogLoader {
     /// - Complexity: O(bytes).
     public mutating func add(source: ByteSource, name: String, decompress: Bool = true) throws {
         let input = decompress ? try InputOpener.wrapDecompressing(source, name: name) : source
-        let reader = CSVReader(source: input, name: name)
+        let chunker = RecordChunker(source: input, chunkSize: options.chunkSize)
         report.files.append(name)
-        defer { report.bytesRead += reader.bytesRead }
+        defer { report.bytesRead += chunker.bytesRead }
 
         // Header: the first non-blank record.
         var header: [String] = []
-        while try reader.nextRecord() {
-            if reader.isBlankLine { continue }
+        while let record = try chunker.nextRecord() {
+            let reader = CSVReader(source: ArrayByteSource(record.bytes), name: name, firstLine: record.firstLine,
+                                   skipsByteOrderMark: false)
+            guard try reader.nextRecord(), !reader.isBlankLine else { continue }
             header = (0..<reader.fieldCount).map { reader.fieldString($0).trimmingASCIISpaces() }
             break
         }
@@ -104,60 +120,37 @@ public struct EventLogLoader {
             return index
         }
         let columns = options.columns
-        let customerColumn = try column(columns.customer)
-        let timeColumn = try column(columns.time)
-        let eventColumn = try column(columns.event)
-        let valueColumnIndices = try columns.values.map { try column($0) }
-        let fieldCount = header.count
+        let layout = ChunkLayout(customer: try column(columns.customer), time: try column(columns.time),
+                                 event: try column(columns.event), values: try columns.values.map { try column($0) },
+                                 fieldCount: header.count, columns: columns, file: name, strict: options.strict,
+                                 samplesPerReason: options.samplesPerReason)
 
+        let threads = max(1, options.threads ?? Threading.threadCount)
         var rowsRead = 0, rowsLoaded = 0
         var firstBad: BadRow?
-        var rowValues = [Float](repeating: 0, count: valueColumnIndices.count)
-
-        func bad(_ reason: BadRowReason, _ detail: String) throws {
-            let row = BadRow(file: name, line: reader.recordLine, reason: reason, detail: detail,
-                             text: reader.recordText())
-            if options.strict { throw EventLogError.badRow(row) }
-            report.badRowCounts[reason, default: 0] += 1
-            if firstBad == nil { firstBad = row }
-            if report.samples.lazy.filter({ $0.reason == reason }).count < options.samplesPerReason {
-                report.samples.append(row)
-            }
-        }
-
-        rows: while try reader.nextRecord() {
-            if reader.isBlankLine { report.blankLines += 1; continue }
-            rowsRead += 1
-            guard reader.fieldCount == fieldCount else {
-                try bad(.wrongFieldCount, "\(reader.fieldCount) fields, header has \(fieldCount)")
-                continue
-            }
-            let customerBytes = trimmed(reader.field(customerColumn))
-            if customerBytes.count == 0 {
-                try bad(.emptyCustomer, "column '\(columns.customer)'")
-                continue
-            }
-            guard let time = Timestamp.parse(reader.field(timeColumn)) else {
-                try bad(.badTimestamp, "column '\(columns.time)'")
-                continue
-            }
-            for (j, index) in valueColumnIndices.enumerated() {
-                let bytes = trimmed(reader.field(index))
-                if bytes.count == 0 { rowValues[j] = 0; continue }
-                guard let v = NumberParser.parse(bytes) else {
-                    try bad(.badNumber, "column '\(columns.values[j])'")
-                    continue rows
+        while true {
+            var chunks: [RecordChunker.Chunk] = []
+            while chunks.count < 2 * threads, let chunk = try chunker.nextChunk() { chunks.append(chunk) }
+            if chunks.isEmpty { break }
+            var results = [ParsedChunk?](repeating: nil, count: chunks.count)
+            if threads == 1 || chunks.count == 1 {
+                for i in chunks.indices { results[i] = ParsedChunk(chunks[i], layout: layout) }
+            } else {
+                results.withUnsafeMutableBufferPointer { out in
+                    let out = out
+                    DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
+                        out[i] = ParsedChunk(chunks[i], layout: layout)
+                    }
                 }
-                rowValues[j] = Float(v)
             }
-            // Re-read the customer field: fields stay valid until the next record.
-            let customer = customerInterner.intern(trimmed(reader.field(customerColumn)))
-            let event = eventInterner.intern(trimmed(reader.field(eventColumn)))
-            customers.append(customer)
-            times.append(time)
-            events.append(event)
-            for j in 0..<rowValues.count { values[j].append(rowValues[j]) }
-            rowsLoaded += 1
+            for result in results {
+                let r = result!
+                if firstBad == nil { firstBad = r.firstBad }
+                if options.strict, let bad = r.firstBad { throw EventLogError.badRow(bad) }
+                merge(r)
+                rowsRead += r.rowsRead
+                rowsLoaded += r.rowsLoaded
+            }
         }
         report.rowsRead += rowsRead
         report.rowsLoaded += rowsLoaded
@@ -165,13 +158,34 @@ public struct EventLogLoader {
         if rowsLoaded == 0 { throw EventLogError.noGoodRows(path: name, rowsRead: rowsRead, firstBadRow: firstBad) }
     }
 
-    @inline(__always)
-    private func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        guard let base = bytes.baseAddress else { return bytes }
-        var lo = 0, hi = bytes.count
-        while lo < hi, base[lo] == 0x20 || base[lo] == 0x09 { lo += 1 }
-        while hi > lo, base[hi - 1] == 0x20 || base[hi - 1] == 0x09 { hi -= 1 }
-        return UnsafeBufferPointer(start: base + lo, count: hi - lo)
+    /// Appends a parsed chunk, mapping its local customer and event indices to global ones.
+    private mutating func merge(_ r: ParsedChunk) {
+        var customerMap = [Int32](repeating: 0, count: r.customerInterner.count)
+        for i in 0..<customerMap.count {
+            let h = r.customerInterner.hash(at: i)
+            customerMap[i] = r.customerInterner.withBytes(at: i) { customerInterner.intern($0, hash: h) }
+        }
+        var eventMap = [Int32](repeating: 0, count: r.eventInterner.count)
+        for i in 0..<eventMap.count {
+            let h = r.eventInterner.hash(at: i)
+            eventMap[i] = r.eventInterner.withBytes(at: i) { eventInterner.intern($0, hash: h) }
+        }
+        customers.reserveCapacity(customers.count + r.customers.count)
+        events.reserveCapacity(events.count + r.events.count)
+        customerMap.withUnsafeBufferPointer { map in
+            for c in r.customers { customers.append(map[Int(c)]) }
+        }
+        eventMap.withUnsafeBufferPointer { map in
+            for e in r.events { events.append(map[Int(e)]) }
+        }
+        times.append(contentsOf: r.times)
+        for j in values.indices { values[j].append(contentsOf: r.values[j]) }
+        report.blankLines += r.blankLines
+        for (reason, n) in r.badCounts { report.badRowCounts[reason, default: 0] += n }
+        for sample in r.samples
+        where report.samples.lazy.filter({ $0.reason == sample.reason }).count < options.samplesPerReason {
+            report.samples.append(sample)
+        }
     }
 
     /// Groups the loaded events into a store.
@@ -184,5 +198,98 @@ public struct EventLogLoader {
         var report = self.report
         report.samples.sort { ($0.reason, report.files.firstIndex(of: $0.file) ?? 0, $0.line) < ($1.reason, report.files.firstIndex(of: $1.file) ?? 0, $1.line) }
         return (store, report)
+    }
+}
+
+/// Column positions and options a chunk parser needs.
+struct ChunkLayout: Sendable {
+    var customer: Int
+    var time: Int
+    var event: Int
+    var values: [Int]
+    var fieldCount: Int
+    var columns: ColumnMapping
+    var file: String
+    var strict: Bool
+    var samplesPerReason: Int
+}
+
+/// The events of one chunk, with chunk-local customer and event indices.
+struct ParsedChunk {
+    var customers: [Int32] = []
+    var times: [Int64] = []
+    var events: [Int32] = []
+    var values: [[Float]]
+    var customerInterner = ByteInterner(initialCapacity: 4096)
+    var eventInterner = ByteInterner(initialCapacity: 64)
+    var rowsRead = 0
+    var rowsLoaded = 0
+    var blankLines = 0
+    var badCounts: [BadRowReason: Int] = [:]
+    /// The first `samplesPerReason` bad rows per reason, in order.
+    var samples: [BadRow] = []
+    var firstBad: BadRow?
+
+    /// Parses the rows of one chunk (stops at the first bad row when strict).
+    init(_ chunk: RecordChunker.Chunk, layout: ChunkLayout) {
+        values = Array(repeating: [], count: layout.values.count)
+        let reader = CSVReader(source: ArrayByteSource(chunk.bytes), name: layout.file,
+                               bufferSize: chunk.bytes.count + 1, firstLine: chunk.firstLine, skipsByteOrderMark: false)
+        let estimate = chunk.bytes.count / 40
+        customers.reserveCapacity(estimate)
+        times.reserveCapacity(estimate)
+        events.reserveCapacity(estimate)
+        var rowValues = [Float](repeating: 0, count: layout.values.count)
+        let columns = layout.columns
+
+        func bad(_ reason: BadRowReason, _ detail: String) {
+            let row = BadRow(file: layout.file, line: reader.recordLine, reason: reason, detail: detail,
+                             text: reader.recordText())
+            badCounts[reason, default: 0] += 1
+            if firstBad == nil { firstBad = row }
+            if samples.lazy.filter({ $0.reason == reason }).count < layout.samplesPerReason { samples.append(row) }
+        }
+
+        // The reader cannot fail on memory input; a failure would mean a record over the size limit.
+        rows: while (try? reader.nextRecord()) == true {
+            if layout.strict && firstBad != nil { break }
+            if reader.isBlankLine { blankLines += 1; continue }
+            rowsRead += 1
+            guard reader.fieldCount == layout.fieldCount else {
+                bad(.wrongFieldCount, "\(reader.fieldCount) fields, header has \(layout.fieldCount)")
+                continue
+            }
+            if Self.trimmed(reader.field(layout.customer)).count == 0 {
+                bad(.emptyCustomer, "column '\(columns.customer)'")
+                continue
+            }
+            guard let time = Timestamp.parse(reader.field(layout.time)) else {
+                bad(.badTimestamp, "column '\(columns.time)'")
+                continue
+            }
+            for j in 0..<layout.values.count {
+                let bytes = Self.trimmed(reader.field(layout.values[j]))
+                if bytes.count == 0 { rowValues[j] = 0; continue }
+                guard let v = NumberParser.parse(bytes) else {
+                    bad(.badNumber, "column '\(columns.values[j])'")
+                    continue rows
+                }
+                rowValues[j] = Float(v)
+            }
+            customers.append(customerInterner.intern(Self.trimmed(reader.field(layout.customer))))
+            times.append(time)
+            events.append(eventInterner.intern(Self.trimmed(reader.field(layout.event))))
+            for j in 0..<rowValues.count { values[j].append(rowValues[j]) }
+            rowsLoaded += 1
+        }
+    }
+
+    @inline(__always)
+    static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        guard let base = bytes.baseAddress else { return bytes }
+        var lo = 0, hi = bytes.count
+        while lo < hi, base[lo] == 0x20 || base[lo] == 0x09 { lo += 1 }
+        while hi > lo, base[hi - 1] == 0x20 || base[hi - 1] == 0x09 { hi -= 1 }
+        return UnsafeBufferPointer(start: base + lo, count: hi - lo)
     }
 }

@@ -188,3 +188,50 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(error?.exitCode, 66)
     }
 }
+
+final class ParallelLoadTests: XCTestCase {
+    /// Parsing in chunks on two threads gives exactly the sequential result: same customers in
+    /// the same order, same events, same report (line numbers, samples), whatever the chunk size.
+    func testChunkedParallelParsingMatchesSequential() throws {
+        var text = "\u{FEFF}customer_id,timestamp,event,amount,note\r\n"
+        for i in 0..<400 {
+            let customer = "c\((i * 37) % 53)"
+            switch i % 23 {
+            case 3: text += "\(customer),2024-01-\(i % 28 + 1),x,1\r\n"                      // wrong field count
+            case 7: text += "\(customer),not a time,x,1,\"q\"\r\n"                            // bad timestamp
+            case 11: text += "\(customer),2024-02-01,x,zz,\"multi\nline, with \"\"quotes\"\"\"\n"   // bad number
+            case 13: text += "\n"                                                            // blank line
+            default:
+                text += "\(customer),2024-01-\(String(format: "%02d", i % 28 + 1))T\(String(format: "%02d", i % 24)):00:00Z,"
+                text += "\"ev,\(i % 5)\",\(Double(i) / 4),\"note\nwith newline \(i)\"\n"
+            }
+        }
+        text += "zlast,20240301,end,,no newline at end"
+        let columns = ColumnMapping(values: ["amount"])
+        func load(threads: Int, chunkSize: Int) throws -> (EventStore, LoadReport) {
+            var loader = EventLogLoader(options: LoadOptions(columns: columns, threads: threads, chunkSize: chunkSize))
+            try loader.add(source: MemoryByteSource(text), name: "p.csv")
+            return loader.finish()
+        }
+        let (reference, referenceReport) = try load(threads: 1, chunkSize: 1 << 20)
+        XCTAssertEqual(referenceReport.badRowCounts, [.wrongFieldCount: 18, .badTimestamp: 18, .badNumber: 17])
+        XCTAssertEqual(referenceReport.blankLines, 17)
+        XCTAssertEqual(reference.customerIDs.last, "zlast")
+        for (threads, chunkSize) in [(2, 16), (2, 100), (2, 1000), (1, 57), (3, 4096)] {
+            let (store, report) = try load(threads: threads, chunkSize: chunkSize)
+            XCTAssertEqual(store.customerIDs, reference.customerIDs, "\(threads)/\(chunkSize)")
+            XCTAssertEqual(store.eventNames, reference.eventNames)
+            XCTAssertEqual(store.offsets, reference.offsets)
+            XCTAssertEqual(store.times, reference.times)
+            XCTAssertEqual(store.events, reference.events)
+            XCTAssertEqual(store.values, reference.values)
+            XCTAssertEqual(report, referenceReport, "\(threads)/\(chunkSize)")
+        }
+        // Strict mode reports the same first bad row with any chunking.
+        for chunkSize in [16, 1 << 20] {
+            var loader = EventLogLoader(options: LoadOptions(columns: columns, strict: true, threads: 2, chunkSize: chunkSize))
+            let error = assertEventLogError(try loader.add(source: MemoryByteSource(text), name: "p.csv"))
+            XCTAssertEqual(error, .badRow(referenceReport.samples.min { $0.line < $1.line }!))
+        }
+    }
+}
