@@ -217,9 +217,10 @@ final class ParallelLoadTests: XCTestCase {
         XCTAssertEqual(referenceReport.badRowCounts, [.wrongFieldCount: 18, .badTimestamp: 18, .badNumber: 17])
         XCTAssertEqual(referenceReport.blankLines, 17)
         XCTAssertEqual(reference.customerIDs.last, "zlast")
-        for (threads, chunkSize) in [(2, 16), (2, 100), (2, 1000), (1, 57), (3, 4096)] {
+        for (threads, chunkSize) in [(2, 16), (2, 100), (2, 1000), (3, 4096)] + (8...40).map({ (1, $0) }) {
             let (store, report) = try load(threads: threads, chunkSize: chunkSize)
             XCTAssertEqual(store.customerIDs, reference.customerIDs, "\(threads)/\(chunkSize)")
+            XCTAssertEqual(report.rowsRead, referenceReport.rowsRead, "\(threads)/\(chunkSize)")
             XCTAssertEqual(store.eventNames, reference.eventNames)
             XCTAssertEqual(store.offsets, reference.offsets)
             XCTAssertEqual(store.times, reference.times)
