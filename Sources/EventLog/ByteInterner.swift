@@ -88,8 +88,14 @@ struct ByteInterner {
     }
 
     /// The index of `bytes` if interned.
+    @inline(__always)
     func lookup(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
-        let h = Self.hash(bytes)
+        lookup(bytes, hash: Self.hash(bytes))
+    }
+
+    /// `lookup(_:)` with the hash already computed.
+    @inline(__always)
+    func lookup(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Int32? {
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
             let index = table[slot]

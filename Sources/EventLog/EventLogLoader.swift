@@ -132,19 +132,9 @@ public struct EventLogLoader {
             var chunks: [RecordChunker.Chunk] = []
             while chunks.count < 2 * threads, let chunk = try chunker.nextChunk() { chunks.append(chunk) }
             if chunks.isEmpty { break }
-            var results = [ParsedChunk?](repeating: nil, count: chunks.count)
-            if threads == 1 || chunks.count == 1 {
-                for i in chunks.indices { results[i] = ParsedChunk(chunks[i], layout: layout) }
-            } else {
-                results.withUnsafeMutableBufferPointer { out in
-                    let out = out
-                    DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
-                        out[i] = ParsedChunk(chunks[i], layout: layout)
-                    }
-                }
-            }
-            for result in results {
-                let r = result!
+            let results = Self.parse(chunks, layout: layout, threads: threads,
+                                     knownCustomers: customerInterner, knownEvents: eventInterner)
+            for r in results {
                 if firstBad == nil { firstBad = r.firstBad }
                 if options.strict, let bad = r.firstBad { throw EventLogError.badRow(bad) }
                 merge(r)
@@ -158,7 +148,28 @@ public struct EventLogLoader {
         if rowsLoaded == 0 { throw EventLogError.noGoodRows(path: name, rowsRead: rowsRead, firstBadRow: firstBad) }
     }
 
-    /// Appends a parsed chunk, mapping its local customer and event indices to global ones.
+    /// Parses chunks on up to `threads` threads. Workers look ids up in the global interners
+    /// (read-only while they run) and intern only unseen ids locally.
+    private static func parse(_ chunks: [RecordChunker.Chunk], layout: ChunkLayout, threads: Int,
+                              knownCustomers: ByteInterner, knownEvents: ByteInterner) -> [ParsedChunk] {
+        var results = [ParsedChunk?](repeating: nil, count: chunks.count)
+        if threads == 1 || chunks.count == 1 {
+            for i in chunks.indices {
+                results[i] = ParsedChunk(chunks[i], layout: layout, knownCustomers: knownCustomers, knownEvents: knownEvents)
+            }
+        } else {
+            results.withUnsafeMutableBufferPointer { out in
+                let out = out
+                DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
+                    out[i] = ParsedChunk(chunks[i], layout: layout, knownCustomers: knownCustomers, knownEvents: knownEvents)
+                }
+            }
+        }
+        return results.map { $0! }
+    }
+
+    /// Appends a parsed chunk, mapping its new (negative, chunk-local) customer and event codes
+    /// to global indices.
     private mutating func merge(_ r: ParsedChunk) {
         var customerMap = [Int32](repeating: 0, count: r.customerInterner.count)
         for i in 0..<customerMap.count {
@@ -173,10 +184,10 @@ public struct EventLogLoader {
         customers.reserveCapacity(customers.count + r.customers.count)
         events.reserveCapacity(events.count + r.events.count)
         customerMap.withUnsafeBufferPointer { map in
-            for c in r.customers { customers.append(map[Int(c)]) }
+            for c in r.customers { customers.append(c >= 0 ? c : map[Int(-1 - c)]) }
         }
         eventMap.withUnsafeBufferPointer { map in
-            for e in r.events { events.append(map[Int(e)]) }
+            for e in r.events { events.append(e >= 0 ? e : map[Int(-1 - e)]) }
         }
         times.append(contentsOf: r.times)
         for j in values.indices { values[j].append(contentsOf: r.values[j]) }
@@ -214,7 +225,8 @@ struct ChunkLayout: Sendable {
     var samplesPerReason: Int
 }
 
-/// The events of one chunk, with chunk-local customer and event indices.
+/// The events of one chunk. Customer and event codes are global indices (≥ 0) for ids known
+/// before the chunk's batch, and `-1 − local index` for ids new to it.
 struct ParsedChunk {
     var customers: [Int32] = []
     var times: [Int64] = []
@@ -231,7 +243,7 @@ struct ParsedChunk {
     var firstBad: BadRow?
 
     /// Parses the rows of one chunk (stops at the first bad row when strict).
-    init(_ chunk: RecordChunker.Chunk, layout: ChunkLayout) {
+    init(_ chunk: RecordChunker.Chunk, layout: ChunkLayout, knownCustomers: ByteInterner, knownEvents: ByteInterner) {
         values = Array(repeating: [], count: layout.values.count)
         let reader = CSVReader(source: ArrayByteSource(chunk.bytes), name: layout.file,
                                bufferSize: chunk.bytes.count + 1, firstLine: chunk.firstLine, skipsByteOrderMark: false)
@@ -276,9 +288,14 @@ struct ParsedChunk {
                 }
                 rowValues[j] = Float(v)
             }
-            customers.append(customerInterner.intern(Self.trimmed(reader.field(layout.customer))))
+            let customerBytes = Self.trimmed(reader.field(layout.customer))
+            let customerHash = ByteInterner.hash(customerBytes)
+            customers.append(knownCustomers.lookup(customerBytes, hash: customerHash)
+                             ?? -1 - customerInterner.intern(customerBytes, hash: customerHash))
             times.append(time)
-            events.append(eventInterner.intern(Self.trimmed(reader.field(layout.event))))
+            let eventBytes = Self.trimmed(reader.field(layout.event))
+            let eventHash = ByteInterner.hash(eventBytes)
+            events.append(knownEvents.lookup(eventBytes, hash: eventHash) ?? -1 - eventInterner.intern(eventBytes, hash: eventHash))
             for j in 0..<rowValues.count { values[j].append(rowValues[j]) }
             rowsLoaded += 1
         }
