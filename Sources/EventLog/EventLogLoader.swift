@@ -181,8 +181,6 @@ public struct EventLogLoader {
             let h = r.eventInterner.hash(at: i)
             eventMap[i] = r.eventInterner.withBytes(at: i) { eventInterner.intern($0, hash: h) }
         }
-        customers.reserveCapacity(customers.count + r.customers.count)
-        events.reserveCapacity(events.count + r.events.count)
         customerMap.withUnsafeBufferPointer { map in
             for c in r.customers { customers.append(c >= 0 ? c : map[Int(-1 - c)]) }
         }

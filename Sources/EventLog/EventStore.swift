@@ -1,3 +1,6 @@
+import Dispatch
+import TensorKit
+
 /// All events of one or more logs, columnar and grouped per customer in time order.
 ///
 /// Event `k` has customer `customerOfEvent`-implicit (events of customer `c` occupy
@@ -65,46 +68,66 @@ public final class EventStore: @unchecked Sendable {
                 }
             }
         }
-        // Sort each customer's events by time (stable: ties by input position).
-        unsortedTimes.withUnsafeBufferPointer { ts in
+        // Gather times in customer order, then sort each customer's events by time (stable:
+        // ties keep input order) on contiguous memory, in parallel over customer ranges.
+        var times = Self.gather(unsortedTimes, permutation)
+        let threads = max(1, min(Threading.threadCount, customerCount / 1024))
+        times.withUnsafeMutableBufferPointer { ts in
             permutation.withUnsafeMutableBufferPointer { perm in
-                for c in 0..<customerCount {
-                    let lo = offsets[c], hi = offsets[c + 1]
-                    var sorted = true
-                    var k = lo + 1
-                    while k < hi {
-                        if ts[Int(perm[k])] < ts[Int(perm[k - 1])] { sorted = false; break }
-                        k += 1
-                    }
-                    if sorted { continue }
-                    var slice = UnsafeMutableBufferPointer(rebasing: perm[lo..<hi])
-                    slice.sort { a, b in
-                        let ta = ts[Int(a)], tb = ts[Int(b)]
-                        return ta < tb || (ta == tb && a < b)
+                let ts = ts, perm = perm
+                DispatchQueue.concurrentPerform(iterations: threads) { t in
+                    let from = customerCount * t / threads, to = customerCount * (t + 1) / threads
+                    var keys: [(time: Int64, index: Int32)] = []
+                    var original: [Int32] = []
+                    for c in from..<to {
+                        let lo = offsets[c], hi = offsets[c + 1]
+                        var sorted = true
+                        var k = lo + 1
+                        while k < hi {
+                            if ts[k] < ts[k - 1] { sorted = false; break }
+                            k += 1
+                        }
+                        if sorted { continue }
+                        keys.removeAll(keepingCapacity: true)
+                        original.removeAll(keepingCapacity: true)
+                        for k in lo..<hi {
+                            keys.append((ts[k], Int32(k - lo)))
+                            original.append(perm[k])
+                        }
+                        keys.sort { $0.time < $1.time || ($0.time == $1.time && $0.index < $1.index) }
+                        for j in 0..<(hi - lo) {
+                            ts[lo + j] = keys[j].time
+                            perm[lo + j] = original[Int(keys[j].index)]
+                        }
                     }
                 }
-            }
-        }
-        func gather<T>(_ source: [T]) -> [T] {
-            [T](unsafeUninitializedCapacity: n) { out, initialized in
-                source.withUnsafeBufferPointer { src in
-                    permutation.withUnsafeBufferPointer { perm in
-                        for k in 0..<n { (out.baseAddress! + k).initialize(to: src[Int(perm[k])]) }
-                    }
-                }
-                initialized = n
             }
         }
         self.offsets = offsets
-        let times = gather(unsortedTimes)
         self.times = times
-        self.events = gather(unsortedEvents)
-        self.values = unsortedValues.map { gather($0) }
+        self.events = Self.gather(unsortedEvents, permutation)
+        self.values = unsortedValues.map { Self.gather($0, permutation) }
         self.earliestTime = times.min() ?? 0
         self.latestTime = times.max() ?? 0
         var lookup = [String: Int32](minimumCapacity: customerCount)
         for (i, id) in customerIDs.enumerated() { lookup[id] = Int32(i) }
         self.customerLookup = lookup
+    }
+
+    /// `source[permutation[k]]` for every k, in parallel.
+    private static func gather<T: BitwiseCopyable>(_ source: [T], _ permutation: [Int32]) -> [T] {
+        let n = permutation.count
+        return [T](unsafeUninitializedCapacity: n) { out, initialized in
+            let out = out
+            source.withUnsafeBufferPointer { src in
+                permutation.withUnsafeBufferPointer { perm in
+                    Threading.parallelFor(n, minimumPerThread: 1 << 16) { range in
+                        for k in range { (out.baseAddress! + k).initialize(to: src[Int(perm[k])]) }
+                    }
+                }
+            }
+            initialized = n
+        }
     }
 
     /// The number of events.

@@ -55,17 +55,20 @@ final class RecordChunker {
         let n = data.count
         var boundary = -1
         var i = 0
-        @inline(__always) func hasByte(_ w: UInt64, _ pattern: UInt64) -> Bool {
+        /// High bit set in each byte lane of `w` equal to the pattern's byte; exact for the
+        /// lowest matching lane (borrows only corrupt lanes above a match).
+        @inline(__always) func matches(_ w: UInt64, _ pattern: UInt64) -> UInt64 {
             let x = w ^ pattern
-            return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
+            return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
         }
         let quotes: UInt64 = 0x2222_2222_2222_2222
         let newlineBytes: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
         outside: while i < n {
-            // Outside quotes: skip words without quotes or newlines.
+            // Outside quotes: jump to the next quote or newline, eight bytes at a time.
             while i + 8 <= n {
                 let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                if hasByte(w, quotes) || hasByte(w, newlineBytes) { break }
+                let m = matches(w, quotes) | matches(w, newlineBytes)
+                if m != 0 { i += m.trailingZeroBitCount >> 3; break }
                 i += 8
             }
             if i >= n { break }
@@ -84,7 +87,8 @@ final class RecordChunker {
             i += 1
             while true {
                 while i + 8 <= n {
-                    if hasByte(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self), quotes) { break }
+                    let m = matches(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self), quotes)
+                    if m != 0 { i += m.trailingZeroBitCount >> 3; break }
                     i += 8
                 }
                 while i < n && base[i] != 0x22 { i += 1 }

@@ -236,3 +236,30 @@ final class ParallelLoadTests: XCTestCase {
         }
     }
 }
+
+final class EventStoreTests: XCTestCase {
+    /// Grouping many customers (the parallel path) equals a reference stable sort by (customer, time).
+    func testGroupingMatchesAStableSort() {
+        var state: UInt64 = 12345
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let n = 60_000, customerCount = 5000
+        let customers = (0..<n).map { _ in Int32(next(customerCount)) }
+        let times = (0..<n).map { _ in Int64(next(50)) * 1_000_000 }   // many ties
+        let events = (0..<n).map { Int32($0 % 7) }
+        let amounts = (0..<n).map { Float($0) }
+        let store = EventStore(customerIDs: (0..<customerCount).map { "c\($0)" }, eventNames: (0..<7).map { "e\($0)" },
+                               valueColumns: ["amount"], customers: customers, times: times, events: events, values: [amounts])
+        let order = (0..<n).sorted { (customers[$0], times[$0], $0) < (customers[$1], times[$1], $1) }
+        XCTAssertEqual(store.times, order.map { times[$0] })
+        XCTAssertEqual(store.events, order.map { events[$0] })
+        XCTAssertEqual(store.values[0], order.map { amounts[$0] })
+        for c in [0, 17, 4999] {
+            XCTAssertEqual(store.eventRange(of: c).count, customers.filter { $0 == Int32(c) }.count)
+        }
+        XCTAssertEqual(store.latestTime, times.max())
+        XCTAssertLessThanOrEqual(store.columnBytes, n * 16 + (customerCount + 1) * 8)
+    }
+}
