@@ -128,12 +128,35 @@ public struct EventLogLoader {
         let threads = max(1, options.threads ?? Threading.threadCount)
         var rowsRead = 0, rowsLoaded = 0
         var firstBad: BadRow?
-        while true {
+        // Reading (and decompressing) the next batch of chunks on this thread overlaps parsing
+        // the current batch on the worker threads.
+        func readBatch() throws -> [RecordChunker.Chunk] {
             var chunks: [RecordChunker.Chunk] = []
             while chunks.count < 2 * threads, let chunk = try chunker.nextChunk() { chunks.append(chunk) }
-            if chunks.isEmpty { break }
-            let results = Self.parse(chunks, layout: layout, threads: threads,
+            return chunks
+        }
+        var chunks = try readBatch()
+        while !chunks.isEmpty {
+            let results: [ParsedChunk]
+            let next: [RecordChunker.Chunk]
+            if threads == 1 {
+                results = Self.parse(chunks, layout: layout, threads: 1,
                                      knownCustomers: customerInterner, knownEvents: eventInterner)
+                next = try readBatch()
+            } else {
+                let job = ParseJob(chunks: chunks, layout: layout, threads: threads,
+                                   knownCustomers: customerInterner, knownEvents: eventInterner)
+                let group = DispatchGroup()
+                DispatchQueue.global().async(group: group) { job.run() }
+                do {
+                    next = try readBatch()
+                } catch {
+                    group.wait()
+                    throw error
+                }
+                group.wait()
+                results = job.takeResults()
+            }
             for r in results {
                 if firstBad == nil { firstBad = r.firstBad }
                 if options.strict, let bad = r.firstBad { throw EventLogError.badRow(bad) }
@@ -141,6 +164,7 @@ public struct EventLogLoader {
                 rowsRead += r.rowsRead
                 rowsLoaded += r.rowsLoaded
             }
+            chunks = next
         }
         report.rowsRead += rowsRead
         report.rowsLoaded += rowsLoaded
@@ -148,9 +172,42 @@ public struct EventLogLoader {
         if rowsLoaded == 0 { throw EventLogError.noGoodRows(path: name, rowsRead: rowsRead, firstBadRow: firstBad) }
     }
 
+    /// One batch of chunks parsed off the reading thread. Holds the interner snapshots only
+    /// until `takeResults()`, so the loader's interners are uniquely referenced again when it
+    /// merges (no copy-on-write).
+    private final class ParseJob: @unchecked Sendable {
+        let chunks: [RecordChunker.Chunk]
+        let layout: ChunkLayout
+        let threads: Int
+        var knownCustomers: ByteInterner?
+        var knownEvents: ByteInterner?
+        var results: [ParsedChunk] = []
+
+        init(chunks: [RecordChunker.Chunk], layout: ChunkLayout, threads: Int,
+             knownCustomers: ByteInterner, knownEvents: ByteInterner) {
+            self.chunks = chunks
+            self.layout = layout
+            self.threads = threads
+            self.knownCustomers = knownCustomers
+            self.knownEvents = knownEvents
+        }
+
+        func run() {
+            results = EventLogLoader.parse(chunks, layout: layout, threads: threads,
+                                           knownCustomers: knownCustomers!, knownEvents: knownEvents!)
+        }
+
+        func takeResults() -> [ParsedChunk] {
+            knownCustomers = nil
+            knownEvents = nil
+            defer { results = [] }
+            return results
+        }
+    }
+
     /// Parses chunks on up to `threads` threads. Workers look ids up in the global interners
     /// (read-only while they run) and intern only unseen ids locally.
-    private static func parse(_ chunks: [RecordChunker.Chunk], layout: ChunkLayout, threads: Int,
+    fileprivate static func parse(_ chunks: [RecordChunker.Chunk], layout: ChunkLayout, threads: Int,
                               knownCustomers: ByteInterner, knownEvents: ByteInterner) -> [ParsedChunk] {
         var results = [ParsedChunk?](repeating: nil, count: chunks.count)
         if threads == 1 || chunks.count == 1 {

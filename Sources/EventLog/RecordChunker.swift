@@ -54,6 +54,7 @@ final class RecordChunker {
         let raw = UnsafeRawPointer(base)
         let n = data.count
         var boundary = -1
+        var newlines = 0, newlinesAtBoundary = 0
         var i = 0
         /// High bit set in each byte lane of `w` equal to the pattern's byte; exact for the
         /// lowest matching lane (borrows only corrupt lanes above a match).
@@ -74,7 +75,9 @@ final class RecordChunker {
             if i >= n { break }
             let c = base[i]
             if c == 0x0A {
+                newlines += 1
                 boundary = i + 1
+                newlinesAtBoundary = newlines
                 if firstOnly { break outside }
                 i += 1
                 continue
@@ -83,8 +86,10 @@ final class RecordChunker {
                 i += 1      // an ordinary byte, or a stray quote inside an unquoted field
                 continue
             }
-            // An opening quote: find the closing one (a doubled quote stays inside).
+            // An opening quote: find the closing one (a doubled quote stays inside), counting
+            // the newlines inside.
             i += 1
+            var quotedFrom = i
             while true {
                 while i + 8 <= n {
                     let m = matches(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self), quotes)
@@ -92,17 +97,16 @@ final class RecordChunker {
                     i += 8
                 }
                 while i < n && base[i] != 0x22 { i += 1 }
+                for k in quotedFrom..<i where base[k] == 0x0A { newlines += 1 }
                 if i >= n { break outside }                 // unterminated within this data
-                if i + 1 < n && base[i + 1] == 0x22 { i += 2; continue }
+                if i + 1 < n && base[i + 1] == 0x22 { i += 2; quotedFrom = i; continue }
                 if i + 1 >= n { break outside }              // cannot tell yet whether it is doubled
                 i += 1
                 break
             }
         }
         guard boundary >= 0 else { return nil }
-        var newlines = 0
-        for k in 0..<boundary { newlines &+= base[k] == 0x0A ? 1 : 0 }
-        return (boundary, newlines)
+        return (boundary, newlinesAtBoundary)
     }
 
     private func startIfNeeded() throws {
