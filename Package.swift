@@ -51,7 +51,7 @@ let package = Package(
         // Libraries: tensors → model; event logs → snapshots; simulation; command-line layer.
         .target(name: "TensorKit", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
         .target(name: "ChurnModel", dependencies: ["TensorKit"], swiftSettings: fastMath),
-        .target(name: "EventLog", dependencies: ["CZlib"], swiftSettings: fastMath),
+        .target(name: "EventLog", dependencies: ["CZlib", "TensorKit"], swiftSettings: fastMath),
         .target(name: "ChurnSimulation", dependencies: ["CZlib"], swiftSettings: fastMath),
         .target(name: "ChurnCLI", dependencies: ["TensorKit"]),
 
@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "TensorKitTests", dependencies: ["TensorKit"]),
         .testTarget(name: "ChurnModelTests", dependencies: ["ChurnModel", "TensorKit"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TensorKit"]),
         .testTarget(name: "ChurnSimulationTests", dependencies: ["ChurnSimulation", "EventLog"]),
         .testTarget(name: "ChurnCLITests", dependencies: ["ChurnCLI"]),
     ],

@@ -1,0 +1,91 @@
+/// Errors of the data layer; each names the file (and line, column) it concerns.
+///
+/// The library never prints or exits: executables turn these into one message line and the exit
+/// code given by `category` (SPEC §6: 64 usage, 65 bad data, 66 input not found or unreadable).
+public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The kind of failure, which executables map to exit codes.
+    public enum Category: Sendable, Equatable {
+        /// A bad flag value (exit 64).
+        case usage
+        /// Bad data in an input (exit 65).
+        case data
+        /// An input that does not exist or cannot be read (exit 66).
+        case noInput
+    }
+
+    case fileNotFound(path: String)
+    case unreadable(path: String, reason: String)
+    /// Gzip data that is truncated or corrupt.
+    case corruptCompressedData(path: String, reason: String)
+    /// A file without even a header row.
+    case emptyFile(path: String)
+    /// A file with a header but no data rows.
+    case noDataRows(path: String)
+    /// A required column is not in the header.
+    case missingColumn(path: String, column: String, header: [String])
+    /// `strict` loading stopped at the first bad row.
+    case badRow(BadRow)
+    /// A file whose every data row was bad.
+    case noGoodRows(path: String, rowsRead: Int, firstBadRow: BadRow?)
+    /// A row of a labels file that is not `customer_id,churned` with 0/1.
+    case badLabel(path: String, line: Int, reason: String)
+    /// A timestamp flag value (`--cutoff`, `--as-of`) that does not parse.
+    case invalidTimestamp(String)
+    /// A duration flag value (`--horizon`, `--every`) that does not parse.
+    case invalidDuration(String)
+    /// Inconsistent snapshot or feature options (e.g. zero snapshots).
+    case invalidOption(String)
+    /// A snapshot or training set without any customer in it.
+    case emptySnapshot(cutoff: Int64, reason: String)
+
+    /// The exit-code category of this error.
+    public var category: Category {
+        switch self {
+        case .fileNotFound, .unreadable: return .noInput
+        case .invalidTimestamp, .invalidDuration, .invalidOption: return .usage
+        default: return .data
+        }
+    }
+
+    /// The exit code SPEC §6 gives this error (64, 65 or 66).
+    public var exitCode: Int32 {
+        switch category {
+        case .usage: return 64
+        case .data: return 65
+        case .noInput: return 66
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .fileNotFound(let path):
+            return "\(path): no such file"
+        case .unreadable(let path, let reason):
+            return "\(path): cannot read: \(reason)"
+        case .corruptCompressedData(let path, let reason):
+            return "\(path): \(reason)"
+        case .emptyFile(let path):
+            return "\(path): empty file (expected a CSV header row)"
+        case .noDataRows(let path):
+            return "\(path): the file has a header but no data rows"
+        case .missingColumn(let path, let column, let header):
+            return "\(path): missing column '\(column)'; the header has: \(header.map { "'\($0)'" }.joined(separator: ", "))"
+        case .badRow(let row):
+            return "\(row.file):\(row.line): \(row.reason.message)\(row.detail.isEmpty ? "" : " (\(row.detail))"): \(row.text)"
+        case .noGoodRows(let path, let rowsRead, let first):
+            var s = "\(path): no good rows among \(rowsRead) data rows"
+            if let first { s += "; first bad row at line \(first.line): \(first.reason.message)" }
+            return s
+        case .badLabel(let path, let line, let reason):
+            return "\(path):\(line): \(reason)"
+        case .invalidTimestamp(let text):
+            return "invalid timestamp '\(text)' (expected e.g. 2024-03-13, 2024-03-13T10:21:14Z, 20240313 or epoch seconds)"
+        case .invalidDuration(let text):
+            return "invalid duration '\(text)' (expected e.g. 36h, 90d, 12w)"
+        case .invalidOption(let message):
+            return message
+        case .emptySnapshot(let cutoff, let reason):
+            return "no customers in the snapshot at \(Timestamp.format(cutoff)): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,367 @@
+import Dispatch
+import TensorKit
+
+/// Which CSV columns hold the customer, time, event and values (SPEC §2).
+public struct ColumnMapping: Codable, Equatable, Sendable {
+    public var customer: String
+    public var time: String
+    public var event: String
+    /// Optional numeric columns (e.g. `amount`); an empty field means 0.
+    public var values: [String]
+
+    public init(customer: String = "customer_id", time: String = "timestamp", event: String = "event",
+                values: [String] = []) {
+        self.customer = customer
+        self.time = time
+        self.event = event
+        self.values = values
+    }
+}
+
+/// Options of `EventLogLoader`.
+public struct LoadOptions: Sendable {
+    public var columns: ColumnMapping
+    /// Throw at the first bad row instead of skipping it.
+    public var strict: Bool
+    /// How many bad rows of each reason the report keeps.
+    public var samplesPerReason: Int
+    /// Parsing threads (`nil`: `Threading.threadCount`, i.e. `--threads`).
+    public var threads: Int?
+    /// Bytes per parallel parsing chunk (chunks always hold whole records).
+    public var chunkSize: Int
+
+    public init(columns: ColumnMapping = ColumnMapping(), strict: Bool = false, samplesPerReason: Int = 5,
+                threads: Int? = nil, chunkSize: Int = 4 << 20) {
+        self.columns = columns
+        self.strict = strict
+        self.samplesPerReason = samplesPerReason
+        self.threads = threads
+        self.chunkSize = chunkSize
+    }
+}
+
+/// Reads CSV event logs into an `EventStore`, skipping and counting bad rows.
+///
+/// ```swift
+/// var loader = EventLogLoader(options: LoadOptions(columns: ColumnMapping(customer: "user_id")))
+/// try loader.add(path: "events.csv.gz")
+/// let (store, report) = loader.finish()
+/// ```
+/// Customer ids and event names have surrounding ASCII spaces removed; an id that is empty after
+/// that makes the row bad. Event names may be empty.
+public struct EventLogLoader {
+    public let options: LoadOptions
+    public private(set) var report = LoadReport()
+
+    private var customerInterner = ByteInterner(initialCapacity: 1 << 14)
+    private var eventInterner = ByteInterner(initialCapacity: 256)
+    private var customers: [Int32] = []
+    private var times: [Int64] = []
+    private var events: [Int32] = []
+    private var values: [[Float]]
+
+    /// Creates a loader.
+    /// - Parameter options: column names, strictness, sample count.
+    public init(options: LoadOptions = LoadOptions()) {
+        self.options = options
+        values = Array(repeating: [], count: options.columns.values.count)
+    }
+
+    /// Loads several files (`-` = standard input; `.gz` or gzip magic = decompressed).
+    /// - Parameters:
+    ///   - paths: the files, in order.
+    ///   - options: column names, strictness.
+    /// - Returns: the store and the report.
+    /// - Throws: `EventLogError` (missing file, missing column, empty file, no good rows, strict bad row…).
+    public static func load(paths: [String], options: LoadOptions = LoadOptions()) throws -> (store: EventStore, report: LoadReport) {
+        var loader = EventLogLoader(options: options)
+        for path in paths { try loader.add(path: path) }
+        return loader.finish()
+    }
+
+    /// Adds a file (`-` = standard input).
+    /// - Throws: `EventLogError`.
+    public mutating func add(path: String) throws {
+        let (source, name) = try InputOpener.open(path)
+        try add(source: source, name: name, decompress: false)
+    }
+
+    /// Adds the CSV bytes of a source.
+    ///
+    /// The input is cut into chunks of whole records (quote-aware) that are parsed in parallel
+    /// on `options.threads` threads and merged in input order, so the result (customer order,
+    /// bad-row samples, the first bad row under `strict`) does not depend on the thread count.
+    /// - Parameters:
+    ///   - source: the bytes.
+    ///   - name: the display name used in errors and the report.
+    ///   - decompress: sniff the gzip magic and decompress (already done by `add(path:)`).
+    /// - Throws: `EventLogError`.
+    /// - Complexity: O(bytes).
+    public mutating func add(source: ByteSource, name: String, decompress: Bool = true) throws {
+        let input = decompress ? try InputOpener.wrapDecompressing(source, name: name) : source
+        let chunker = RecordChunker(source: input, chunkSize: options.chunkSize)
+        report.files.append(name)
+        defer { report.bytesRead += chunker.bytesRead }
+
+        // Header: the first non-blank record.
+        var header: [String] = []
+        while let record = try chunker.nextRecord() {
+            let reader = CSVReader(source: ArrayByteSource(record.bytes), name: name, firstLine: record.firstLine,
+                                   skipsByteOrderMark: false)
+            guard try reader.nextRecord(), !reader.isBlankLine else { continue }
+            header = (0..<reader.fieldCount).map { reader.fieldString($0).trimmingASCIISpaces() }
+            break
+        }
+        if header.isEmpty { throw EventLogError.emptyFile(path: name) }
+        func column(_ wanted: String) throws -> Int {
+            guard let index = header.firstIndex(of: wanted) else {
+                throw EventLogError.missingColumn(path: name, column: wanted, header: header)
+            }
+            return index
+        }
+        let columns = options.columns
+        let layout = ChunkLayout(customer: try column(columns.customer), time: try column(columns.time),
+                                 event: try column(columns.event), values: try columns.values.map { try column($0) },
+                                 fieldCount: header.count, columns: columns, file: name, strict: options.strict,
+                                 samplesPerReason: options.samplesPerReason)
+
+        let threads = max(1, options.threads ?? Threading.threadCount)
+        var rowsRead = 0, rowsLoaded = 0
+        var firstBad: BadRow?
+        // Reading (and decompressing) the next batch of chunks on this thread overlaps parsing
+        // the current batch on the worker threads.
+        func readBatch() throws -> [RecordChunker.Chunk] {
+            var chunks: [RecordChunker.Chunk] = []
+            while chunks.count < 2 * threads, let chunk = try chunker.nextChunk() { chunks.append(chunk) }
+            return chunks
+        }
+        var chunks = try readBatch()
+        while !chunks.isEmpty {
+            let results: [ParsedChunk]
+            let next: [RecordChunker.Chunk]
+            if threads == 1 {
+                results = Self.parse(chunks, layout: layout, threads: 1,
+                                     knownCustomers: customerInterner, knownEvents: eventInterner)
+                next = try readBatch()
+            } else {
+                let job = ParseJob(chunks: chunks, layout: layout, threads: threads,
+                                   knownCustomers: customerInterner, knownEvents: eventInterner)
+                let group = DispatchGroup()
+                DispatchQueue.global().async(group: group) { job.run() }
+                do {
+                    next = try readBatch()
+                } catch {
+                    group.wait()
+                    throw error
+                }
+                group.wait()
+                results = job.takeResults()
+            }
+            for r in results {
+                if firstBad == nil { firstBad = r.firstBad }
+                if options.strict, let bad = r.firstBad { throw EventLogError.badRow(bad) }
+                merge(r)
+                rowsRead += r.rowsRead
+                rowsLoaded += r.rowsLoaded
+            }
+            chunks = next
+        }
+        report.rowsRead += rowsRead
+        report.rowsLoaded += rowsLoaded
+        if rowsRead == 0 { throw EventLogError.noDataRows(path: name) }
+        if rowsLoaded == 0 { throw EventLogError.noGoodRows(path: name, rowsRead: rowsRead, firstBadRow: firstBad) }
+    }
+
+    /// One batch of chunks parsed off the reading thread. Holds the interner snapshots only
+    /// until `takeResults()`, so the loader's interners are uniquely referenced again when it
+    /// merges (no copy-on-write).
+    private final class ParseJob: @unchecked Sendable {
+        let chunks: [RecordChunker.Chunk]
+        let layout: ChunkLayout
+        let threads: Int
+        var knownCustomers: ByteInterner?
+        var knownEvents: ByteInterner?
+        var results: [ParsedChunk] = []
+
+        init(chunks: [RecordChunker.Chunk], layout: ChunkLayout, threads: Int,
+             knownCustomers: ByteInterner, knownEvents: ByteInterner) {
+            self.chunks = chunks
+            self.layout = layout
+            self.threads = threads
+            self.knownCustomers = knownCustomers
+            self.knownEvents = knownEvents
+        }
+
+        func run() {
+            results = EventLogLoader.parse(chunks, layout: layout, threads: threads,
+                                           knownCustomers: knownCustomers!, knownEvents: knownEvents!)
+        }
+
+        func takeResults() -> [ParsedChunk] {
+            knownCustomers = nil
+            knownEvents = nil
+            defer { results = [] }
+            return results
+        }
+    }
+
+    /// Parses chunks on up to `threads` threads. Workers look ids up in the global interners
+    /// (read-only while they run) and intern only unseen ids locally.
+    fileprivate static func parse(_ chunks: [RecordChunker.Chunk], layout: ChunkLayout, threads: Int,
+                              knownCustomers: ByteInterner, knownEvents: ByteInterner) -> [ParsedChunk] {
+        var results = [ParsedChunk?](repeating: nil, count: chunks.count)
+        if threads == 1 || chunks.count == 1 {
+            for i in chunks.indices {
+                results[i] = ParsedChunk(chunks[i], layout: layout, knownCustomers: knownCustomers, knownEvents: knownEvents)
+            }
+        } else {
+            results.withUnsafeMutableBufferPointer { out in
+                let out = out
+                DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
+                    out[i] = ParsedChunk(chunks[i], layout: layout, knownCustomers: knownCustomers, knownEvents: knownEvents)
+                }
+            }
+        }
+        return results.map { $0! }
+    }
+
+    /// Appends a parsed chunk, mapping its new (negative, chunk-local) customer and event codes
+    /// to global indices.
+    private mutating func merge(_ r: ParsedChunk) {
+        var customerMap = [Int32](repeating: 0, count: r.customerInterner.count)
+        for i in 0..<customerMap.count {
+            let h = r.customerInterner.hash(at: i)
+            customerMap[i] = r.customerInterner.withBytes(at: i) { customerInterner.intern($0, hash: h) }
+        }
+        var eventMap = [Int32](repeating: 0, count: r.eventInterner.count)
+        for i in 0..<eventMap.count {
+            let h = r.eventInterner.hash(at: i)
+            eventMap[i] = r.eventInterner.withBytes(at: i) { eventInterner.intern($0, hash: h) }
+        }
+        customerMap.withUnsafeBufferPointer { map in
+            for c in r.customers { customers.append(c >= 0 ? c : map[Int(-1 - c)]) }
+        }
+        eventMap.withUnsafeBufferPointer { map in
+            for e in r.events { events.append(e >= 0 ? e : map[Int(-1 - e)]) }
+        }
+        times.append(contentsOf: r.times)
+        for j in values.indices { values[j].append(contentsOf: r.values[j]) }
+        report.blankLines += r.blankLines
+        for (reason, n) in r.badCounts { report.badRowCounts[reason, default: 0] += n }
+        for sample in r.samples
+        where report.samples.lazy.filter({ $0.reason == sample.reason }).count < options.samplesPerReason {
+            report.samples.append(sample)
+        }
+    }
+
+    /// Groups the loaded events into a store.
+    /// - Returns: the store and the final report.
+    /// - Complexity: O(n log g) (see `EventStore.init`).
+    public func finish() -> (store: EventStore, report: LoadReport) {
+        let store = EventStore(customerIDs: customerInterner.strings, eventNames: eventInterner.strings,
+                               valueColumns: options.columns.values, customers: customers, times: times,
+                               events: events, values: values)
+        var report = self.report
+        report.samples.sort { ($0.reason, report.files.firstIndex(of: $0.file) ?? 0, $0.line) < ($1.reason, report.files.firstIndex(of: $1.file) ?? 0, $1.line) }
+        return (store, report)
+    }
+}
+
+/// Column positions and options a chunk parser needs.
+struct ChunkLayout: Sendable {
+    var customer: Int
+    var time: Int
+    var event: Int
+    var values: [Int]
+    var fieldCount: Int
+    var columns: ColumnMapping
+    var file: String
+    var strict: Bool
+    var samplesPerReason: Int
+}
+
+/// The events of one chunk. Customer and event codes are global indices (≥ 0) for ids known
+/// before the chunk's batch, and `-1 − local index` for ids new to it.
+struct ParsedChunk {
+    var customers: [Int32] = []
+    var times: [Int64] = []
+    var events: [Int32] = []
+    var values: [[Float]]
+    var customerInterner = ByteInterner(initialCapacity: 4096)
+    var eventInterner = ByteInterner(initialCapacity: 64)
+    var rowsRead = 0
+    var rowsLoaded = 0
+    var blankLines = 0
+    var badCounts: [BadRowReason: Int] = [:]
+    /// The first `samplesPerReason` bad rows per reason, in order.
+    var samples: [BadRow] = []
+    var firstBad: BadRow?
+
+    /// Parses the rows of one chunk (stops at the first bad row when strict).
+    init(_ chunk: RecordChunker.Chunk, layout: ChunkLayout, knownCustomers: ByteInterner, knownEvents: ByteInterner) {
+        values = Array(repeating: [], count: layout.values.count)
+        let reader = CSVReader(source: ArrayByteSource(chunk.bytes), name: layout.file,
+                               bufferSize: chunk.bytes.count + 1, firstLine: chunk.firstLine, skipsByteOrderMark: false)
+        let estimate = chunk.bytes.count / 40
+        customers.reserveCapacity(estimate)
+        times.reserveCapacity(estimate)
+        events.reserveCapacity(estimate)
+        var rowValues = [Float](repeating: 0, count: layout.values.count)
+        let columns = layout.columns
+
+        func bad(_ reason: BadRowReason, _ detail: String) {
+            let row = BadRow(file: layout.file, line: reader.recordLine, reason: reason, detail: detail,
+                             text: reader.recordText())
+            badCounts[reason, default: 0] += 1
+            if firstBad == nil { firstBad = row }
+            if samples.lazy.filter({ $0.reason == reason }).count < layout.samplesPerReason { samples.append(row) }
+        }
+
+        // The reader cannot fail on memory input; a failure would mean a record over the size limit.
+        rows: while (try? reader.nextRecord()) == true {
+            if layout.strict && firstBad != nil { break }
+            if reader.isBlankLine { blankLines += 1; continue }
+            rowsRead += 1
+            guard reader.fieldCount == layout.fieldCount else {
+                bad(.wrongFieldCount, "\(reader.fieldCount) fields, header has \(layout.fieldCount)")
+                continue
+            }
+            if Self.trimmed(reader.field(layout.customer)).count == 0 {
+                bad(.emptyCustomer, "column '\(columns.customer)'")
+                continue
+            }
+            guard let time = Timestamp.parse(reader.field(layout.time)) else {
+                bad(.badTimestamp, "column '\(columns.time)'")
+                continue
+            }
+            for j in 0..<layout.values.count {
+                let bytes = Self.trimmed(reader.field(layout.values[j]))
+                if bytes.count == 0 { rowValues[j] = 0; continue }
+                guard let v = NumberParser.parse(bytes) else {
+                    bad(.badNumber, "column '\(columns.values[j])'")
+                    continue rows
+                }
+                rowValues[j] = Float(v)
+            }
+            let customerBytes = Self.trimmed(reader.field(layout.customer))
+            let customerHash = ByteInterner.hash(customerBytes)
+            customers.append(knownCustomers.lookup(customerBytes, hash: customerHash)
+                             ?? -1 - customerInterner.intern(customerBytes, hash: customerHash))
+            times.append(time)
+            let eventBytes = Self.trimmed(reader.field(layout.event))
+            let eventHash = ByteInterner.hash(eventBytes)
+            events.append(knownEvents.lookup(eventBytes, hash: eventHash) ?? -1 - eventInterner.intern(eventBytes, hash: eventHash))
+            for j in 0..<rowValues.count { values[j].append(rowValues[j]) }
+            rowsLoaded += 1
+        }
+    }
+
+    @inline(__always)
+    static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        guard let base = bytes.baseAddress else { return bytes }
+        var lo = 0, hi = bytes.count
+        while lo < hi, base[lo] == 0x20 || base[lo] == 0x09 { lo += 1 }
+        while hi > lo, base[hi - 1] == 0x20 || base[hi - 1] == 0x09 { hi -= 1 }
+        return UnsafeBufferPointer(start: base + lo, count: hi - lo)
+    }
+}

@@ -1,0 +1,71 @@
+/// Why a data row was skipped.
+public enum BadRowReason: String, CaseIterable, Codable, Sendable, Comparable {
+    case wrongFieldCount = "wrong_field_count"
+    case badTimestamp = "bad_timestamp"
+    case badNumber = "bad_number"
+    case emptyCustomer = "empty_customer_id"
+
+    /// A short human-readable explanation.
+    public var message: String {
+        switch self {
+        case .wrongFieldCount: return "wrong number of fields"
+        case .badTimestamp: return "unparsable timestamp"
+        case .badNumber: return "unparsable number"
+        case .emptyCustomer: return "empty customer id"
+        }
+    }
+
+    public static func < (a: Self, b: Self) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// One skipped row: where it is, why it was skipped and (the start of) its text.
+public struct BadRow: Equatable, Codable, Sendable {
+    /// The file's display name (`<stdin>` for standard input).
+    public var file: String
+    /// The physical line number (1-based) of the row's first line.
+    public var line: Int
+    public var reason: BadRowReason
+    /// Which column or count was wrong, e.g. `column 'timestamp'` or `5 fields, header has 4`.
+    public var detail: String
+    /// The row's raw text, truncated to `maxTextLength` characters.
+    public var text: String
+
+    public static let maxTextLength = 200
+}
+
+/// What loading read and skipped: the summary executables print on standard error.
+public struct LoadReport: Equatable, Codable, Sendable {
+    /// Display names of the files read, in order.
+    public var files: [String] = []
+    /// Data rows read (header rows and blank lines not counted).
+    public var rowsRead = 0
+    /// Rows that became events.
+    public var rowsLoaded = 0
+    /// Blank lines skipped (not counted as bad rows).
+    public var blankLines = 0
+    /// Skipped rows by reason.
+    public var badRowCounts: [BadRowReason: Int] = [:]
+    /// The first `samplesPerReason` bad rows of each reason, in file order.
+    public var samples: [BadRow] = []
+    /// Bytes read after decompression.
+    public var bytesRead = 0
+
+    public init() {}
+
+    /// The total number of skipped rows.
+    public var badRows: Int { badRowCounts.values.reduce(0, +) }
+
+    /// The summary lines for standard error: counts by reason, then the sampled rows.
+    public func summaryLines() -> [String] {
+        var lines = ["read \(rowsRead) rows from \(files.count) file(s): \(rowsLoaded) loaded, \(badRows) skipped"]
+        for reason in BadRowReason.allCases {
+            if let n = badRowCounts[reason], n > 0 { lines.append("  \(n) skipped: \(reason.message)") }
+        }
+        for s in samples {
+            lines.append("  \(s.file):\(s.line): \(s.reason.message)\(s.detail.isEmpty ? "" : " (\(s.detail))"): \(s.text)")
+        }
+        return lines
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import XCTest
+@testable import EventLog
+
+final class CSVReaderTests: XCTestCase {
+    func records(_ text: String, bufferSize: Int = 1 << 20) throws -> [(line: Int, fields: [String])] {
+        let reader = CSVReader(source: MemoryByteSource(text), name: "t", bufferSize: bufferSize)
+        var out: [(Int, [String])] = []
+        while try reader.nextRecord() {
+            out.append((reader.recordLine, (0..<reader.fieldCount).map { reader.fieldString($0) }))
+        }
+        return out
+    }
+
+    func testQuotingAndLineNumbers() throws {
+        let text = "a,b,c\n\"x, y\",\"he said \"\"hi\"\"\",\"multi\nline\"\nplain,,\"\"\n"
+        for size in [16, 17, 19, 23, 1 << 20] {    // small buffers force records across refills
+            let r = try records(text, bufferSize: size)
+            XCTAssertEqual(r.map(\.line), [1, 2, 4], "buffer \(size)")
+            XCTAssertEqual(r[1].fields, ["x, y", "he said \"hi\"", "multi\nline"])
+            XCTAssertEqual(r[2].fields, ["plain", "", ""])
+        }
+    }
+
+    func testCRLFBOMAndNoFinalNewline() throws {
+        let text = "\u{FEFF}a,b\r\n1,\"2\r\n3\"\r\n4,5"
+        let r = try records(text)
+        XCTAssertEqual(r.map(\.fields), [["a", "b"], ["1", "2\r\n3"], ["4", "5"]])
+        XCTAssertEqual(r.map(\.line), [1, 2, 4])
+    }
+
+    func testStrayQuotesAreLiteral() throws {
+        let r = try records("ab\"c,\"d\"e\n")
+        XCTAssertEqual(r[0].fields, ["ab\"c", "de"])
+    }
+
+    func testRecordTextReserializes() throws {
+        let reader = CSVReader(source: MemoryByteSource("\"a,b\",c\n"), name: "t")
+        XCTAssertTrue(try reader.nextRecord())
+        XCTAssertEqual(reader.recordText(), "\"a,b\",c")
+    }
+}
+
+final class LoaderTests: XCTestCase {
+    let header = "customer_id,timestamp,event,amount\n"
+
+    func testLoadsAndGroupsPerCustomerInTimeOrder() throws {
+        let text = header + """
+        b,2024-01-03,buy,10
+        a,2024-01-02T00:00:00Z,view,
+        a,2024-01-01,view,1e1
+        b,2024-01-01,view,-2.5
+        a,2024-01-02,buy,3
+
+        """
+        let (store, report) = try loadText(text, columns: ColumnMapping(values: ["amount"]))
+        XCTAssertEqual(store.customerIDs, ["b", "a"])
+        XCTAssertEqual(store.eventCount, 5)
+        XCTAssertEqual(report.rowsRead, 5)
+        XCTAssertEqual(report.rowsLoaded, 5)
+        XCTAssertEqual(report.badRows, 0)
+        // Ties keep input order: the view at 2024-01-02 came before the buy.
+        XCTAssertEqual(eventsOf(store, "a").map(\.1), ["view", "view", "buy"])
+        let a = store.eventRange(of: store.customerIndex(of: "a")!)
+        XCTAssertEqual(a.map { store.values[0][$0] }, [10, 0, 3])
+        let b = store.eventRange(of: store.customerIndex(of: "b")!)
+        XCTAssertEqual(b.map { store.values[0][$0] }, [-2.5, 10])
+        XCTAssertEqual(Timestamp.format(store.latestTime), "2024-01-03T00:00:00Z")
+        XCTAssertEqual(store.historyEnd(of: store.customerIndex(of: "a")!, before: Timestamp.parse("2024-01-02")!), a.lowerBound + 1)
+    }
+
+    func testColumnsByNameOtherColumnsIgnoredQuotedFields() throws {
+        let text = "extra,ts,who,what\n\"x,\"\"y\"\"\",2024-01-01,\"c 1\",\"a\nb\"\n"
+        let (store, _) = try loadText(text, columns: ColumnMapping(customer: "who", time: "ts", event: "what"))
+        XCTAssertEqual(store.customerIDs, ["c 1"])
+        XCTAssertEqual(store.eventNames, ["a\nb"])
+    }
+
+    func testCRLFAndBOM() throws {
+        let text = "\u{FEFF}customer_id,timestamp,event\r\nc1,2024-01-01,x\r\nc2,20240102,y\r\n"
+        let (store, report) = try loadText(text)
+        XCTAssertEqual(store.customerIDs, ["c1", "c2"])
+        XCTAssertEqual(store.eventNames, ["x", "y"])
+        XCTAssertEqual(report.badRows, 0)
+    }
+
+    func testGzipFileAndConcatenatedMembers() throws {
+        let dir = TemporaryDirectory()
+        let part1 = Array((header + "a,2024-01-01,x,1\n").utf8)
+        let part2 = Array("b,2024-01-02,y,2\n".utf8)
+        let gz = dir.write("log.csv.gz", gzip(part1) + gzip(part2))
+        let (store, _) = try EventLogLoader.load(paths: [gz], options: LoadOptions(columns: ColumnMapping(values: ["amount"])))
+        XCTAssertEqual(store.customerIDs, ["a", "b"])
+        // Gzip detected by magic bytes without the suffix.
+        let noSuffix = dir.write("log.bin", gzip(part1))
+        XCTAssertEqual(try EventLogLoader.load(paths: [noSuffix]).store.eventCount, 1)
+        // Several files into one store.
+        let plain = dir.write("more.csv", header + "a,2023-12-31,z,0\n")
+        let (both, report) = try EventLogLoader.load(paths: [gz, plain])
+        XCTAssertEqual(eventsOf(both, "a").map(\.1), ["z", "x"])
+        XCTAssertEqual(report.files, [gz, plain])
+    }
+
+    func testTruncatedGzipIsAnErrorNamingTheFile() throws {
+        let dir = TemporaryDirectory()
+        var text = header
+        for i in 0..<2000 { text += "c\(i),2024-01-01,e\(i % 7),\(i)\n" }
+        let full = gzip(Array(text.utf8))
+        let path = dir.write("cut.csv.gz", Array(full[..<(full.count / 2)]))
+        let error = assertEventLogError(try EventLogLoader.load(paths: [path]))
+        guard case .corruptCompressedData(let p, let reason)? = error else { return XCTFail("\(String(describing: error))") }
+        XCTAssertEqual(p, path)
+        XCTAssertTrue(reason.contains("truncated"), reason)
+        XCTAssertEqual(error?.exitCode, 65)
+    }
+
+    func testStandardInputThroughAPipe() throws {
+        let pipe = Pipe()
+        let source = FileDescriptorSource(descriptor: pipe.fileHandleForReading.fileDescriptor, name: "<stdin>", closeOnDeinit: false)
+        let writer = Thread {
+            pipe.fileHandleForWriting.write(Data(("customer_id,timestamp,event\n" + "p,2024-01-01,x\n").utf8))
+            try? pipe.fileHandleForWriting.close()
+        }
+        writer.start()
+        var loader = EventLogLoader()
+        try loader.add(source: source, name: "<stdin>")
+        XCTAssertEqual(loader.finish().store.customerIDs, ["p"])
+    }
+
+    func testBadRowsAreCountedSampledAndSkipped() throws {
+        let text = header + """
+        a,2024-01-01,x,1
+        a,2024-01-02,x
+        ,2024-01-03,x,1
+        a,2024-02-30,x,1
+        a,2024-01-04,x,abc
+        a,2024-01-05,x,1e999
+        "b
+        c",2024-01-06,x,1,extra
+        a,2024-01-07,x,2
+
+        """
+        let (store, report) = try loadText(text, columns: ColumnMapping(values: ["amount"]))
+        XCTAssertEqual(store.eventCount, 2)
+        XCTAssertEqual(report.rowsRead, 8)
+        XCTAssertEqual(report.rowsLoaded, 2)
+        XCTAssertEqual(report.badRowCounts, [.wrongFieldCount: 2, .emptyCustomer: 1, .badTimestamp: 1, .badNumber: 2])
+        let lines = report.samples.map { "\($0.reason.rawValue)@\($0.line)" }
+        XCTAssertEqual(lines, ["wrong_field_count@3", "wrong_field_count@8", "bad_timestamp@5",
+                               "bad_number@6", "bad_number@7", "empty_customer_id@4"])
+        XCTAssertEqual(report.samples.first { $0.reason == .badNumber }?.text, "a,2024-01-04,x,abc")
+        XCTAssertEqual(report.samples.first { $0.reason == .badNumber }?.detail, "column 'amount'")
+        XCTAssertTrue(report.summaryLines().joined(separator: "\n").contains("test.csv:5: unparsable timestamp"))
+    }
+
+    func testStrictStopsAtTheFirstBadRow() throws {
+        let text = header + "a,2024-01-01,x,1\na,not-a-time,x,1\n,2024-01-01,x,1\n"
+        let error = assertEventLogError(try loadText(text, columns: ColumnMapping(values: ["amount"]), strict: true))
+        guard case .badRow(let row)? = error else { return XCTFail() }
+        XCTAssertEqual(row.line, 3)
+        XCTAssertEqual(row.reason, .badTimestamp)
+        XCTAssertEqual(error?.exitCode, 65)
+        XCTAssertTrue(error!.description.hasPrefix("test.csv:3: unparsable timestamp"))
+    }
+
+    func testMissingColumnNamesItAndListsTheHeader() {
+        let error = assertEventLogError(try loadText("user,timestamp,event\nu,2024-01-01,x\n"))
+        XCTAssertEqual(error, .missingColumn(path: "test.csv", column: "customer_id", header: ["user", "timestamp", "event"]))
+        XCTAssertTrue(error!.description.contains("'customer_id'") && error!.description.contains("'user', 'timestamp', 'event'"))
+        let value = assertEventLogError(try loadText("customer_id,timestamp,event\n", columns: ColumnMapping(values: ["amount"])))
+        if case .missingColumn(_, let column, _)? = value { XCTAssertEqual(column, "amount") } else { XCTFail() }
+    }
+
+    func testEmptyHeaderOnlyAndOnlyBadRows() {
+        XCTAssertEqual(assertEventLogError(try loadText("")), .emptyFile(path: "test.csv"))
+        XCTAssertEqual(assertEventLogError(try loadText("\n\n")), .emptyFile(path: "test.csv"))
+        XCTAssertEqual(assertEventLogError(try loadText("customer_id,timestamp,event\n")), .noDataRows(path: "test.csv"))
+        let error = assertEventLogError(try loadText("customer_id,timestamp,event\na,bad,x\nb,worse,y\n"))
+        guard case .noGoodRows(let path, let rows, let first)? = error else { return XCTFail() }
+        XCTAssertEqual(path, "test.csv")
+        XCTAssertEqual(rows, 2)
+        XCTAssertEqual(first?.line, 2)
+    }
+
+    func testMissingFileIsNoInput() {
+        let error = assertEventLogError(try EventLogLoader.load(paths: ["/nonexistent/x.csv"]))
+        XCTAssertEqual(error, .fileNotFound(path: "/nonexistent/x.csv"))
+        XCTAssertEqual(error?.exitCode, 66)
+    }
+}
+
+final class ParallelLoadTests: XCTestCase {
+    /// Parsing in chunks on two threads gives exactly the sequential result: same customers in
+    /// the same order, same events, same report (line numbers, samples), whatever the chunk size.
+    func testChunkedParallelParsingMatchesSequential() throws {
+        var text = "\u{FEFF}customer_id,timestamp,event,amount,note\r\n"
+        for i in 0..<400 {
+            let customer = "c\((i * 37) % 53)"
+            switch i % 23 {
+            case 3: text += "\(customer),2024-01-\(i % 28 + 1),x,1\r\n"                      // wrong field count
+            case 7: text += "\(customer),not a time,x,1,\"q\"\r\n"                            // bad timestamp
+            case 11: text += "\(customer),2024-02-01,x,zz,\"multi\nline, with \"\"quotes\"\"\"\n"   // bad number
+            case 13: text += "\n"                                                            // blank line
+            default:
+                text += "\(customer),2024-01-\(String(format: "%02d", i % 28 + 1))T\(String(format: "%02d", i % 24)):00:00Z,"
+                text += "\"ev,\(i % 5)\",\(Double(i) / 4),\"note\nwith newline \(i)\"\n"
+            }
+        }
+        text += "zlast,20240301,end,,no newline at end"
+        let columns = ColumnMapping(values: ["amount"])
+        func load(threads: Int, chunkSize: Int) throws -> (EventStore, LoadReport) {
+            var loader = EventLogLoader(options: LoadOptions(columns: columns, threads: threads, chunkSize: chunkSize))
+            try loader.add(source: MemoryByteSource(text), name: "p.csv")
+            return loader.finish()
+        }
+        let (reference, referenceReport) = try load(threads: 1, chunkSize: 1 << 20)
+        XCTAssertEqual(referenceReport.badRowCounts, [.wrongFieldCount: 18, .badTimestamp: 18, .badNumber: 17])
+        XCTAssertEqual(referenceReport.blankLines, 17)
+        XCTAssertEqual(reference.customerIDs.last, "zlast")
+        for (threads, chunkSize) in [(2, 16), (2, 100), (2, 1000), (3, 4096)] + (8...40).map({ (1, $0) }) {
+            let (store, report) = try load(threads: threads, chunkSize: chunkSize)
+            XCTAssertEqual(store.customerIDs, reference.customerIDs, "\(threads)/\(chunkSize)")
+            XCTAssertEqual(report.rowsRead, referenceReport.rowsRead, "\(threads)/\(chunkSize)")
+            XCTAssertEqual(store.eventNames, reference.eventNames)
+            XCTAssertEqual(store.offsets, reference.offsets)
+            XCTAssertEqual(store.times, reference.times)
+            XCTAssertEqual(store.events, reference.events)
+            XCTAssertEqual(store.values, reference.values)
+            XCTAssertEqual(report, referenceReport, "\(threads)/\(chunkSize)")
+        }
+        // Strict mode reports the same first bad row with any chunking.
+        for chunkSize in [16, 1 << 20] {
+            var loader = EventLogLoader(options: LoadOptions(columns: columns, strict: true, threads: 2, chunkSize: chunkSize))
+            let error = assertEventLogError(try loader.add(source: MemoryByteSource(text), name: "p.csv"))
+            XCTAssertEqual(error, .badRow(referenceReport.samples.min { $0.line < $1.line }!))
+        }
+    }
+}
+
+final class EventStoreTests: XCTestCase {
+    /// Grouping many customers (the parallel path) equals a reference stable sort by (customer, time).
+    func testGroupingMatchesAStableSort() {
+        var state: UInt64 = 12345
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let n = 60_000, customerCount = 5000
+        let customers = (0..<n).map { _ in Int32(next(customerCount)) }
+        let times = (0..<n).map { _ in Int64(next(50)) * 1_000_000 }   // many ties
+        let events = (0..<n).map { Int32($0 % 7) }
+        let amounts = (0..<n).map { Float($0) }
+        let store = EventStore(customerIDs: (0..<customerCount).map { "c\($0)" }, eventNames: (0..<7).map { "e\($0)" },
+                               valueColumns: ["amount"], customers: customers, times: times, events: events, values: [amounts])
+        let order = (0..<n).sorted { (customers[$0], times[$0], $0) < (customers[$1], times[$1], $1) }
+        XCTAssertEqual(store.times, order.map { times[$0] })
+        XCTAssertEqual(store.events, order.map { events[$0] })
+        XCTAssertEqual(store.values[0], order.map { amounts[$0] })
+        for c in [0, 17, 4999] {
+            XCTAssertEqual(store.eventRange(of: c).count, customers.filter { $0 == Int32(c) }.count)
+        }
+        XCTAssertEqual(store.latestTime, times.max())
+        XCTAssertLessThanOrEqual(store.columnBytes, n * 16 + (customerCount + 1) * 8)
+    }
+}

@@ -1,0 +1,114 @@
+import XCTest
+@testable import EventLog
+
+final class SnapshotTests: XCTestCase {
+    let day = Timestamp.microsecondsPerDay
+    /// a: active throughout; b: silent after day 5; c: cancels on day 12; d: cancelled on day 3
+    /// and active again; e: first event on day 11 (no history at cutoff day 10).
+    let log = """
+    customer_id,timestamp,event
+    a,2024-01-01,view
+    a,2024-01-09,view
+    a,2024-01-12,buy
+    a,2024-01-25,view
+    b,2024-01-02,view
+    b,2024-01-05,buy
+    c,2024-01-03,view
+    c,2024-01-12,cancel
+    d,2024-01-03,cancel
+    d,2024-01-13,view
+    e,2024-01-11,view
+
+    """
+
+    func snapshot(_ store: EventStore, _ cutoff: String, _ options: SnapshotOptions, _ labels: LabelSource = .window) -> [String: Bool?] {
+        let s = SnapshotBuilder.make(store: store, cutoff: Timestamp.parse(cutoff)!, options: options, labels: labels)
+        return Dictionary(uniqueKeysWithValues: s.rows.map { (store.customerIDs[Int($0.customer)], $0.label) })
+    }
+
+    func testInactivityDefinition() throws {
+        let (store, _) = try loadText(log)
+        let labels = snapshot(store, "2024-01-10", SnapshotOptions(horizon: .days(5)))
+        // Window [01-10, 01-15): a buys on 12, b silent, c cancels on 12 (an event), d views on 13.
+        XCTAssertEqual(labels, ["a": false, "b": true, "c": false, "d": false])
+        // The window end is exclusive: an event exactly at cutoff + horizon does not count.
+        let edge = snapshot(store, "2024-01-08", SnapshotOptions(horizon: .days(1)))
+        XCTAssertEqual(edge["a"], true)
+        let onCutoff = snapshot(store, "2024-01-09", SnapshotOptions(horizon: .days(1)))
+        XCTAssertEqual(onCutoff["a"], false)   // the event at the cutoff is in the window, not the history
+    }
+
+    func testChurnEventDefinition() throws {
+        let (store, _) = try loadText(log)
+        let s = SnapshotBuilder.make(store: store, cutoff: Timestamp.parse("2024-01-10")!,
+                                     options: SnapshotOptions(horizon: .days(5), definition: .event("cancel")))
+        let labels = Dictionary(uniqueKeysWithValues: s.rows.map { (store.customerIDs[Int($0.customer)], $0.label) })
+        // d already cancelled in its history: left out. c cancels in the window.
+        XCTAssertEqual(labels, ["a": false, "b": false, "c": true])
+        XCTAssertEqual(s.excludedAlreadyChurned, 1)
+        let unknown = SnapshotBuilder.make(store: store, cutoff: Timestamp.parse("2024-01-10")!,
+                                           options: SnapshotOptions(horizon: .days(5), definition: .event("nope")))
+        XCTAssertTrue(unknown.warnings.contains { $0.contains("'nope'") })
+    }
+
+    func testActiveWithin() throws {
+        let (store, _) = try loadText(log)
+        let s = SnapshotBuilder.make(store: store, cutoff: Timestamp.parse("2024-01-10")!,
+                                     options: SnapshotOptions(horizon: .days(5), activeWithin: .days(6)))
+        // Active in [01-04, 01-10): a (01-09) and b (01-05); not c (01-03) nor d (01-03).
+        XCTAssertEqual(s.rows.map { store.customerIDs[Int($0.customer)] }, ["a", "b"])
+        XCTAssertEqual(s.excludedInactive, 2)
+    }
+
+    func testExternalLabels() throws {
+        let (store, _) = try loadText(log)
+        let labels = try ExternalLabels.parse(source: MemoryByteSource("customer_id,churned\na,1\nb,0\nzz,1\nc,true\n"), name: "labels.csv")
+        let s = SnapshotBuilder.make(store: store, cutoff: Timestamp.parse("2024-01-10")!,
+                                     options: SnapshotOptions(horizon: .days(5)), labels: .external(labels))
+        let got = Dictionary(uniqueKeysWithValues: s.rows.map { (store.customerIDs[Int($0.customer)], $0.label) })
+        XCTAssertEqual(got, ["a": true, "b": false, "c": true])
+        XCTAssertEqual(s.excludedUnlabelled, 1)   // d
+        XCTAssertFalse(s.censored)
+        XCTAssertEqual(s.warnings.count, 2)
+
+        let bad = assertEventLogError(try ExternalLabels.parse(source: MemoryByteSource("customer_id,churned\na,2\n"), name: "l.csv"))
+        XCTAssertEqual(bad, .badLabel(path: "l.csv", line: 2, reason: "label '2' is not 0 or 1"))
+        let missing = assertEventLogError(try ExternalLabels.parse(source: MemoryByteSource("id,churned\na,1\n"), name: "l.csv"))
+        XCTAssertEqual(missing, .missingColumn(path: "l.csv", column: "customer_id", header: ["id", "churned"]))
+    }
+
+    func testSeveralSnapshotsDefaultsAndCensoring() throws {
+        let (store, _) = try loadText(log)
+        let horizon = TimeSpan.days(5)
+        let cutoff = SnapshotBuilder.defaultCutoff(store: store, horizon: horizon)
+        XCTAssertEqual(Timestamp.format(cutoff), "2024-01-20T00:00:00Z")
+        XCTAssertEqual(Timestamp.format(SnapshotBuilder.defaultAsOf(store: store)), "2024-01-26T00:00:00Z")
+        let cutoffs = try SnapshotBuilder.cutoffs(latest: cutoff, count: 3, every: .days(5))
+        XCTAssertEqual(cutoffs.map(Timestamp.formatDate), ["2024-01-20", "2024-01-15", "2024-01-10"])
+        let snapshots = try SnapshotBuilder.make(store: store, cutoffs: cutoffs, options: SnapshotOptions(horizon: horizon))
+        XCTAssertEqual(snapshots.map(\.rows.count), [5, 5, 4])
+        XCTAssertTrue(snapshots.allSatisfy { !$0.censored })
+        // a's event on 01-25 is exactly at the window end [01-20, 01-25): not in the window.
+        XCTAssertEqual(snapshots[0].rows.first { store.customerIDs[Int($0.customer)] == "a" }?.label, true)
+        XCTAssertEqual(snapshots[1].rows.first { store.customerIDs[Int($0.customer)] == "a" }?.label, true)
+        XCTAssertEqual(snapshots[2].rows.first { store.customerIDs[Int($0.customer)] == "a" }?.label, false)
+        XCTAssertTrue(snapshots.allSatisfy { s in s.rows.allSatisfy { $0.cutoff == s.cutoff } })
+
+        let late = SnapshotBuilder.make(store: store, cutoff: cutoff + day, options: SnapshotOptions(horizon: horizon))
+        XCTAssertTrue(late.censored)
+        XCTAssertTrue(late.warnings[0].contains("censored"))
+        let unlabelled = SnapshotBuilder.make(store: store, cutoff: cutoff + day, options: SnapshotOptions(horizon: horizon), labels: .none)
+        XCTAssertFalse(unlabelled.censored)
+        XCTAssertTrue(unlabelled.rows.allSatisfy { $0.label == nil })
+
+        XCTAssertThrowsError(try SnapshotBuilder.cutoffs(latest: cutoff, count: 0, every: .days(1)))
+        XCTAssertThrowsError(try SnapshotBuilder.make(store: store, cutoffs: [Timestamp.parse("2023-01-01")!], options: SnapshotOptions(horizon: horizon)))
+    }
+
+    func testChurnDefinitionCodable() throws {
+        for d in [ChurnDefinition.inactivity, .event("cancel")] {
+            let data = try JSONEncoder().encode(d)
+            XCTAssertEqual(try JSONDecoder().decode(ChurnDefinition.self, from: data), d)
+        }
+    }
+}
