@@ -37,6 +37,7 @@ let package = Package(
         .library(name: "ChurnModel", targets: ["ChurnModel"]),
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "ChurnSimulation", targets: ["ChurnSimulation"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
         .executable(name: "churn-train", targets: ["churn-train"]),
         .executable(name: "churn-evaluate", targets: ["churn-evaluate"]),
         .executable(name: "churn-predict", targets: ["churn-predict"]),
@@ -53,6 +54,7 @@ let package = Package(
         .target(name: "ChurnModel", dependencies: ["TensorKit"], swiftSettings: fastMath),
         .target(name: "EventLog", dependencies: ["CZlib", "TensorKit"], swiftSettings: fastMath),
         .target(name: "ChurnSimulation", dependencies: ["CZlib"], swiftSettings: fastMath),
+        .target(name: "Evaluation", dependencies: ["TensorKit"], swiftSettings: fastMath),
         .target(name: "ChurnCLI", dependencies: ["TensorKit"]),
 
         // Thin executables: parse flags, call library code, print, exit.
@@ -68,6 +70,8 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TensorKit"]),
         .testTarget(name: "ChurnSimulationTests", dependencies: ["ChurnSimulation", "EventLog"]),
         .testTarget(name: "ChurnCLITests", dependencies: ["ChurnCLI"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"],
+                    resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

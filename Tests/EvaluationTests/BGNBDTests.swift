@@ -1,0 +1,99 @@
+import Foundation
+import XCTest
+@testable import Evaluation
+
+private struct BGNBDFixture: Decodable {
+    struct Fit: Decodable {
+        let penalizer: Double
+        let r: Double
+        let alpha: Double
+        let a: Double
+        let b: Double
+        let mean_negative_log_likelihood: Double
+    }
+    struct Check: Decodable {
+        let frequency: Int
+        let recency: Double
+        let T: Double
+        let p_alive: Double
+        let expected_purchases: Double
+        let p_no_purchase: Double
+    }
+    let horizon: Double
+    let frequency: [Int]
+    let recency: [Double]
+    let T: [Double]
+    let fits: [Fit]
+    let checks: [Check]
+
+    var customers: [BGNBDCustomer] {
+        (0..<frequency.count).map { BGNBDCustomer(frequency: frequency[$0], recency: recency[$0], age: T[$0]) }
+    }
+}
+
+final class BGNBDTests: XCTestCase {
+    func testParametersMatchLifetimes() throws {
+        let f = try loadFixture("bgnbd", as: BGNBDFixture.self)
+        let customers = f.customers
+        var log = DifferenceLog()
+        for expected in f.fits {
+            let model = try BGNBDModel.fit(customers, penalizer: expected.penalizer)
+            let pairs = [("r", model.r, expected.r), ("alpha", model.alpha, expected.alpha),
+                         ("a", model.a, expected.a), ("b", model.b, expected.b)]
+            for (name, actual, reference) in pairs {
+                let relative = abs(actual - reference) / abs(reference)
+                XCTAssertLessThan(relative, 1e-3, "penalizer \(expected.penalizer) \(name): \(actual) vs \(reference)")
+                log.record("relative \(name) (penalizer \(expected.penalizer))", relative, 0)
+            }
+            if expected.penalizer == 0 {
+                // Our optimum is at least as good as lifetimes' (same time unit for both).
+                let ours = try model.meanNegativeLogLikelihood(customers)
+                let theirs = try BGNBDModel(r: expected.r, alpha: expected.alpha, a: expected.a, b: expected.b)
+                    .meanNegativeLogLikelihood(customers)
+                XCTAssertLessThanOrEqual(ours, theirs + 1e-12)
+                log.record("mean NLL (weeks)", ours, theirs)
+            }
+        }
+        log.report("BG/NBD vs lifetimes")
+    }
+
+    func testScoringMatchesLifetimesAndClosedForm() throws {
+        let f = try loadFixture("bgnbd", as: BGNBDFixture.self)
+        let p = try XCTUnwrap(f.fits.first { $0.penalizer == 0 })
+        // Score with lifetimes' own parameters so the check isolates the formulas.
+        let model = BGNBDModel(r: p.r, alpha: p.alpha, a: p.a, b: p.b)
+        var log = DifferenceLog()
+        for c in f.checks {
+            let customer = BGNBDCustomer(frequency: c.frequency, recency: c.recency, age: c.T)
+            let alive = model.probabilityAlive(customer)
+            let none = model.probabilityOfNoPurchase(within: f.horizon, given: customer)
+            let expected = model.expectedPurchases(within: f.horizon, given: customer)
+            XCTAssertEqual(alive, c.p_alive, accuracy: 1e-10)
+            XCTAssertEqual(none, c.p_no_purchase, accuracy: 1e-10)
+            XCTAssertEqual(expected, c.expected_purchases, accuracy: 1e-8 * max(1, c.expected_purchases))
+            log.record("P(alive)", alive, c.p_alive)
+            log.record("P(no purchase in horizon)", none, c.p_no_purchase)
+            log.record("expected purchases", expected, c.expected_purchases)
+            if c.frequency == 0 { XCTAssertEqual(alive, 1) }  // the documented flaw
+        }
+        log.report("BG/NBD scoring vs lifetimes")
+        let scores = try model.churnScores(f.customers, horizon: f.horizon)
+        XCTAssertTrue(scores.allSatisfy { $0 > 0 && $0 <= 1 })
+    }
+
+    func testInvalidHistoriesThrow() {
+        XCTAssertThrowsError(try BGNBDModel.fit([])) { XCTAssertEqual($0 as? EvaluationError, .emptyInput) }
+        XCTAssertThrowsError(try BGNBDModel.fit([BGNBDCustomer(frequency: 2, recency: 5, age: 3)])) { error in
+            guard case EvaluationError.invalidHistory(index: 0, _) = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertThrowsError(try BGNBDModel(r: 1, alpha: 1, a: 1, b: 1).churnScores([BGNBDCustomer(frequency: 0, recency: 0, age: 1)], horizon: 0))
+    }
+
+    func testDigammaAndHypergeometric() {
+        XCTAssertEqual(digamma(1), -0.5772156649015329, accuracy: 1e-13)
+        XCTAssertEqual(digamma(0.5), -1.9635100260214235, accuracy: 1e-13)
+        XCTAssertEqual(digamma(10.3), 2.2828154464391224, accuracy: 1e-12)
+        // ₂F₁(1, 1; 2; z) = −log(1 − z) / z.
+        XCTAssertEqual(BGNBDModel.hypergeometric2F1(1, 1, 2, 0.5), -log(0.5) / 0.5, accuracy: 1e-13)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import TensorKit
+import XCTest
+@testable import Evaluation
+
+final class BootstrapTests: XCTestCase {
+    /// Labels and two scores: `good` carries the signal strongly, `weak` barely; scores tie often.
+    private func synthetic(n: Int, seed: UInt64) -> (labels: [Bool], good: [Double], weak: [Double]) {
+        var g = SeededGenerator(seed: seed)
+        var labels: [Bool] = [], good: [Double] = [], weak: [Double] = []
+        for _ in 0..<n {
+            let y = g.nextDouble() < 0.3
+            labels.append(y)
+            good.append((((y ? 1.2 : 0) + g.nextGaussian()) * 100).rounded() / 100)
+            weak.append((((y ? 0.1 : 0) + g.nextGaussian()) * 10).rounded() / 10)
+        }
+        return (labels, good, weak)
+    }
+
+    func testDeterministicForASeedAndIndependentOfThreads() throws {
+        let d = synthetic(n: 2000, seed: 7)
+        let bootstrap = Bootstrap(resamples: 1000, seed: 42)
+        let first = try bootstrap.rocAUC(scores: d.good, labels: d.labels)
+        let again = try bootstrap.rocAUC(scores: d.good, labels: d.labels)
+        XCTAssertEqual(first, again)
+        let before = Threading.threadCount
+        Threading.setThreadCount(1)
+        let serial = try bootstrap.rocAUC(scores: d.good, labels: d.labels)
+        Threading.setThreadCount(before)
+        XCTAssertEqual(first, serial)
+        let other = try Bootstrap(resamples: 1000, seed: 43).rocAUC(scores: d.good, labels: d.labels)
+        XCTAssertNotEqual(first.lower, other.lower)
+        print("bootstrap AUC \(first.estimate) CI [\(first.lower), \(first.upper)]")
+    }
+
+    func testReplicatesMatchNaiveResampling() throws {
+        let d = synthetic(n: 300, seed: 3)
+        let bootstrap = Bootstrap(resamples: 50, seed: 9)
+        let fast = try bootstrap.rocAUCReplicates(scores: d.good, labels: d.labels)
+        var maxDifference = 0.0
+        for b in 0..<bootstrap.resamples {
+            // The same stream as the engine: resample b, generator seeded from (seed, b).
+            var g = SeededGenerator(seed: bootstrap.seed &+ UInt64(b) &* 0x9E37_79B9_7F4A_7C15)
+            let idx = (0..<d.labels.count).map { _ in g.nextInt(below: d.labels.count) }
+            let naive = try Metrics.rocAUC(scores: idx.map { d.good[$0] }, labels: idx.map { d.labels[$0] })
+            maxDifference = max(maxDifference, abs(naive - fast[b]))
+        }
+        print("bootstrap replicates vs naive resampling: max |difference| = \(maxDifference)")
+        XCTAssertLessThan(maxDifference, 1e-12)
+    }
+
+    func testIntervalsBehave() throws {
+        let d = synthetic(n: 3000, seed: 11)
+        let bootstrap = Bootstrap(resamples: 1000, seed: 5)
+        let interval = try bootstrap.rocAUC(scores: d.good, labels: d.labels)
+        XCTAssertEqual(interval.estimate, try Metrics.rocAUC(scores: d.good, labels: d.labels))
+        XCTAssertTrue(interval.contains(interval.estimate))
+        XCTAssertLessThan(interval.upper - interval.lower, 0.1)
+        XCTAssertEqual(interval.skipped, 0)
+
+        let better = try bootstrap.pairedROCAUCDifference(scores: d.good, baselineScores: d.weak, labels: d.labels)
+        print("paired AUC difference good − weak: \(better.estimate) CI [\(better.lower), \(better.upper)]")
+        XCTAssertGreaterThan(better.lower, 0, "a clearly better model's interval must exclude 0")
+        XCTAssertTrue(better.contains(better.estimate))
+
+        let same = try bootstrap.pairedROCAUCDifference(scores: d.good, baselineScores: d.good, labels: d.labels)
+        XCTAssertEqual(same.estimate, 0)
+        XCTAssertTrue(same.contains(0))
+
+        // Two models of equal quality (independent noise on the same signal): 0 inside the interval.
+        var g = SeededGenerator(seed: 99)
+        let twinA = d.labels.map { ($0 ? 0.8 : 0) + g.nextGaussian() }
+        let twinB = d.labels.map { ($0 ? 0.8 : 0) + g.nextGaussian() }
+        let twins = try bootstrap.pairedROCAUCDifference(scores: twinA, baselineScores: twinB, labels: d.labels)
+        print("paired AUC difference of equal models: \(twins.estimate) CI [\(twins.lower), \(twins.upper)]")
+        XCTAssertTrue(twins.contains(0))
+
+        let encoded = try JSONEncoder().encode(AUCDifference(better))
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: encoded) as? [String: Any])
+        XCTAssertEqual(Set(object.keys), ["roc_auc_diff", "roc_auc_diff_ci95"])
+    }
+
+    func testTinySamplesSkipSingleClassResamples() throws {
+        let interval = try Bootstrap(resamples: 500, seed: 1).rocAUC(scores: [0.1, 0.4, 0.35, 0.8, 0.5],
+                                                                      labels: [false, false, true, true, false])
+        XCTAssertGreaterThan(interval.skipped, 0)
+        XCTAssertLessThan(interval.skipped, 500)
+        XCTAssertThrowsError(try Bootstrap(resamples: 0).rocAUC(scores: [0.1, 0.2], labels: [true, false]))
+        XCTAssertThrowsError(try Bootstrap(confidence: 1).rocAUC(scores: [0.1, 0.2], labels: [true, false]))
+    }
+}
