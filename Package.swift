@@ -38,6 +38,7 @@ let package = Package(
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "ChurnSimulation", targets: ["ChurnSimulation"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Forecasting", targets: ["Forecasting"]),
         .executable(name: "churn-train", targets: ["churn-train"]),
         .executable(name: "churn-evaluate", targets: ["churn-evaluate"]),
         .executable(name: "churn-predict", targets: ["churn-predict"]),
@@ -49,18 +50,21 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        // Libraries: tensors → model; event logs → snapshots; simulation; command-line layer.
+        // Libraries: tensors → model; event logs → snapshots; evaluation; forecasting ties them
+        // together; simulation; command-line layer.
         .target(name: "TensorKit", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
         .target(name: "ChurnModel", dependencies: ["TensorKit"], swiftSettings: fastMath),
         .target(name: "EventLog", dependencies: ["CZlib", "TensorKit"], swiftSettings: fastMath),
         .target(name: "ChurnSimulation", dependencies: ["CZlib"], swiftSettings: fastMath),
         .target(name: "Evaluation", dependencies: ["TensorKit"], swiftSettings: fastMath),
+        .target(name: "Forecasting", dependencies: ["ChurnModel", "EventLog", "Evaluation", "TensorKit"]),
         .target(name: "ChurnCLI", dependencies: ["TensorKit"]),
+        .target(name: "ChurnTools", dependencies: ["ChurnCLI", "Forecasting", "ChurnModel", "EventLog", "Evaluation", "TensorKit"]),
 
         // Thin executables: parse flags, call library code, print, exit.
-        .executableTarget(name: "churn-train", dependencies: ["ChurnCLI", "ChurnModel", "EventLog"]),
-        .executableTarget(name: "churn-evaluate", dependencies: ["ChurnCLI", "ChurnModel", "EventLog"]),
-        .executableTarget(name: "churn-predict", dependencies: ["ChurnCLI", "ChurnModel", "EventLog"]),
+        .executableTarget(name: "churn-train", dependencies: ["ChurnCLI", "ChurnTools", "Forecasting", "ChurnModel", "EventLog", "Evaluation"]),
+        .executableTarget(name: "churn-evaluate", dependencies: ["ChurnCLI", "ChurnTools", "Forecasting", "ChurnModel", "EventLog", "Evaluation"]),
+        .executableTarget(name: "churn-predict", dependencies: ["ChurnCLI", "ChurnTools", "Forecasting", "ChurnModel", "EventLog", "Evaluation"]),
         .executableTarget(name: "churn-bench", dependencies: ["ChurnCLI", "ChurnModel", "TensorKit"]),
         .executableTarget(name: "churn-simulate", dependencies: ["ChurnCLI", "ChurnSimulation"]),
 
@@ -70,6 +74,7 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TensorKit"]),
         .testTarget(name: "ChurnSimulationTests", dependencies: ["ChurnSimulation", "EventLog"]),
         .testTarget(name: "ChurnCLITests", dependencies: ["ChurnCLI"]),
+        .testTarget(name: "ForecastingTests", dependencies: ["Forecasting", "EventLog", "ChurnModel"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"],
                     resources: [.copy("Fixtures")]),
     ],

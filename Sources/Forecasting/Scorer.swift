@@ -1,0 +1,43 @@
+import ChurnModel
+import EventLog
+import Foundation
+import TensorKit
+
+/// Batch scoring: featurizes snapshot rows a batch at a time and runs the network, so memory
+/// stays bounded by the batch, not the number of customers.
+public struct Scorer {
+    public let model: ForecastModel
+    public let store: EventStore
+    public let featurizer: Featurizer
+
+    /// Binds a model to a store; event types unknown to the model map to `<unk>`.
+    public init(model: ForecastModel, store: EventStore) {
+        self.model = model
+        self.store = store
+        featurizer = Featurizer(spec: model.features, store: store)
+    }
+
+    /// Logits of `rows` in order, computed in batches of `batchSize`; `onBatch` sees each batch
+    /// (its row range, the batch as fed to the network, and its logits) as it completes.
+    public func logits(rows: [SnapshotRow], batchSize: Int = 512,
+                       onBatch: (Range<Int>, SequenceBatch, [Float]) throws -> Void = { _, _, _ in }) throws -> [Float] {
+        var out: [Float] = []
+        out.reserveCapacity(rows.count)
+        var start = 0
+        while start < rows.count {
+            let range = start ..< min(rows.count, start + batchSize)
+            let dataset = DatasetBuilder.build(featurizer: featurizer, rows: Array(rows[range]), allowUnlabelled: true)
+            let batch = dataset.batch(0..<dataset.count)
+            let logits = try model.network.forward(batch)
+            try onBatch(range, batch, logits)
+            out += logits
+            start = range.upperBound
+        }
+        return out
+    }
+
+    /// Calibrated churn probabilities `sigmoid(a·logit + b)`.
+    public func probabilities(logits: [Float]) -> [Double] {
+        logits.map { model.calibration.probability(logit: $0) }
+    }
+}

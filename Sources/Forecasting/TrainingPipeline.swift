@@ -1,0 +1,169 @@
+import ChurnModel
+import Evaluation
+import EventLog
+import Foundation
+import TensorKit
+
+/// The architecture and featurization choices of a training run.
+public struct ArchitectureOptions: Sendable {
+    public var maxEvents = 256
+    public var embeddingSize = 16
+    public var hiddenSize = 64
+    public var numLayers = 1
+
+    public init() {}
+}
+
+/// What a training run reports besides the model: validation AUCs of the LSTM and baselines.
+public struct TrainingSummary: Sendable {
+    public var result: TrainingResult
+    public var validationAUC: [String: Double]
+    public var trainingSequences: Int
+    public var validationSequences: Int
+}
+
+/// Featurized snapshot rows as a `SequenceDataset`.
+public enum DatasetBuilder {
+    /// Featurizes `rows` (labels required unless `allowUnlabelled`), using both cores.
+    public static func build(featurizer: Featurizer, rows: [SnapshotRow], allowUnlabelled: Bool = false) -> SequenceDataset {
+        let parts = max(1, min(Threading.threadCount, rows.count / 256))
+        var pieces = [SequenceDataset](repeating: SequenceDataset(numericSize: featurizer.spec.featureCount), count: parts)
+        let chunk = (rows.count + parts - 1) / max(parts, 1)
+        pieces.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            Threading.parallelRegions(parts) { p in
+                var dataset = SequenceDataset(numericSize: featurizer.spec.featureCount)
+                let f = featurizer.spec.featureCount
+                var ids = [Int32](), numeric = [Float]()
+                for k in (p * chunk) ..< min(rows.count, (p + 1) * chunk) {
+                    let row = rows[k]
+                    let t = featurizer.length(of: row)
+                    if ids.count < t { ids = [Int32](repeating: 0, count: t); numeric = [Float](repeating: 0, count: t * f) }
+                    ids.withUnsafeMutableBufferPointer { i in
+                        numeric.withUnsafeMutableBufferPointer { n in
+                            featurizer.featurize(row, eventIDs: i.baseAddress!, numeric: n.baseAddress!)
+                        }
+                    }
+                    dataset.append(eventIDs: ids[0..<t], numeric: numeric[0..<(t * f)],
+                                   label: (row.label ?? false) ? 1 : 0, group: Int(row.customer))
+                }
+                (base + p).pointee = dataset
+            }
+        }
+        return pieces.dropFirst().reduce(into: pieces[0]) { $0.append(contentsOf: $1) }
+    }
+}
+
+extension SequenceDataset {
+    mutating func append(contentsOf other: SequenceDataset) {
+        for k in 0..<other.count {
+            let s = other.starts[k], n = other.lengths[k], f = other.numericSize
+            append(eventIDs: other.eventIDs[s ..< s + n], numeric: other.numeric[s * f ..< (s + n) * f],
+                   label: other.labels[k], group: other.groups[k])
+        }
+    }
+}
+
+/// From an event store to a trained, calibrated `ForecastModel` with fitted baselines.
+public enum TrainingPipeline {
+    /// Trains on the labelled rows of `snapshots`.
+    /// - Parameters:
+    ///   - checkpoint: where an interruption writes its checkpoint; `resume` continues from it.
+    ///   - progress: training events for the executable's progress display.
+    ///   - shouldStop: polled after every batch (Ctrl-C).
+    public static func train(store: EventStore, snapshots: [Snapshot], columns: ColumnMapping, labels: LabelSpec,
+                             architecture: ArchitectureOptions, training: TrainingOptions,
+                             checkpoint: URL?, resume: Bool,
+                             progress: (TrainingEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false })
+        throws -> (model: ForecastModel, summary: TrainingSummary) {
+        let rows = snapshots.flatMap { $0.rows }.filter { $0.label != nil }
+        guard !rows.isEmpty else { throw TrainingError.emptyTrainingSet }
+        let split = BatchPlanner.splitByCustomer(rows: rows, validationFraction: training.validationFraction, seed: training.seed)
+        let trainRows = split.training.map { rows[$0] }, validationRows = split.validation.map { rows[$0] }
+        guard !trainRows.isEmpty else { throw TrainingError.emptyTrainingSet }
+
+        let spec = try FeatureSpec.fit(store: store, rows: trainRows, maxEvents: architecture.maxEvents)
+        let featurizer = Featurizer(spec: spec, store: store)
+        let trainSet = DatasetBuilder.build(featurizer: featurizer, rows: trainRows)
+        let validationSet = DatasetBuilder.build(featurizer: featurizer, rows: validationRows)
+
+        let shape = NetworkShape(vocabularySize: spec.vocabulary.count, embeddingSize: architecture.embeddingSize,
+                                 numericSize: spec.featureCount, hiddenSize: architecture.hiddenSize,
+                                 numLayers: architecture.numLayers)
+        let network = ChurnNetwork(shape: shape)
+        var rng = SeededGenerator(seed: training.seed)
+        network.parameters.initialize(using: &rng)
+        // Small embeddings to start: standard-normal rows would swamp the standardized numerics.
+        let embedding = network.parameters.entry(named: "embedding.weight")!
+        for k in 0..<embedding.count { network.parameters.values[embedding.offset + k] *= 0.1 }
+
+        let trainer = Trainer(network: network, options: training, train: trainSet, validation: validationSet,
+                              auc: { scores, labels in
+                                  (try? Metrics.rocAUC(scores: scores.map(Double.init), labels: labels.map { $0 == 1 })) ?? .nan
+                              })
+        if resume, let checkpoint {
+            guard FileManager.default.fileExists(atPath: checkpoint.path) else {
+                throw TrainingError.incompatibleCheckpoint(path: checkpoint.path, reason: "no checkpoint exists (nothing to resume)")
+            }
+            try trainer.restoreCheckpoint(from: checkpoint)
+        }
+        let result = try trainer.run(checkpoint: checkpoint, progress: progress, shouldStop: shouldStop)
+
+        let baselines = try fitBaselines(store: store, rows: trainRows, spec: spec)
+        var validationAUC: [String: Double] = [:]
+        let validationLabels = validationRows.map { $0.label! }
+        func auc(_ scores: [Double]) -> Double { (try? Metrics.rocAUC(scores: scores, labels: validationLabels)) ?? .nan }
+        if !validationRows.isEmpty {
+            validationAUC["lstm"] = auc(result.validationLogits.map(Double.init))
+            let scorer = BaselineScorer(store: store, baselines: baselines)
+            for (name, scores) in try scorer.scores(rows: validationRows) { validationAUC[name] = auc(scores) }
+        }
+        let positives = rows.filter { $0.label == true }.count
+        let model = ForecastModel(network: network, features: spec, columns: columns, labels: labels,
+                                  calibration: result.calibration, baselines: baselines, training: training,
+                                  history: result.history,
+                                  dataSummary: DataSummary(files: [], rowsRead: 0, badRows: 0, customers: Set(rows.map(\.customer)).count,
+                                                           events: store.eventCount, cutoffs: snapshots.map { Timestamp.format($0.cutoff) },
+                                                           trainingSequences: trainSet.count, validationSequences: validationSet.count,
+                                                           churnRate: Double(positives) / Double(rows.count)))
+        return (model, TrainingSummary(result: result, validationAUC: validationAUC,
+                                       trainingSequences: trainSet.count, validationSequences: validationSet.count))
+    }
+
+    /// Fits the RFM and aggregate-count logistic regressions on training rows.
+    public static func fitBaselines(store: EventStore, rows: [SnapshotRow], spec: FeatureSpec) throws -> FittedBaselines {
+        let labels = rows.map { $0.label! }
+        let rfm = try LogisticRegression.fit(features: rows.map { BaselineFeatures.rfm(store: store, row: $0) },
+                                             labels: labels, featureNames: BaselineFeatures.rfmNames)
+        // Event types of the model's vocabulary (frequent first), at most 30 for a stable fit.
+        let types = Array(spec.vocabulary.dropFirst(2).prefix(30))
+        let index = BaselineFeatures.typeIndex(store: store, eventTypes: types)
+        let aggregate = try LogisticRegression.fit(
+            features: rows.map { BaselineFeatures.aggregate(store: store, row: $0, typeIndex: index, typeCount: types.count) },
+            labels: labels, featureNames: BaselineFeatures.aggregateNames(eventTypes: types, valueColumns: store.valueColumns))
+        return FittedBaselines(rfmLogistic: rfm, aggregateLogistic: aggregate, aggregateEventTypes: types)
+    }
+}
+
+/// Scores snapshot rows with the stored baselines (and the recency rule).
+public struct BaselineScorer {
+    public let store: EventStore
+    public let baselines: FittedBaselines
+
+    public init(store: EventStore, baselines: FittedBaselines) {
+        self.store = store
+        self.baselines = baselines
+    }
+
+    /// Churn scores per baseline name (`recency`, `rfm_logistic`, `aggregate_logistic`).
+    public func scores(rows: [SnapshotRow]) throws -> [(String, [Double])] {
+        let index = BaselineFeatures.typeIndex(store: store, eventTypes: baselines.aggregateEventTypes)
+        let types = baselines.aggregateEventTypes.count
+        return [
+            ("recency", rows.map { BaselineFeatures.recencyDays(store: store, row: $0) }),
+            ("rfm_logistic", try baselines.rfmLogistic.predictProbabilities(features: rows.map { BaselineFeatures.rfm(store: store, row: $0) })),
+            ("aggregate_logistic", try baselines.aggregateLogistic.predictProbabilities(
+                features: rows.map { BaselineFeatures.aggregate(store: store, row: $0, typeIndex: index, typeCount: types) })),
+        ]
+    }
+}
