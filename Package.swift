@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "TensorKit", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
         .target(name: "ChurnModel", dependencies: ["TensorKit"], swiftSettings: fastMath),
         .target(name: "EventLog", dependencies: ["CZlib"], swiftSettings: fastMath),
-        .target(name: "ChurnSimulation", dependencies: ["CZlib"], swiftSettings: fastMath),
+        .target(name: "ChurnSimulation", dependencies: ["CZlib", "TensorKit"], swiftSettings: fastMath),
         .target(name: "ChurnCLI", dependencies: ["TensorKit"]),
 
         // Thin executables: parse flags, call library code, print, exit.
@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "ChurnModelTests", dependencies: ["ChurnModel", "TensorKit"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"]),
-        .testTarget(name: "ChurnSimulationTests", dependencies: ["ChurnSimulation", "EventLog"]),
+        .testTarget(name: "ChurnSimulationTests", dependencies: ["ChurnSimulation"]),
         .testTarget(name: "ChurnCLITests", dependencies: ["ChurnCLI"]),
     ],
     swiftLanguageModes: [.v5]
