@@ -138,14 +138,18 @@ public final class Simulator {
             let results = ResultSlots(count: batch.count)
             let group = DispatchGroup()
             if !batch.isEmpty {
-                DispatchQueue.global().async(group: group) { [self] in
-                    DispatchQueue.concurrentPerform(iterations: min(workers, batch.count)) { w in
+                for w in 0..<min(workers, batch.count) {
+                    let thread = Thread { [self] in
                         var i = w
                         while i < batch.count {
                             results.store(i, self.simulateChunk(batch.lowerBound + i))
                             i += workers
                         }
+                        group.leave()
                     }
+                    thread.stackSize = 1 << 22
+                    group.enter()
+                    thread.start()
                 }
             }
             var failure: Error?
