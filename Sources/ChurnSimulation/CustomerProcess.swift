@@ -60,7 +60,8 @@ struct ProcessConstants: Sendable {
     var declineDepth, declineDays: ClosedRange<Double>
     var recoveryRate, bugEpisodeRate, bugMultiplier: Double
     var bugDays: ClosedRange<Int>
-    var ticketProbability, followUpProbability, resolveRate: Double
+    var ticketProbability, followUpProbability, resolveRate, stuckResolveRate: Double
+    var fastResolutionDays: Int
     var ticketExpiryDays, frustrationDelayDays, retryIntervalDays, retries: Int
     var retrySuccess: Double
     var involuntaryCancelDelayDays: Int
@@ -90,6 +91,8 @@ struct ProcessConstants: Sendable {
         ticketProbability = p.ticketProbability
         followUpProbability = p.followUpProbability
         resolveRate = p.resolveRate
+        stuckResolveRate = p.stuckResolveRate
+        fastResolutionDays = p.fastResolutionDays
         ticketExpiryDays = p.ticketExpiryDays
         frustrationDelayDays = p.frustrationDelayDays
         retryIntervalDays = p.retryIntervalDays
@@ -297,7 +300,8 @@ struct CustomerProcess {
 
         // Support: an open ticket is resolved with a daily probability, or abandoned.
         if caseOpen && caseOpenedDay < day {
-            if rng.chance(k.resolveRate) {
+            let rate = day - caseOpenedDay <= k.fastResolutionDays ? k.resolveRate : k.stuckResolveRate
+            if rng.chance(rate) {
                 out.emit(second: 8 * 3600 + rng.nextInt(below: 10 * 3600), kind: .ticketResolved, amountCents: -1)
                 caseOpen = false
             } else if day - caseOpenedDay >= k.ticketExpiryDays {

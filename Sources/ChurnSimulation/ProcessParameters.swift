@@ -48,13 +48,13 @@ public struct SegmentParameters: Sendable {
 public struct ProcessParameters: Sendable {
     /// The customer segments.
     public var segments: [SegmentParameters] = [
-        SegmentParameters(name: "loyal", share: 0.45, sessionsPerDay: 0.7, baseHazard: 0.0003,
+        SegmentParameters(name: "loyal", share: 0.45, sessionsPerDay: 0.7, baseHazard: 0.0005,
                           declineStartRate: 1.0 / 500, paymentFailureRate: 0.015, priceSensitivity: 0.3,
                           errorRate: 0.02, featureAdoption: 0.6, planWeights: [0.3, 0.45, 0.25]),
-        SegmentParameters(name: "casual", share: 0.35, sessionsPerDay: 0.25, baseHazard: 0.0008,
+        SegmentParameters(name: "casual", share: 0.35, sessionsPerDay: 0.25, baseHazard: 0.0012,
                           declineStartRate: 1.0 / 250, paymentFailureRate: 0.03, priceSensitivity: 1.0,
                           errorRate: 0.03, featureAdoption: 0.35, planWeights: [0.6, 0.3, 0.1]),
-        SegmentParameters(name: "at-risk", share: 0.20, sessionsPerDay: 0.35, baseHazard: 0.002,
+        SegmentParameters(name: "at-risk", share: 0.20, sessionsPerDay: 0.35, baseHazard: 0.003,
                           declineStartRate: 1.0 / 120, paymentFailureRate: 0.06, priceSensitivity: 1.6,
                           errorRate: 0.06, featureAdoption: 0.3, planWeights: [0.7, 0.25, 0.05]),
     ]
@@ -85,10 +85,15 @@ public struct ProcessParameters: Sendable {
     public var ticketProbability = 0.35
     /// Probability that an error while a ticket is open leads to a follow-up ticket.
     public var followUpProbability = 0.2
-    /// Daily probability that an open ticket gets resolved (checked from the day after it opened).
-    public var resolveRate = 0.15
+    /// Daily probability that an open ticket gets resolved during its first `fastResolutionDays`
+    /// (checked from the day after it opened).
+    public var resolveRate = 0.2
+    /// Days during which support resolves tickets at `resolveRate`; afterwards a ticket is stuck.
+    public var fastResolutionDays = 5
+    /// Daily probability that a stuck ticket (open longer than `fastResolutionDays`) gets resolved.
+    public var stuckResolveRate = 0.02
     /// Days after which an unresolved ticket is abandoned (no more frustration).
-    public var ticketExpiryDays = 45
+    public var ticketExpiryDays = 60
     /// Days an unresolved ticket must be open before it raises the cancel hazard.
     public var frustrationDelayDays = 3
     /// Days between a failed payment and its retry.
@@ -96,7 +101,7 @@ public struct ProcessParameters: Sendable {
     /// Number of retries after a failed payment.
     public var retries = 3
     /// Probability that a retry succeeds.
-    public var retrySuccess = 0.45
+    public var retrySuccess = 0.4
     /// Days after the last failed retry until the involuntary cancel.
     public var involuntaryCancelDelayDays = 2
     /// Daily probability of a price increase (at most one per 180 days, not in the first 60 days).
@@ -119,7 +124,7 @@ public struct ProcessParameters: Sendable {
     /// Hazard weight (log scale) per unit of engagement drop.
     public var declineWeight = 1.1
     /// Hazard weight of an unresolved ticket open for at least `frustrationDelayDays`.
-    public var frustrationWeight = 1.8
+    public var frustrationWeight = 2.0
     /// Hazard weight of a price increase, times the segment's sensitivity, decaying over
     /// `priceDecayDays`.
     public var priceWeight = 1.5
