@@ -66,11 +66,11 @@ public struct ProcessParameters: Sendable {
     /// Standard deviation across customers of the log of the baseline session rate.
     public var activitySpread = 0.5
     /// Day-to-day persistence of the activity noise (AR(1) coefficient).
-    public var activityPersistence = 0.85
+    public var activityPersistence = 0.8
     /// Standard deviation of the daily innovation of the activity noise.
-    public var activityNoise = 0.3
+    public var activityNoise = 0.2
     /// Depth of an engagement decline, in log-activity units (uniform in this range).
-    public var declineDepth: ClosedRange<Double> = 0.7...2.2
+    public var declineDepth: ClosedRange<Double> = 1.0...2.5
     /// Days an engagement decline takes to reach its depth (uniform in this range).
     public var declineDays: ClosedRange<Double> = 10...40
     /// Daily probability that a customer at the bottom of a decline starts to recover.
@@ -122,9 +122,9 @@ public struct ProcessParameters: Sendable {
     public var purchaseMedianCents = 1500.0
 
     /// Hazard weight (log scale) per unit of engagement drop.
-    public var declineWeight = 1.1
+    public var declineWeight = 1.4
     /// Hazard weight of an unresolved ticket open for at least `frustrationDelayDays`.
-    public var frustrationWeight = 2.0
+    public var frustrationWeight = 2.3
     /// Hazard weight of a price increase, times the segment's sensitivity, decaying over
     /// `priceDecayDays`.
     public var priceWeight = 1.5
