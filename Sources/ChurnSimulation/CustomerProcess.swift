@@ -197,7 +197,7 @@ struct CustomerProcess {
         paymentFailure = min(0.5, seg.paymentFailureRate * Foundation.exp(0.5 * rng.nextGaussian()))
         priceSensitivity = seg.priceSensitivity * rng.uniform(0.5...1.5)
         featureAdoption = min(0.95, seg.featureAdoption * rng.uniform(0.5...1.5))
-        baseHazard = seg.baseHazard * Foundation.exp(0.3 * rng.nextGaussian())
+        baseHazard = seg.baseHazard * Foundation.exp(0.2 * rng.nextGaussian())
         declineStartRate = seg.declineStartRate
         self.signupDay = signupDay
         billingSecond = 3600 + rng.nextInt(below: 20 * 3600)

@@ -48,13 +48,13 @@ public struct SegmentParameters: Sendable {
 public struct ProcessParameters: Sendable {
     /// The customer segments.
     public var segments: [SegmentParameters] = [
-        SegmentParameters(name: "loyal", share: 0.45, sessionsPerDay: 0.7, baseHazard: 0.0005,
+        SegmentParameters(name: "loyal", share: 0.45, sessionsPerDay: 0.7, baseHazard: 0.0007,
                           declineStartRate: 1.0 / 500, paymentFailureRate: 0.015, priceSensitivity: 0.3,
                           errorRate: 0.02, featureAdoption: 0.6, planWeights: [0.3, 0.45, 0.25]),
-        SegmentParameters(name: "casual", share: 0.35, sessionsPerDay: 0.25, baseHazard: 0.0012,
+        SegmentParameters(name: "casual", share: 0.35, sessionsPerDay: 0.25, baseHazard: 0.001,
                           declineStartRate: 1.0 / 250, paymentFailureRate: 0.03, priceSensitivity: 1.0,
                           errorRate: 0.03, featureAdoption: 0.35, planWeights: [0.6, 0.3, 0.1]),
-        SegmentParameters(name: "at-risk", share: 0.20, sessionsPerDay: 0.35, baseHazard: 0.003,
+        SegmentParameters(name: "at-risk", share: 0.20, sessionsPerDay: 0.35, baseHazard: 0.0015,
                           declineStartRate: 1.0 / 120, paymentFailureRate: 0.06, priceSensitivity: 1.6,
                           errorRate: 0.06, featureAdoption: 0.3, planWeights: [0.7, 0.25, 0.05]),
     ]
@@ -76,13 +76,13 @@ public struct ProcessParameters: Sendable {
     /// Daily probability that a customer at the bottom of a decline starts to recover.
     public var recoveryRate = 0.02
     /// Daily probability that a customer starts hitting a bug (an error-prone episode).
-    public var bugEpisodeRate = 1.0 / 150
+    public var bugEpisodeRate = 1.0 / 90
     /// Error-rate multiplier during a bug episode.
     public var bugMultiplier = 8.0
     /// Length of a bug episode in days (uniform in this range).
     public var bugDays: ClosedRange<Int> = 3...14
     /// Probability that an error leads to a support ticket when no ticket is open.
-    public var ticketProbability = 0.35
+    public var ticketProbability = 0.5
     /// Probability that an error while a ticket is open leads to a follow-up ticket.
     public var followUpProbability = 0.2
     /// Daily probability that an open ticket gets resolved during its first `fastResolutionDays`
@@ -105,7 +105,7 @@ public struct ProcessParameters: Sendable {
     /// Days after the last failed retry until the involuntary cancel.
     public var involuntaryCancelDelayDays = 2
     /// Daily probability of a price increase (at most one per 180 days, not in the first 60 days).
-    public var priceIncreaseRate = 1.0 / 365
+    public var priceIncreaseRate = 1.0 / 200
     /// Relative size of a price increase (uniform in this range).
     public var priceIncreaseSize: ClosedRange<Double> = 0.1...0.3
     /// Daily probability of abandoning the key feature, multiplied by `1 + drop`.
@@ -124,7 +124,7 @@ public struct ProcessParameters: Sendable {
     /// Hazard weight (log scale) per unit of engagement drop.
     public var declineWeight = 1.4
     /// Hazard weight of an unresolved ticket open for at least `frustrationDelayDays`.
-    public var frustrationWeight = 2.3
+    public var frustrationWeight = 2.6
     /// Hazard weight of a price increase, times the segment's sensitivity, decaying over
     /// `priceDecayDays`.
     public var priceWeight = 1.5
