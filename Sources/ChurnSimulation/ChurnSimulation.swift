@@ -1,2 +1,0 @@
-/// Seeded synthetic event logs with a known churn process (see issue 3).
-public enum ChurnSimulationModule {}

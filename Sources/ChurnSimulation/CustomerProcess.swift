@@ -1,0 +1,388 @@
+import Foundation
+import TensorKit
+
+/// Receives the events of one simulated day; the truth computation uses a receiver that drops
+/// them (and lets the process skip the events that do not change its state).
+protocol EventReceiver {
+    /// Whether events are kept; when `false`, sessions are not expanded into events.
+    static var recordsEvents: Bool { get }
+    mutating func emit(second: Int, kind: EventKind, amountCents: Int)
+}
+
+/// Drops every event (Monte Carlo continuations for the truth).
+struct DiscardingReceiver: EventReceiver {
+    static var recordsEvents: Bool { false }
+    @inline(__always) mutating func emit(second: Int, kind: EventKind, amountCents: Int) {}
+}
+
+/// One event inside a day: second of the day, kind, amount in cents (or -1 for none).
+struct DayEvent {
+    var second: Int32
+    var kind: EventKind
+    var amountCents: Int
+}
+
+/// The events of one day, sorted by time before they are written.
+struct DayEvents: EventReceiver {
+    static var recordsEvents: Bool { true }
+    var events: [DayEvent] = []
+
+    init() { events.reserveCapacity(256) }
+
+    @inline(__always) mutating func emit(second: Int, kind: EventKind, amountCents: Int) {
+        events.append(DayEvent(second: Int32(min(max(second, 0), 86_399)), kind: kind, amountCents: amountCents))
+    }
+
+    /// Stable insertion sort by second (days hold a few dozen events).
+    mutating func sort() {
+        events.withUnsafeMutableBufferPointer { e in
+            guard e.count > 1 else { return }
+            for i in 1..<e.count {
+                let item = e[i]
+                var j = i - 1
+                while j >= 0 && e[j].second > item.second {
+                    e[j + 1] = e[j]
+                    j -= 1
+                }
+                e[j + 1] = item
+            }
+        }
+    }
+}
+
+/// The process parameters flattened into scalars for the daily step.
+struct ProcessConstants: Sendable {
+    var segmentCumulative: [Double]
+    var segments: [SegmentParameters]
+    var planPriceCents: [Double]
+    var existingCustomerShare: Double
+    var activitySpread, activityPersistence, activityNoise: Double
+    var declineDepth, declineDays: ClosedRange<Double>
+    var recoveryRate, bugEpisodeRate, bugMultiplier: Double
+    var bugDays: ClosedRange<Int>
+    var ticketProbability, followUpProbability, resolveRate, stuckResolveRate: Double
+    var fastResolutionDays: Int
+    var ticketExpiryDays, frustrationDelayDays, retryIntervalDays, retries: Int
+    var retrySuccess: Double
+    var involuntaryCancelDelayDays: Int
+    var priceIncreaseRate: Double
+    var priceIncreaseSize: ClosedRange<Double>
+    var featureAbandonRate, featureReadoptRate, upgradeRate, downgradeRate: Double
+    var purchaseProbability, purchaseMedianCents: Double
+    var declineWeight, frustrationWeight, priceWeight, priceDecayDays, abandonWeight: Double
+    var newCustomerWeight, newCustomerDays, maxDailyHazard: Double
+
+    init(_ p: ProcessParameters) {
+        let total = p.segments.reduce(0) { $0 + $1.share }
+        var acc = 0.0
+        segmentCumulative = p.segments.map { acc += $0.share / total; return acc }
+        segments = p.segments
+        planPriceCents = p.planPriceCents.map(Double.init)
+        existingCustomerShare = p.existingCustomerShare
+        activitySpread = p.activitySpread
+        activityPersistence = p.activityPersistence
+        activityNoise = p.activityNoise
+        declineDepth = p.declineDepth
+        declineDays = p.declineDays
+        recoveryRate = p.recoveryRate
+        bugEpisodeRate = p.bugEpisodeRate
+        bugMultiplier = p.bugMultiplier
+        bugDays = p.bugDays
+        ticketProbability = p.ticketProbability
+        followUpProbability = p.followUpProbability
+        resolveRate = p.resolveRate
+        stuckResolveRate = p.stuckResolveRate
+        fastResolutionDays = p.fastResolutionDays
+        ticketExpiryDays = p.ticketExpiryDays
+        frustrationDelayDays = p.frustrationDelayDays
+        retryIntervalDays = p.retryIntervalDays
+        retries = p.retries
+        retrySuccess = p.retrySuccess
+        involuntaryCancelDelayDays = p.involuntaryCancelDelayDays
+        priceIncreaseRate = p.priceIncreaseRate
+        priceIncreaseSize = p.priceIncreaseSize
+        featureAbandonRate = p.featureAbandonRate
+        featureReadoptRate = p.featureReadoptRate
+        upgradeRate = p.upgradeRate
+        downgradeRate = p.downgradeRate
+        purchaseProbability = p.purchaseProbability
+        purchaseMedianCents = p.purchaseMedianCents
+        declineWeight = p.declineWeight
+        frustrationWeight = p.frustrationWeight
+        priceWeight = p.priceWeight
+        priceDecayDays = p.priceDecayDays
+        abandonWeight = p.abandonWeight
+        newCustomerWeight = p.newCustomerWeight
+        newCustomerDays = p.newCustomerDays
+        maxDailyHazard = p.maxDailyHazard
+    }
+}
+
+extension SeededGenerator {
+    @inline(__always) mutating func uniform(_ range: ClosedRange<Double>) -> Double {
+        range.lowerBound + (range.upperBound - range.lowerBound) * nextDouble()
+    }
+
+    @inline(__always) mutating func chance(_ p: Double) -> Bool { nextDouble() < p }
+
+    /// Poisson variate (product of uniforms for small means, normal approximation above 30).
+    @inline(__always) mutating func poisson(_ lambda: Double) -> Int {
+        if lambda <= 0 { return 0 }
+        if lambda > 30 { return max(0, Int((lambda + lambda.squareRoot() * nextGaussian()).rounded())) }
+        let limit = Foundation.exp(-lambda)
+        var k = 0
+        var product = nextDouble()
+        while product > limit {
+            k += 1
+            product *= nextDouble()
+        }
+        return k
+    }
+
+    /// Number of successes before the first failure, each with probability `p`.
+    @inline(__always) mutating func geometric(_ p: Double) -> Int {
+        var k = 0
+        while nextDouble() < p && k < 50 { k += 1 }
+        return k
+    }
+}
+
+/// One customer: fixed traits drawn at sign-up and the latent state that evolves day by day.
+///
+/// A value type, so that the truth computation can copy the exact state at the cutoff and run
+/// independent continuations from it.
+struct CustomerProcess {
+    // Traits.
+    var segment: Int
+    var logActivity: Double
+    var errorRate: Double
+    var paymentFailure: Double
+    var priceSensitivity: Double
+    var featureAdoption: Double
+    var baseHazard: Double
+    var declineStartRate: Double
+    var signupDay: Int
+    var billingSecond: Int
+
+    // Latent state.
+    var noise = 0.0
+    var drop = 0.0
+    var dropTarget = 0.0
+    var dropSpeed = 0.0
+    var bugUntil = Int.min / 2
+    var caseOpen = false
+    var caseOpenedDay = 0
+    var priceIncreaseDay = Int.min / 2
+    var featureAbandoned = false
+    var plan = 0
+    var priceFactor = 1.0
+    var priceCents = 0
+    var nextBillingDay = 0
+    var retryDay = Int.min / 2
+    var retriesLeft = 0
+    var involuntaryCancelDay = Int.max
+    var cancelled = false
+    var cancelDay = Int.max
+
+    /// Draws a customer who signs up on `signupDay` (day 0 = first day of the log).
+    init(signupDay: Int, constants k: ProcessConstants, rng: inout SeededGenerator) {
+        let u = rng.nextDouble()
+        var s = 0
+        while s < k.segmentCumulative.count - 1 && u >= k.segmentCumulative[s] { s += 1 }
+        let seg = k.segments[s]
+        segment = s
+        let spread = k.activitySpread
+        logActivity = Foundation.log(seg.sessionsPerDay) + spread * rng.nextGaussian()
+        errorRate = min(0.5, seg.errorRate * Foundation.exp(0.6 * rng.nextGaussian()))
+        paymentFailure = min(0.5, seg.paymentFailureRate * Foundation.exp(0.5 * rng.nextGaussian()))
+        priceSensitivity = seg.priceSensitivity * rng.uniform(0.5...1.5)
+        featureAdoption = min(0.95, seg.featureAdoption * rng.uniform(0.5...1.5))
+        baseHazard = seg.baseHazard * Foundation.exp(0.2 * rng.nextGaussian())
+        declineStartRate = seg.declineStartRate
+        self.signupDay = signupDay
+        billingSecond = 3600 + rng.nextInt(below: 20 * 3600)
+        let v = rng.nextDouble()
+        var cumulative = 0.0
+        plan = seg.planWeights.count - 1
+        for (i, w) in seg.planWeights.enumerated() {
+            cumulative += w
+            if v < cumulative { plan = i; break }
+        }
+        priceCents = Int(k.planPriceCents[plan].rounded())
+        nextBillingDay = signupDay
+        noise = k.activityNoise / (1 - k.activityPersistence * k.activityPersistence).squareRoot() * rng.nextGaussian()
+    }
+
+    /// The probability of a voluntary cancel on `day`, from the state at the start of the day.
+    @inline(__always)
+    func hazard(day: Int, _ k: ProcessConstants) -> Double {
+        var logMultiplier = k.declineWeight * drop
+        if caseOpen && day - caseOpenedDay >= k.frustrationDelayDays { logMultiplier += k.frustrationWeight }
+        let sincePrice = day - priceIncreaseDay
+        if sincePrice >= 0 && sincePrice < 150 {
+            logMultiplier += k.priceWeight * priceSensitivity * Foundation.exp(-Double(sincePrice) / k.priceDecayDays)
+        }
+        if featureAbandoned { logMultiplier += k.abandonWeight }
+        let tenure = day - signupDay
+        if tenure < 365 { logMultiplier += k.newCustomerWeight * Foundation.exp(-Double(tenure) / k.newCustomerDays) }
+        return min(k.maxDailyHazard, baseHazard * Foundation.exp(logMultiplier))
+    }
+
+    /// Advances the customer through `day`, sending the day's events to `out`.
+    ///
+    /// Order inside a day: involuntary cancel, voluntary cancel (then nothing else happens),
+    /// latent drift, billing, ticket resolution, sessions (with errors and tickets), and the
+    /// slow events (price increase, feature abandonment, plan change). With a receiver that does
+    /// not record events, sessions are not expanded: the number of errors is drawn directly as
+    /// Poisson(rate · error probability), which has the same distribution.
+    @inline(__always)
+    mutating func step<R: EventReceiver>(day: Int, _ k: ProcessConstants, _ rng: inout SeededGenerator, _ out: inout R) {
+        if day >= involuntaryCancelDay {
+            out.emit(second: billingSecond + 600, kind: .cancel, amountCents: -1)
+            cancelled = true
+            cancelDay = day
+            return
+        }
+        if rng.nextDouble() < hazard(day: day, k) {
+            out.emit(second: rng.nextInt(below: 86_400), kind: .cancel, amountCents: -1)
+            cancelled = true
+            cancelDay = day
+            return
+        }
+
+        // Latent engagement: AR(1) noise around a baseline lowered by the current decline.
+        noise = k.activityPersistence * noise + k.activityNoise * rng.nextGaussian()
+        if dropTarget > drop {
+            drop = min(dropTarget, drop + dropSpeed)
+        } else if dropTarget < drop {
+            drop = max(dropTarget, drop - dropSpeed)
+        }
+        if dropTarget == 0 && drop == 0 {
+            if rng.chance(declineStartRate) {
+                dropTarget = rng.uniform(k.declineDepth)
+                dropSpeed = dropTarget / rng.uniform(k.declineDays)
+            }
+        } else if dropTarget > 0 && drop >= dropTarget {
+            if rng.chance(k.recoveryRate) {
+                dropTarget = 0
+                dropSpeed = drop / rng.uniform(7...21)
+            }
+        }
+        if day >= bugUntil && rng.chance(k.bugEpisodeRate) {
+            bugUntil = day + k.bugDays.lowerBound + rng.nextInt(below: k.bugDays.count)
+        }
+
+        // Billing: monthly charge, retries after a failure, involuntary cancel when all fail.
+        if day == nextBillingDay {
+            nextBillingDay += 30
+            if rng.chance(paymentFailure) {
+                out.emit(second: billingSecond, kind: .paymentFailed, amountCents: priceCents)
+                retriesLeft = k.retries
+                retryDay = day + k.retryIntervalDays
+            } else {
+                out.emit(second: billingSecond, kind: .payment, amountCents: priceCents)
+            }
+        } else if day == retryDay {
+            if rng.chance(k.retrySuccess) {
+                out.emit(second: billingSecond, kind: .payment, amountCents: priceCents)
+                retryDay = Int.min / 2
+            } else {
+                out.emit(second: billingSecond, kind: .paymentFailed, amountCents: priceCents)
+                retriesLeft -= 1
+                if retriesLeft > 0 {
+                    retryDay = day + k.retryIntervalDays
+                } else {
+                    retryDay = Int.min / 2
+                    involuntaryCancelDay = day + k.involuntaryCancelDelayDays
+                }
+            }
+        }
+
+        // Support: an open ticket is resolved with a daily probability, or abandoned.
+        if caseOpen && caseOpenedDay < day {
+            let rate = day - caseOpenedDay <= k.fastResolutionDays ? k.resolveRate : k.stuckResolveRate
+            if rng.chance(rate) {
+                out.emit(second: 8 * 3600 + rng.nextInt(below: 10 * 3600), kind: .ticketResolved, amountCents: -1)
+                caseOpen = false
+            } else if day - caseOpenedDay >= k.ticketExpiryDays {
+                caseOpen = false
+            }
+        }
+
+        // Sessions.
+        let rate = Foundation.exp(min(4, logActivity - drop + noise))
+        var errorProbability = errorRate
+        if day < bugUntil { errorProbability = min(0.9, errorProbability * k.bugMultiplier) }
+        if R.recordsEvents {
+            let sessions = rng.poisson(rate)
+            let featureProbability = featureAbandoned ? featureAdoption * 0.05 : featureAdoption
+            for _ in 0..<sessions {
+                var second = rng.nextInt(below: 86_400 - 3 * 3600)
+                out.emit(second: second, kind: .login, amountCents: -1)
+                let views = 1 + rng.geometric(0.5)
+                for _ in 0..<views {
+                    second += 5 + rng.nextInt(below: 180)
+                    out.emit(second: second, kind: .view, amountCents: -1)
+                }
+                if rng.chance(featureProbability) {
+                    let uses = 1 + rng.geometric(0.4)
+                    for _ in 0..<uses {
+                        second += 10 + rng.nextInt(below: 300)
+                        out.emit(second: second, kind: .featureUse, amountCents: -1)
+                    }
+                }
+                if rng.chance(k.purchaseProbability) {
+                    second += 30 + rng.nextInt(below: 300)
+                    let amount = k.purchaseMedianCents * Foundation.exp(0.6 * rng.nextGaussian())
+                    out.emit(second: second, kind: .purchase, amountCents: max(99, Int(amount.rounded())))
+                }
+                if rng.chance(errorProbability) {
+                    second += 5 + rng.nextInt(below: 120)
+                    out.emit(second: second, kind: .error, amountCents: -1)
+                    handleError(day: day, second: second, k, &rng, &out)
+                }
+            }
+        } else {
+            let errors = rng.poisson(rate * errorProbability)
+            for _ in 0..<errors { handleError(day: day, second: 0, k, &rng, &out) }
+        }
+
+        // Slow events.
+        let tenure = day - signupDay
+        if tenure >= 60 && day - priceIncreaseDay >= 180 && rng.chance(k.priceIncreaseRate) {
+            priceFactor *= 1 + rng.uniform(k.priceIncreaseSize)
+            priceCents = Int((k.planPriceCents[plan] * priceFactor).rounded())
+            priceIncreaseDay = day
+            out.emit(second: 6 * 3600 + rng.nextInt(below: 3600), kind: .priceIncrease, amountCents: priceCents)
+        }
+        if featureAbandoned {
+            if rng.chance(k.featureReadoptRate) { featureAbandoned = false }
+        } else if rng.chance(k.featureAbandonRate * (1 + drop)) {
+            featureAbandoned = true
+        }
+        if plan + 1 < k.planPriceCents.count && drop < 0.2 && rng.chance(k.upgradeRate) {
+            plan += 1
+            priceCents = Int((k.planPriceCents[plan] * priceFactor).rounded())
+            out.emit(second: 9 * 3600 + rng.nextInt(below: 12 * 3600), kind: .upgrade, amountCents: priceCents)
+        } else if plan > 0 && drop > 0 && rng.chance(k.downgradeRate * drop) {
+            plan -= 1
+            priceCents = Int((k.planPriceCents[plan] * priceFactor).rounded())
+            out.emit(second: 9 * 3600 + rng.nextInt(below: 12 * 3600), kind: .downgrade, amountCents: priceCents)
+        }
+    }
+
+    /// An error may open a support ticket (or a follow-up on the open one) minutes later.
+    @inline(__always)
+    mutating func handleError<R: EventReceiver>(day: Int, second: Int, _ k: ProcessConstants,
+                                                _ rng: inout SeededGenerator, _ out: inout R) {
+        if !caseOpen {
+            if rng.chance(k.ticketProbability) {
+                caseOpen = true
+                caseOpenedDay = day
+                out.emit(second: second + 60 + rng.nextInt(below: 1800), kind: .supportTicket, amountCents: -1)
+            }
+        } else if rng.chance(k.followUpProbability) {
+            out.emit(second: second + 60 + rng.nextInt(below: 1800), kind: .supportTicket, amountCents: -1)
+        }
+    }
+}

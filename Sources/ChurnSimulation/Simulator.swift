@@ -1,0 +1,311 @@
+import Dispatch
+import Foundation
+import TensorKit
+
+/// What to simulate: how many customers, over which days, from which seed.
+public struct SimulationConfiguration: Sendable {
+    /// Number of customers (ids `c000001` …).
+    public var customers: Int
+    /// First day of the log, in days since 1970-01-01.
+    public var startDay: Int
+    /// Number of days in the log; every timestamp lies in `[start, start + days)`.
+    public var days: Int
+    /// The seed; the same seed gives byte-identical output.
+    public var seed: UInt64
+    /// The business being simulated.
+    public var parameters: ProcessParameters
+
+    public init(customers: Int = 10_000, startDay: Int = CivilDate.days(year: 2024, month: 1, day: 1),
+                days: Int = 365, seed: UInt64 = 1, parameters: ProcessParameters = ProcessParameters()) {
+        self.customers = customers
+        self.startDay = startDay
+        self.days = days
+        self.seed = seed
+        self.parameters = parameters
+    }
+}
+
+/// Settings for the true churn probabilities at a cutoff.
+public struct TruthConfiguration: Sendable {
+    /// The cutoff, in days since 1970-01-01 (00:00 UTC of that day).
+    public var cutoffDay: Int
+    /// The horizon in days: the label window is `[cutoff, cutoff + horizon)`.
+    public var horizonDays: Int
+    /// Monte Carlo continuations per customer.
+    public var samples: Int
+
+    public init(cutoffDay: Int, horizonDays: Int, samples: Int = 200) {
+        self.cutoffDay = cutoffDay
+        self.horizonDays = horizonDays
+        self.samples = samples
+    }
+}
+
+/// Counts from a finished simulation.
+public struct SimulationSummary: Sendable {
+    /// Customers simulated.
+    public var customers = 0
+    /// Customers with at least one event in the log.
+    public var customersWithEvents = 0
+    /// Rows written (header excluded).
+    public var events = 0
+    /// Events per kind, indexed by `EventKind.rawValue`.
+    public var eventCounts = [Int](repeating: 0, count: EventKind.allCases.count)
+    /// Cancels after a failed payment that was never recovered.
+    public var involuntaryCancels = 0
+    /// Customers in the truth file (active at the cutoff).
+    public var truthCustomers = 0
+    /// Sum of their churn probabilities (expected churners in the horizon).
+    public var truthExpectedChurners = 0.0
+    /// Of them, how many did cancel within the horizon in this simulation.
+    public var truthRealisedChurners = 0
+
+    /// All cancels (voluntary and involuntary).
+    public var cancels: Int { eventCounts[Int(EventKind.cancel.rawValue)] }
+
+    mutating func add(_ other: SimulationSummary) {
+        customers += other.customers
+        customersWithEvents += other.customersWithEvents
+        events += other.events
+        for i in eventCounts.indices { eventCounts[i] += other.eventCounts[i] }
+        involuntaryCancels += other.involuntaryCancels
+        truthCustomers += other.truthCustomers
+        truthExpectedChurners += other.truthExpectedChurners
+        truthRealisedChurners += other.truthRealisedChurners
+    }
+}
+
+/// Progress of a running simulation, reported after each batch is written.
+public struct SimulationProgress: Sendable {
+    public var customersDone: Int
+    public var customersTotal: Int
+    public var events: Int
+}
+
+/// Generates the event log (and optionally the truth) customer by customer.
+///
+/// Each customer draws from its own random stream, derived from `(seed, customer index)`, so the
+/// output does not depend on the number of threads. Customers are generated in chunks in
+/// parallel and written in order while the next chunks are being generated; memory holds only
+/// the chunks in flight. The truth for a customer is computed from a copy of its state at the
+/// cutoff with streams derived from `(seed, customer, replicate)`, so it never perturbs the log.
+public final class Simulator {
+    public let configuration: SimulationConfiguration
+    public let truth: TruthConfiguration?
+    let constants: ProcessConstants
+    let format: RowFormat
+
+    /// Customers per chunk (the unit of parallel work).
+    public var chunkSize = 128
+
+    public init(configuration: SimulationConfiguration, truth: TruthConfiguration? = nil) {
+        precondition(configuration.customers >= 0 && configuration.days >= 1)
+        self.configuration = configuration
+        self.truth = truth
+        constants = ProcessConstants(configuration.parameters)
+        format = RowFormat(startDay: configuration.startDay, days: configuration.days, customers: configuration.customers)
+    }
+
+    /// The CSV header of the event log.
+    public static let eventHeader = "customer_id,timestamp,event,amount\n"
+    /// The CSV header of the truth file.
+    public static let truthHeader = "customer_id,churn_probability,churned\n"
+
+    /// Runs the simulation, writing the event log to `events` and the truth to `truthOutput`.
+    ///
+    /// - Parameters:
+    ///   - events: Receives the CSV event log (header first).
+    ///   - truthOutput: Receives the truth CSV; required when the simulator has a truth configuration.
+    ///   - threads: Worker threads generating chunks.
+    ///   - progress: Called on the calling thread after each batch is written.
+    /// - Complexity: O(customers · days); memory O(threads · chunkSize · events per customer).
+    public func run(events: OutputFile, truthOutput: OutputFile? = nil, threads: Int = 1,
+                    progress: ((SimulationProgress) -> Void)? = nil) throws -> SimulationSummary {
+        try Self.eventHeader.utf8CString.withUnsafeBytes { try events.write(UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
+        if truth != nil, let truthOutput {
+            try Self.truthHeader.utf8CString.withUnsafeBytes { try truthOutput.write(UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
+        }
+        let n = configuration.customers
+        let chunkCount = (n + chunkSize - 1) / chunkSize
+        let workers = max(1, threads)
+        let batchChunks = workers * 4
+        var summary = SimulationSummary()
+        var pending: [ChunkResult] = []
+        var next = 0
+        while next < chunkCount || !pending.isEmpty {
+            let batch = next..<min(chunkCount, next + batchChunks)
+            next = batch.upperBound
+            let results = ResultSlots(count: batch.count)
+            let group = DispatchGroup()
+            if !batch.isEmpty {
+                for w in 0..<min(workers, batch.count) {
+                    let thread = Thread { [self] in
+                        var i = w
+                        while i < batch.count {
+                            results.store(i, self.simulateChunk(batch.lowerBound + i))
+                            i += workers
+                        }
+                        group.leave()
+                    }
+                    thread.stackSize = 1 << 22
+                    group.enter()
+                    thread.start()
+                }
+            }
+            var failure: Error?
+            do {
+                for chunk in pending {
+                    try events.write(chunk.events.bytes)
+                    if let truthOutput, let t = chunk.truth { try truthOutput.write(t.bytes) }
+                    summary.add(chunk.summary)
+                }
+            } catch { failure = error }
+            if !pending.isEmpty {
+                progress?(SimulationProgress(customersDone: summary.customers, customersTotal: n, events: summary.events))
+            }
+            group.wait()
+            if let failure { throw failure }
+            pending = results.values()
+        }
+        return summary
+    }
+
+    struct ChunkResult {
+        var events: ByteBuffer
+        var truth: ByteBuffer?
+        var summary: SimulationSummary
+    }
+
+    final class ResultSlots: @unchecked Sendable {
+        private var slots: [ChunkResult?]
+        private let lock = NSLock()
+        init(count: Int) { slots = Array(repeating: nil, count: count) }
+        func store(_ i: Int, _ r: ChunkResult) { lock.lock(); slots[i] = r; lock.unlock() }
+        func values() -> [ChunkResult] { slots.map { $0! } }
+    }
+
+    func simulateChunk(_ chunk: Int) -> ChunkResult {
+        let range = (chunk * chunkSize)..<min(configuration.customers, (chunk + 1) * chunkSize)
+        let events = ByteBuffer(capacity: range.count * 4096)
+        let truthBuffer = truth == nil ? nil : ByteBuffer(capacity: range.count * 32)
+        var summary = SimulationSummary()
+        var day = DayEvents()
+        for index in range {
+            simulateCustomer(index, events: events, truthBuffer: truthBuffer, day: &day, summary: &summary)
+        }
+        return ChunkResult(events: events, truth: truthBuffer, summary: summary)
+    }
+
+    /// The seed of a random stream: customer `index`, replicate 0 for the log and `r + 1` for
+    /// the `r`-th truth continuation.
+    static func streamSeed(_ seed: UInt64, _ index: Int, _ replicate: Int) -> UInt64 {
+        var h = mix(seed &+ 0x9E37_79B9_7F4A_7C15)
+        h = mix(h ^ (UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03))
+        h = mix(h ^ (UInt64(truncatingIfNeeded: replicate) &* 0xAEF1_7502_108E_F2D9))
+        return h
+    }
+
+    @inline(__always) static func mix(_ x: UInt64) -> UInt64 {
+        var z = x
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Draws customer `index`; an existing customer is simulated (silently) from its sign-up
+    /// before the log starts, and redrawn if it cancelled before the start.
+    func drawCustomer(_ index: Int, _ rng: inout SeededGenerator) -> CustomerProcess {
+        let k = constants
+        var discard = DiscardingReceiver()
+        for _ in 0..<100 {
+            if rng.chance(k.existingCustomerShare) {
+                var customer = CustomerProcess(signupDay: -1 - rng.nextInt(below: 365), constants: k, rng: &rng)
+                var d = customer.signupDay
+                while d < 0 && !customer.cancelled {
+                    customer.step(day: d, k, &rng, &discard)
+                    d += 1
+                }
+                if !customer.cancelled { return customer }
+            } else {
+                return CustomerProcess(signupDay: rng.nextInt(below: configuration.days), constants: k, rng: &rng)
+            }
+        }
+        return CustomerProcess(signupDay: rng.nextInt(below: configuration.days), constants: k, rng: &rng)
+    }
+
+    func simulateCustomer(_ index: Int, events: ByteBuffer, truthBuffer: ByteBuffer?,
+                          day dayEvents: inout DayEvents, summary: inout SimulationSummary) {
+        let k = constants
+        let seed = configuration.seed
+        var rng = SeededGenerator(seed: Self.streamSeed(seed, index, 0))
+        var customer = drawCustomer(index, &rng)
+        let id = format.customerID(index)
+        let cutoff = truth.map { $0.cutoffDay - configuration.startDay }
+        var emitted = 0
+        var probability: Double?
+        summary.customers += 1
+        id.withUnsafeBufferPointer { idBytes in
+            var day = max(0, customer.signupDay)
+            while day < configuration.days && !customer.cancelled {
+                if day == cutoff && emitted > 0 { probability = truthProbability(index, customer) }
+                dayEvents.events.removeAll(keepingCapacity: true)
+                customer.step(day: day, k, &rng, &dayEvents)
+                dayEvents.sort()
+                for e in dayEvents.events {
+                    format.writeRow(events, id: idBytes, day: day, second: Int(e.second), kind: e.kind, amountCents: e.amountCents)
+                    summary.eventCounts[Int(e.kind.rawValue)] += 1
+                }
+                emitted += dayEvents.events.count
+                day += 1
+            }
+            // A cutoff at the very end of the log: the state after the last day is the state at the cutoff.
+            if cutoff == configuration.days && emitted > 0 && !customer.cancelled {
+                probability = truthProbability(index, customer)
+            }
+        }
+        summary.events += emitted
+        if emitted > 0 { summary.customersWithEvents += 1 }
+        if customer.cancelled && customer.involuntaryCancelDay == customer.cancelDay { summary.involuntaryCancels += 1 }
+        if let probability, let truth, let truthBuffer, let cutoff {
+            let churned = customer.cancelled && customer.cancelDay >= cutoff && customer.cancelDay < cutoff + truth.horizonDays
+            truthBuffer.reserve(id.count + 32)
+            id.withUnsafeBufferPointer { truthBuffer.putUnchecked($0.baseAddress!, $0.count) }
+            truthBuffer.putUnchecked(UInt8(ascii: ","))
+            let scaled = Int((probability * 10_000).rounded())
+            RowFormat.writeInteger(truthBuffer, scaled / 10_000)
+            truthBuffer.putUnchecked(UInt8(ascii: "."))
+            let frac = scaled % 10_000
+            truthBuffer.putUnchecked(48 + UInt8(frac / 1000))
+            truthBuffer.putUnchecked(48 + UInt8((frac / 100) % 10))
+            truthBuffer.putUnchecked(48 + UInt8((frac / 10) % 10))
+            truthBuffer.putUnchecked(48 + UInt8(frac % 10))
+            truthBuffer.putUnchecked(UInt8(ascii: ","))
+            truthBuffer.putUnchecked(churned ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+            truthBuffer.putUnchecked(UInt8(ascii: "\n"))
+            summary.truthCustomers += 1
+            summary.truthExpectedChurners += probability
+            if churned { summary.truthRealisedChurners += 1 }
+        }
+    }
+
+    /// The probability that `customer`, in its exact state at the start of the cutoff day,
+    /// cancels within the horizon: the fraction of independent continuations that do.
+    func truthProbability(_ index: Int, _ customer: CustomerProcess) -> Double {
+        guard let truth else { return 0 }
+        let k = constants
+        let cutoff = truth.cutoffDay - configuration.startDay
+        var discard = DiscardingReceiver()
+        var cancels = 0
+        for r in 0..<truth.samples {
+            var rng = SeededGenerator(seed: Self.streamSeed(configuration.seed, index, r + 1))
+            var c = customer
+            var day = cutoff
+            while day < cutoff + truth.horizonDays {
+                c.step(day: day, k, &rng, &discard)
+                if c.cancelled { cancels += 1; break }
+                day += 1
+            }
+        }
+        return Double(cancels) / Double(truth.samples)
+    }
+}

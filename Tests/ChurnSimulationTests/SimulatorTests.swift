@@ -1,0 +1,203 @@
+import Foundation
+import XCTest
+@testable import ChurnSimulation
+
+/// Runs small simulations into temporary files and checks the log and the truth.
+final class SimulatorTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("churn-sim-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    let start = CivilDate.days(year: 2024, month: 1, day: 1)
+
+    /// Simulates into `name` (and `truthName`), returning the summary.
+    @discardableResult
+    func simulate(_ name: String, customers: Int = 300, days: Int = 120, seed: UInt64 = 1, threads: Int = 2,
+                  truth: TruthConfiguration? = nil, truthName: String? = nil) throws -> SimulationSummary {
+        let configuration = SimulationConfiguration(customers: customers, startDay: start, days: days, seed: seed)
+        let simulator = Simulator(configuration: configuration, truth: truth)
+        simulator.chunkSize = 16
+        let events = try OutputFile(path: directory.appendingPathComponent(name).path)
+        let truthFile = try truthName.map { try OutputFile(path: directory.appendingPathComponent($0).path) }
+        let summary = try simulator.run(events: events, truthOutput: truthFile, threads: threads)
+        try events.close()
+        try truthFile?.close()
+        return summary
+    }
+
+    func data(_ name: String) throws -> Data { try Data(contentsOf: directory.appendingPathComponent(name)) }
+
+    /// Rows without the header, split into fields.
+    func rows(_ name: String) throws -> [[Substring]] {
+        let text = String(decoding: try data(name), as: UTF8.self)
+        return text.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+    }
+
+    func testSameSeedGivesIdenticalBytesWhateverTheThreadCount() throws {
+        try simulate("a.csv", threads: 2)
+        try simulate("b.csv", threads: 2)
+        try simulate("c.csv", threads: 1)
+        let a = try data("a.csv")
+        XCTAssertGreaterThan(a.count, 10_000)
+        XCTAssertEqual(a, try data("b.csv"))
+        XCTAssertEqual(a, try data("c.csv"))
+    }
+
+    func testDifferentSeedsDiffer() throws {
+        try simulate("a.csv", seed: 1)
+        try simulate("b.csv", seed: 2)
+        XCTAssertNotEqual(try data("a.csv"), try data("b.csv"))
+    }
+
+    func testFormatOrderingAndNoEventsAfterCancel() throws {
+        let days = 120
+        let summary = try simulate("a.csv", customers: 300, days: days)
+        let header = String(decoding: try data("a.csv").prefix(40), as: UTF8.self)
+        XCTAssertTrue(header.hasPrefix("customer_id,timestamp,event,amount\n"))
+        let rows = try rows("a.csv")
+        XCTAssertEqual(rows.count, summary.events)
+        let first = "2024-01-01T00:00:00Z", end = CivilDate.format(days: start + days) + "T00:00:00Z"
+        var previous: (id: Substring, time: Substring)?
+        var cancelled = Set<Substring>()
+        var seen = Set<Substring>()
+        var cancels = 0
+        for row in rows {
+            XCTAssertEqual(row.count, 4)
+            let (id, time, event, amount) = (row[0], row[1], row[2], row[3])
+            XCTAssertEqual(id.count, 7)
+            XCTAssertEqual(time.count, 20)
+            XCTAssertTrue(time >= first && time < end, "timestamp \(time) outside the period")
+            XCTAssertFalse(cancelled.contains(id), "event after cancel for \(id)")
+            if let previous, previous.id == id {
+                XCTAssertLessThanOrEqual(previous.time, time, "events of \(id) out of order")
+            } else {
+                XCTAssertFalse(seen.contains(id), "rows of \(id) are not contiguous")
+                seen.insert(id)
+            }
+            let kind = EventKind.allCases.first { $0.name == event }
+            XCTAssertNotNil(kind, "unknown event \(event)")
+            if let kind {
+                XCTAssertEqual(kind.hasAmount, !amount.isEmpty, "amount of \(event)")
+                if kind.hasAmount { XCTAssertNotNil(Double(amount)) }
+            }
+            if event == "cancel" {
+                cancelled.insert(id)
+                cancels += 1
+            }
+            previous = (id, time)
+        }
+        XCTAssertEqual(cancels, summary.cancels)
+        XCTAssertGreaterThan(cancels, 0)
+    }
+
+    func testEveryEventTypeAppears() throws {
+        let summary = try simulate("a.csv", customers: 1200, days: 365)
+        for kind in EventKind.allCases {
+            XCTAssertGreaterThan(summary.eventCounts[Int(kind.rawValue)], 0, "no \(kind.name) events")
+        }
+        let names = Set(try rows("a.csv").map { String($0[2]) })
+        XCTAssertEqual(names, Set(EventKind.allCases.map(\.name)))
+        XCTAssertGreaterThan(summary.involuntaryCancels, 0)
+    }
+
+    func testTruthDoesNotChangeTheLogAndFlagsRiskyCustomers() throws {
+        let days = 200, cutoffIndex = 150
+        let cutoff = start + cutoffIndex
+        let truth = TruthConfiguration(cutoffDay: cutoff, horizonDays: 30, samples: 40)
+        let summary = try simulate("t.csv", customers: 2000, days: days, seed: 3, truth: truth, truthName: "truth.csv")
+        try simulate("plain.csv", customers: 2000, days: days, seed: 3)
+        XCTAssertEqual(try data("t.csv"), try data("plain.csv"), "--truth changed the event log")
+
+        // Read the truth.
+        let truthText = String(decoding: try data("truth.csv"), as: UTF8.self)
+        var lines = truthText.split(separator: "\n")
+        XCTAssertEqual(lines.removeFirst(), "customer_id,churn_probability,churned")
+        var probability: [Substring: Double] = [:]
+        for line in lines {
+            let f = line.split(separator: ",")
+            XCTAssertEqual(f.count, 3)
+            let p = try XCTUnwrap(Double(f[1]))
+            XCTAssertTrue((0...1).contains(p))
+            XCTAssertTrue(f[2] == "0" || f[2] == "1")
+            probability[f[0]] = p
+        }
+        XCTAssertEqual(probability.count, summary.truthCustomers)
+        XCTAssertGreaterThan(probability.count, 500)
+
+        // From the log before the cutoff: who is active, who has an unresolved ticket opened in
+        // the last 14 days, who has a failed payment in the last 10 days not followed by a payment.
+        let cutoffText = CivilDate.format(days: cutoff) + "T00:00:00Z"
+        let ticketFrom = CivilDate.format(days: cutoff - 14) + "T00:00:00Z"
+        let failedFrom = CivilDate.format(days: cutoff - 10) + "T00:00:00Z"
+        var active = Set<Substring>(), gone = Set<Substring>()
+        var openTicket = Set<Substring>(), unpaid = Set<Substring>()
+        for row in try rows("t.csv") where row[1] < cutoffText {
+            let id = row[0]
+            active.insert(id)
+            switch row[2] {
+            case "cancel": gone.insert(id)
+            case "support_ticket" where row[1] >= ticketFrom: openTicket.insert(id)
+            case "ticket_resolved": openTicket.remove(id)
+            case "payment_failed" where row[1] >= failedFrom: unpaid.insert(id)
+            case "payment": unpaid.remove(id)
+            default: break
+            }
+        }
+        XCTAssertEqual(active.subtracting(gone), Set(probability.keys), "truth population differs from the active customers")
+
+        func mean<S: Sequence>(_ ids: S) -> Double where S.Element == Substring {
+            let values = ids.compactMap { probability[$0] }
+            return values.reduce(0, +) / Double(max(1, values.count))
+        }
+        let others = Set(probability.keys).subtracting(openTicket).subtracting(unpaid)
+        let base = mean(others)
+        XCTAssertGreaterThan(openTicket.count, 10)
+        XCTAssertGreaterThan(unpaid.count, 5)
+        XCTAssertGreaterThan(mean(openTicket), base * 1.5, "unresolved tickets should raise the churn probability")
+        XCTAssertGreaterThan(mean(unpaid), base * 2, "unrecovered failed payments should raise the churn probability")
+    }
+
+    func testGzipOutputDecompressesToThePlainLog() throws {
+        try simulate("a.csv", customers: 100, days: 60)
+        try simulate("a.csv.gz", customers: 100, days: 60)
+        let gz = try data("a.csv.gz")
+        XCTAssertEqual(Array(gz.prefix(2)), [0x1F, 0x8B])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "gzip -dc '\(directory.appendingPathComponent("a.csv.gz").path)'"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let decompressed = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertEqual(decompressed, try data("a.csv"))
+    }
+
+    func testCivilDateRoundTrip() {
+        for days in stride(from: -800_000, through: 800_000, by: 997) {
+            let (y, m, d) = CivilDate.date(fromDays: days)
+            XCTAssertEqual(CivilDate.days(year: y, month: m, day: d), days)
+        }
+        XCTAssertEqual(CivilDate.parse("1970-01-01"), 0)
+        XCTAssertEqual(CivilDate.parse("2024-03-01"), CivilDate.parse("2024-02-29")! + 1)
+        XCTAssertEqual(CivilDate.format(days: CivilDate.parse("2024-12-31T00:00:00Z")!), "2024-12-31")
+        XCTAssertNil(CivilDate.parse("2023-02-29"))
+        XCTAssertNil(CivilDate.parse("2024-01-01T10:00:00Z"))
+        XCTAssertNil(CivilDate.parse("20240101"))
+    }
+
+    func testStreamSeedsAreDistinct() {
+        var seen = Set<UInt64>()
+        for customer in 0..<200 { for replicate in 0..<20 { seen.insert(Simulator.streamSeed(1, customer, replicate)) } }
+        XCTAssertEqual(seen.count, 200 * 20)
+        XCTAssertNotEqual(Simulator.streamSeed(1, 0, 0), Simulator.streamSeed(2, 0, 0))
+    }
+}
