@@ -113,7 +113,7 @@ extension Featurizer {
     ///   - indices: which rows, in batch order.
     ///   - padding: right (default) or left.
     /// - Returns: the padded batch.
-    /// - Complexity: O(B·T·F + histories).
+    /// - Complexity: O(B·T·F + histories), on `Threading.threadCount` threads for large batches.
     public func makeBatch(rows: [SnapshotRow], indices: [Int], padding: FeatureBatch.Padding = .right) -> FeatureBatch {
         let lengths = indices.map { length(of: rows[$0]) }
         let steps = lengths.max() ?? 0
@@ -125,10 +125,13 @@ extension Featurizer {
                                  labels: indices.map { rows[$0].label == true ? 1 : 0 })
         batch.eventIDs.withUnsafeMutableBufferPointer { ids in
             batch.numeric.withUnsafeMutableBufferPointer { numeric in
-                for (b, index) in indices.enumerated() {
-                    let offset = padding == .right ? 0 : steps - lengths[b]
-                    featurize(rows[index], eventIDs: ids.baseAddress! + b * steps + offset,
-                              numeric: numeric.baseAddress! + (b * steps + offset) * f)
+                let ids = ids, numeric = numeric
+                Threading.parallelFor(indices.count, minimumPerThread: 32) { range in
+                    for b in range {
+                        let offset = padding == .right ? 0 : steps - lengths[b]
+                        featurize(rows[indices[b]], eventIDs: ids.baseAddress! + b * steps + offset,
+                                  numeric: numeric.baseAddress! + (b * steps + offset) * f)
+                    }
                 }
             }
         }

@@ -75,9 +75,7 @@ public final class CSVReader {
         }
         if count == capacity {
             guard capacity < Self.maxRecordBytes else {
-                throw EventLogError.badRow(BadRow(file: name, line: nextLine, reason: .wrongFieldCount,
-                                                  detail: "record longer than \(Self.maxRecordBytes >> 20) MiB; unbalanced quote?",
-                                                  text: ""))
+                throw EventLogError.recordTooLong(path: name, line: nextLine)
             }
             let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
             bigger.update(from: buffer, count: count)

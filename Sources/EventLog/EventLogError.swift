@@ -27,6 +27,8 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
     case badRow(BadRow)
     /// A file whose every data row was bad.
     case noGoodRows(path: String, rowsRead: Int, firstBadRow: BadRow?)
+    /// A record longer than `CSVReader.maxRecordBytes` (usually an unbalanced quote).
+    case recordTooLong(path: String, line: Int)
     /// A row of a labels file that is not `customer_id,churned` with 0/1.
     case badLabel(path: String, line: Int, reason: String)
     /// A timestamp flag value (`--cutoff`, `--as-of`) that does not parse.
@@ -76,6 +78,8 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
             var s = "\(path): no good rows among \(rowsRead) data rows"
             if let first { s += "; first bad row at line \(first.line): \(first.reason.message)" }
             return s
+        case .recordTooLong(let path, let line):
+            return "\(path):\(line): a record longer than \(CSVReader.maxRecordBytes >> 20) MiB starts here (an unbalanced quote?)"
         case .badLabel(let path, let line, let reason):
             return "\(path):\(line): \(reason)"
         case .invalidTimestamp(let text):

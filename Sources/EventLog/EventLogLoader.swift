@@ -99,7 +99,7 @@ public struct EventLogLoader {
     /// - Complexity: O(bytes).
     public mutating func add(source: ByteSource, name: String, decompress: Bool = true) throws {
         let input = decompress ? try InputOpener.wrapDecompressing(source, name: name) : source
-        let chunker = RecordChunker(source: input, chunkSize: options.chunkSize)
+        let chunker = RecordChunker(source: input, name: name, chunkSize: options.chunkSize)
         report.files.append(name)
         defer { report.bytesRead += chunker.bytesRead }
 

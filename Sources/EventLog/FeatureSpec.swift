@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// Everything needed to featurize a customer at a cutoff, stored in the model file's config (SPEC §4).
@@ -126,34 +127,52 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
         var spec = FeatureSpec(vocabulary: types, valueColumns: store.valueColumns, maxEvents: maxEvents)
 
         // Standardization over the steps in scope, from raw (identity-standardized) features.
+        // Rows are summed in fixed blocks (in parallel) and the block sums added in block order,
+        // so the result does not depend on the thread count.
         let featurizer = Featurizer(spec: spec, store: store)
         let f = spec.featureCount
+        let scopes = spec.numericFeatures.map(\.scope)
+        let blockSize = 4096
+        let blockCount = (rows.count + blockSize - 1) / blockSize
+        var partials = [[Double]](repeating: [], count: blockCount)   // sum[f], sumSquares[f], eventSteps, cutoffSteps
+        partials.withUnsafeMutableBufferPointer { out in
+            let out = out
+            DispatchQueue.concurrentPerform(iterations: blockCount) { b in
+                var acc = [Double](repeating: 0, count: 2 * f + 2)
+                let block = rows[(b * blockSize)..<min(rows.count, (b + 1) * blockSize)]
+                let longest = block.map { featurizer.length(of: $0) }.max() ?? 1
+                var ids = [Int32](repeating: 0, count: longest)
+                var numeric = [Float](repeating: 0, count: longest * f)
+                for row in block {
+                    let t = featurizer.length(of: row)
+                    ids.withUnsafeMutableBufferPointer { idp in
+                        numeric.withUnsafeMutableBufferPointer { np in
+                            featurizer.featurizeRaw(row, eventIDs: idp.baseAddress!, numeric: np.baseAddress!)
+                            for s in 0..<t {
+                                let isCutoff = s == t - 1
+                                for j in 0..<f {
+                                    let scope = scopes[j]
+                                    if (scope == .event && isCutoff) || (scope == .cutoff && !isCutoff) { continue }
+                                    let v = Double(np[s * f + j])
+                                    acc[j] += v
+                                    acc[f + j] += v * v
+                                }
+                            }
+                        }
+                    }
+                    acc[2 * f] += Double(t - 1)
+                    acc[2 * f + 1] += 1
+                }
+                out[b] = acc
+            }
+        }
         var sum = [Double](repeating: 0, count: f)
         var sumSquares = [Double](repeating: 0, count: f)
         var eventSteps = 0.0, cutoffSteps = 0.0
-        let longest = rows.map { featurizer.length(of: $0) }.max() ?? 1
-        var ids = [Int32](repeating: 0, count: longest)
-        var numeric = [Float](repeating: 0, count: longest * f)
-        let scopes = spec.numericFeatures.map(\.scope)
-        for row in rows {
-            let t = featurizer.length(of: row)
-            ids.withUnsafeMutableBufferPointer { idp in
-                numeric.withUnsafeMutableBufferPointer { np in
-                    featurizer.featurizeRaw(row, eventIDs: idp.baseAddress!, numeric: np.baseAddress!)
-                    for s in 0..<t {
-                        let isCutoff = s == t - 1
-                        for j in 0..<f {
-                            let scope = scopes[j]
-                            if (scope == .event && isCutoff) || (scope == .cutoff && !isCutoff) { continue }
-                            let v = Double(np[s * f + j])
-                            sum[j] += v
-                            sumSquares[j] += v * v
-                        }
-                    }
-                }
-            }
-            eventSteps += Double(t - 1)
-            cutoffSteps += 1
+        for acc in partials {
+            for j in 0..<f { sum[j] += acc[j]; sumSquares[j] += acc[f + j] }
+            eventSteps += acc[2 * f]
+            cutoffSteps += acc[2 * f + 1]
         }
         for j in 0..<f {
             let n: Double

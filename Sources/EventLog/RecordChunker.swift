@@ -13,6 +13,7 @@ final class RecordChunker {
     }
 
     private let source: ByteSource
+    private let name: String
     private let chunkSize: Int
     private var carry: [UInt8] = []
     private var endOfInput = false
@@ -21,8 +22,9 @@ final class RecordChunker {
     /// Decompressed bytes read so far.
     private(set) var bytesRead = 0
 
-    init(source: ByteSource, chunkSize: Int = 4 << 20) {
+    init(source: ByteSource, name: String, chunkSize: Int = 4 << 20) {
         self.source = source
+        self.name = name
         self.chunkSize = max(chunkSize, 16)
     }
 
@@ -147,9 +149,7 @@ final class RecordChunker {
                 return chunk
             }
             guard want < CSVReader.maxRecordBytes else {
-                throw EventLogError.badRow(BadRow(file: "", line: nextLine, reason: .wrongFieldCount,
-                                                  detail: "record longer than \(CSVReader.maxRecordBytes >> 20) MiB; unbalanced quote?",
-                                                  text: ""))
+                throw EventLogError.recordTooLong(path: name, line: nextLine)
             }
             want = max(want * 2, data.count * 2)
         }

@@ -127,6 +127,40 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(loader.finish().store.customerIDs, ["p"])
     }
 
+    func testGzipOnStandardInputIsSniffedAndCorruptGzipIsAnError() throws {
+        let bytes = gzip(Array("customer_id,timestamp,event\ns,2024-01-01,x\n".utf8))
+        var loader = EventLogLoader()
+        try loader.add(source: MemoryByteSource(bytes), name: "<stdin>")
+        XCTAssertEqual(loader.finish().store.customerIDs, ["s"])
+        var corrupt = bytes
+        corrupt[12] ^= 0xFF
+        corrupt[13] ^= 0xFF
+        var loader2 = EventLogLoader()
+        let error = assertEventLogError(try loader2.add(source: MemoryByteSource(corrupt), name: "bad.gz"))
+        guard case .corruptCompressedData(let path, _)? = error else { return XCTFail("\(String(describing: error))") }
+        XCTAssertEqual(path, "bad.gz")
+    }
+
+    func testEveryTimestampFormInOneFile() throws {
+        let text = """
+        customer_id,timestamp,event
+        a,2024-03-13,x
+        a,20240313,x
+        a,2024-03-13 00:00:00,x
+        a,2024-03-13T02:00:00+02:00,x
+        a,2024-03-12T19:00:00-0500,x
+        a,2024-03-13T00:00:00.000Z,x
+        a,1710288000,x
+        a,1710288000.0,x
+        a,2024-03-13T00:00Z,x
+
+        """
+        let (store, report) = try loadText(text)
+        XCTAssertEqual(report.badRows, 0)
+        XCTAssertEqual(Set(store.times), [Timestamp.parse("2024-03-13")!])
+        XCTAssertEqual(store.eventCount, 9)
+    }
+
     func testBadRowsAreCountedSampledAndSkipped() throws {
         let text = header + """
         a,2024-01-01,x,1

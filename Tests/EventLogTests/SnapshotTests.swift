@@ -112,3 +112,28 @@ final class SnapshotTests: XCTestCase {
         }
     }
 }
+
+final class ShardingAndConfigTests: XCTestCase {
+    func testShardsAreStableAndCoverEveryoneOnce() throws {
+        XCTAssertEqual(CustomerSharding.stableHash(""), 0xCBF2_9CE4_8422_2325)
+        XCTAssertEqual(CustomerSharding.stableHash("a"), 0xAF63_DC4C_8601_EC8C)   // FNV-1a reference value
+        var text = "customer_id,timestamp,event\n"
+        for i in 0..<200 { text += "u\(i),2024-01-01,x\n" }
+        let (store, _) = try loadText(text)
+        let rows = SnapshotBuilder.make(store: store, cutoff: Timestamp.parse("2024-02-01")!,
+                                        options: SnapshotOptions(horizon: .days(1)), labels: .none).rows
+        let shards = (0..<3).map { CustomerSharding.rows(rows, of: store, shard: $0, count: 3) }
+        XCTAssertEqual(shards.map(\.count).reduce(0, +), 200)
+        XCTAssertEqual(Set(shards.flatMap { $0.map(\.customer) }).count, 200)
+        XCTAssertTrue(shards.allSatisfy { $0.count > 40 })
+    }
+
+    func testDataConfigRoundTrips() throws {
+        let spec = FeatureSpec(vocabulary: ["view", "buy"], valueColumns: ["amount"], maxEvents: 64)
+        let config = DataConfig(columns: ColumnMapping(customer: "user_id", values: ["amount"]), horizon: .days(90),
+                                churnDefinition: .event("cancel"), activeWithin: .weeks(12), features: spec)
+        let decoded = try JSONDecoder().decode(DataConfig.self, from: JSONEncoder().encode(config))
+        XCTAssertEqual(decoded, config)
+        XCTAssertEqual(decoded.snapshotOptions.horizon, .days(90))
+    }
+}

@@ -1,0 +1,53 @@
+/// The data-layer settings a model file stores in its config, so evaluate and predict read,
+/// label and featurize exactly as training did.
+public struct DataConfig: Codable, Equatable, Sendable {
+    /// Input columns (`--customer-column`, `--time-column`, `--event-column`, `--value-column`).
+    public var columns: ColumnMapping
+    /// The label window length.
+    public var horizon: TimeSpan
+    public var churnDefinition: ChurnDefinition
+    /// The `--active-within` filter of training, if any.
+    public var activeWithin: TimeSpan?
+    /// Vocabulary, numeric features and their standardization, max events.
+    public var features: FeatureSpec
+
+    public init(columns: ColumnMapping, horizon: TimeSpan, churnDefinition: ChurnDefinition,
+                activeWithin: TimeSpan? = nil, features: FeatureSpec) {
+        self.columns = columns
+        self.horizon = horizon
+        self.churnDefinition = churnDefinition
+        self.activeWithin = activeWithin
+        self.features = features
+    }
+
+    /// The snapshot options these settings imply.
+    public var snapshotOptions: SnapshotOptions {
+        SnapshotOptions(horizon: horizon, definition: churnDefinition, activeWithin: activeWithin)
+    }
+}
+
+/// Stable assignment of customers to shards (`churn-predict --shard I/N`).
+public enum CustomerSharding {
+    /// The 64-bit FNV-1a hash of the id's UTF-8 bytes: the same on every platform and run.
+    public static func stableHash(_ id: String) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in id.utf8 {
+            h ^= UInt64(byte)
+            h = h &* 0x0000_0100_0000_01B3
+        }
+        return h
+    }
+
+    /// The shard (`0..<count`) of a customer id.
+    /// - Precondition: `count >= 1`.
+    public static func shard(of id: String, count: Int) -> Int {
+        precondition(count >= 1)
+        return Int(stableHash(id) % UInt64(count))
+    }
+
+    /// The rows whose customer falls in shard `index` of `count` (0-based), in their order.
+    /// - Complexity: O(rows · id length).
+    public static func rows(_ rows: [SnapshotRow], of store: EventStore, shard index: Int, count: Int) -> [SnapshotRow] {
+        rows.filter { shard(of: store.customerIDs[Int($0.customer)], count: count) == index }
+    }
+}
