@@ -80,6 +80,18 @@ final class BootstrapTests: XCTestCase {
         XCTAssertEqual(Set(object.keys), ["roc_auc_diff", "roc_auc_diff_ci95"])
     }
 
+    func testCompareSharesDrawsAndAgreesWithSeparateCalls() throws {
+        let d = synthetic(n: 1500, seed: 21)
+        let bootstrap = Bootstrap(resamples: 300, seed: 8)
+        let comparison = try bootstrap.compare(models: [d.good, d.weak], labels: d.labels, reference: 0)
+        XCTAssertEqual(comparison.intervals[0], try bootstrap.rocAUC(scores: d.good, labels: d.labels))
+        XCTAssertEqual(comparison.intervals[1], try bootstrap.rocAUC(scores: d.weak, labels: d.labels))
+        XCTAssertEqual(comparison.differences[1],
+                       try bootstrap.pairedROCAUCDifference(scores: d.good, baselineScores: d.weak, labels: d.labels))
+        XCTAssertEqual(comparison.differences[0].bounds, [0, 0])
+        XCTAssertThrowsError(try bootstrap.compare(models: [d.good], labels: d.labels, reference: 1))
+    }
+
     func testTinySamplesSkipSingleClassResamples() throws {
         let interval = try Bootstrap(resamples: 500, seed: 1).rocAUC(scores: [0.1, 0.4, 0.35, 0.8, 0.5],
                                                                       labels: [false, false, true, true, false])
