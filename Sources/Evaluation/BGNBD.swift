@@ -18,6 +18,26 @@ public struct BGNBDCustomer: Codable, Equatable, Sendable {
         self.recency = recency
         self.age = age
     }
+
+    /// Summarizes one customer's transaction times as lifetimes' `summary_data_from_transaction_data`.
+    ///
+    /// Times are floored to whole periods (default 1: with times in days, several events on one day
+    /// are one transaction); x = distinct periods − 1, t_x = last − first period, T = cutoff period −
+    /// first period, all in periods. Events at or after the cutoff are ignored (SPEC §3: history is
+    /// `time < cutoff`; lifetimes would also keep events on the end date itself).
+    /// - Parameters:
+    ///   - eventTimes: Transaction times in any order, in the time unit (e.g. days since an epoch).
+    ///   - cutoff: End of the observation window, in the same unit.
+    ///   - period: Length of one period in the same unit (default 1).
+    /// - Returns: nil when the customer has no transaction before the cutoff (BG/NBD cannot score
+    ///   a customer before the first purchase; the caller decides how to rank them).
+    /// - Complexity: O(k log k) for k events.
+    public init?(eventTimes: [Double], cutoff: Double, period: Double = 1) {
+        let periods = Set(eventTimes.lazy.filter { $0 < cutoff && $0.isFinite }.map { ($0 / period).rounded(.down) })
+        guard let first = periods.min(), let last = periods.max() else { return nil }
+        self.init(frequency: periods.count - 1, recency: last - first,
+                  age: (cutoff / period).rounded(.down) - first)
+    }
 }
 
 /// The BG/NBD model of Fader, Hardie & Lee (2005), "Counting Your Customers the Easy Way".
@@ -67,7 +87,9 @@ public struct BGNBDModel: Codable, Equatable, Sendable {
     ///   - penalizer: L2 penalty coefficient, lifetimes' `penalizer_coef` (default 0).
     ///   - maxIterations: BFGS iteration budget (default 500).
     ///   - gradientTolerance: Stop when the largest gradient component is below this (default 1e-9).
-    /// - Throws: `EvaluationError.invalidHistory`, `.emptyInput`, `.invalidParameter`, `.didNotConverge`.
+    /// - Throws: `EvaluationError.invalidHistory`, `.emptyInput`, `.invalidParameter`, `.didNotConverge`
+    ///   (when the likelihood has no finite maximum, e.g. degenerate histories: a penalizer of
+    ///   0.001–0.1 then helps, as in lifetimes).
     /// - Complexity: O(n + max x) per objective evaluation; lgamma and digamma are tabulated per x.
     public static func fit(_ customers: [BGNBDCustomer], penalizer: Double = 0, maxIterations: Int = 500,
                            gradientTolerance: Double = 1e-9) throws -> BGNBDModel {
@@ -75,7 +97,8 @@ public struct BGNBDModel: Codable, Equatable, Sendable {
         guard penalizer >= 0, penalizer.isFinite else {
             throw EvaluationError.invalidParameter("penalizer must be nonnegative, got \(penalizer)")
         }
-        let maxAge = customers.map(\.age).max() ?? 1
+        let maxAge = customers.map(\.age).max() ?? 0
+        guard maxAge > 0 else { throw EvaluationError.invalidParameter("every customer has age 0: nothing to fit") }
         let scale = 1 / maxAge
         let data = LikelihoodData(customers, scale: scale)
         let result = try minimizeBFGS(start: [0.1, 0.1, 0.1, 0.1], maxIterations: maxIterations,
@@ -147,7 +170,7 @@ public struct BGNBDModel: Codable, Equatable, Sendable {
         guard !customers.isEmpty else { throw EvaluationError.emptyInput }
         for (i, c) in customers.enumerated() {
             guard c.frequency >= 0 else { throw EvaluationError.invalidHistory(index: i, reason: "negative frequency") }
-            guard c.age.isFinite, c.age > 0 else { throw EvaluationError.invalidHistory(index: i, reason: "age must be positive") }
+            guard c.age.isFinite, c.age >= 0 else { throw EvaluationError.invalidHistory(index: i, reason: "age must be nonnegative") }
             guard c.recency.isFinite, c.recency >= 0, c.recency <= c.age else {
                 throw EvaluationError.invalidHistory(index: i, reason: "recency must lie in [0, age]")
             }

@@ -89,6 +89,17 @@ final class BGNBDTests: XCTestCase {
         XCTAssertThrowsError(try BGNBDModel(r: 1, alpha: 1, a: 1, b: 1).churnScores([BGNBDCustomer(frequency: 0, recency: 0, age: 1)], horizon: 0))
     }
 
+    func testSummaryFromEventTimes() throws {
+        // Two events on day 3 count once; the event at the cutoff is ignored.
+        let c = try XCTUnwrap(BGNBDCustomer(eventTimes: [10.5, 3.2, 3.9, 7.0, 20.0], cutoff: 20))
+        XCTAssertEqual(c, BGNBDCustomer(frequency: 2, recency: 7, age: 17))
+        XCTAssertEqual(BGNBDCustomer(eventTimes: [4.0], cutoff: 9), BGNBDCustomer(frequency: 0, recency: 0, age: 9 - 4))
+        XCTAssertNil(BGNBDCustomer(eventTimes: [25.0], cutoff: 20))
+        // Weekly periods.
+        XCTAssertEqual(BGNBDCustomer(eventTimes: [0, 6, 7, 15], cutoff: 28, period: 7),
+                       BGNBDCustomer(frequency: 2, recency: 2, age: 4))
+    }
+
     func testDigammaAndHypergeometric() {
         XCTAssertEqual(digamma(1), -0.5772156649015329, accuracy: 1e-13)
         XCTAssertEqual(digamma(0.5), -1.9635100260214235, accuracy: 1e-13)
