@@ -18,6 +18,26 @@ public struct BGNBDCustomer: Codable, Equatable, Sendable {
         self.recency = recency
         self.age = age
     }
+
+    /// Summarizes one customer's transaction times as lifetimes' `summary_data_from_transaction_data`.
+    ///
+    /// Times are floored to whole periods (default 1: with times in days, several events on one day
+    /// are one transaction); x = distinct periods − 1, t_x = last − first period, T = cutoff period −
+    /// first period, all in periods. Events at or after the cutoff are ignored (SPEC §3: history is
+    /// `time < cutoff`; lifetimes would also keep events on the end date itself).
+    /// - Parameters:
+    ///   - eventTimes: Transaction times in any order, in the time unit (e.g. days since an epoch).
+    ///   - cutoff: End of the observation window, in the same unit.
+    ///   - period: Length of one period in the same unit (default 1).
+    /// - Returns: nil when the customer has no transaction before the cutoff (BG/NBD cannot score
+    ///   a customer before the first purchase; the caller decides how to rank them).
+    /// - Complexity: O(k log k) for k events.
+    public init?(eventTimes: [Double], cutoff: Double, period: Double = 1) {
+        let periods = Set(eventTimes.lazy.filter { $0 < cutoff && $0.isFinite }.map { ($0 / period).rounded(.down) })
+        guard let first = periods.min(), let last = periods.max() else { return nil }
+        self.init(frequency: periods.count - 1, recency: last - first,
+                  age: (cutoff / period).rounded(.down) - first)
+    }
 }
 
 /// The BG/NBD model of Fader, Hardie & Lee (2005), "Counting Your Customers the Easy Way".
@@ -67,15 +87,19 @@ public struct BGNBDModel: Codable, Equatable, Sendable {
     ///   - penalizer: L2 penalty coefficient, lifetimes' `penalizer_coef` (default 0).
     ///   - maxIterations: BFGS iteration budget (default 500).
     ///   - gradientTolerance: Stop when the largest gradient component is below this (default 1e-9).
-    /// - Throws: `EvaluationError.invalidHistory`, `.emptyInput`, `.invalidParameter`, `.didNotConverge`.
-    /// - Complexity: O(n + max x) per objective evaluation; lgamma and digamma are tabulated per x.
+    /// - Throws: `EvaluationError.invalidHistory`, `.emptyInput`, `.invalidParameter`, `.didNotConverge`
+    ///   (when the likelihood has no finite maximum, e.g. degenerate histories: a penalizer of
+    ///   0.001–0.1 then helps, as in lifetimes).
+    /// - Complexity: O(n) to merge identical histories, then O(u + max x) per objective evaluation for
+    ///   u distinct histories; lgamma and digamma are tabulated per x.
     public static func fit(_ customers: [BGNBDCustomer], penalizer: Double = 0, maxIterations: Int = 500,
                            gradientTolerance: Double = 1e-9) throws -> BGNBDModel {
         try validate(customers)
         guard penalizer >= 0, penalizer.isFinite else {
             throw EvaluationError.invalidParameter("penalizer must be nonnegative, got \(penalizer)")
         }
-        let maxAge = customers.map(\.age).max() ?? 1
+        let maxAge = customers.map(\.age).max() ?? 0
+        guard maxAge > 0 else { throw EvaluationError.invalidParameter("every customer has age 0: nothing to fit") }
         let scale = 1 / maxAge
         let data = LikelihoodData(customers, scale: scale)
         let result = try minimizeBFGS(start: [0.1, 0.1, 0.1, 0.1], maxIterations: maxIterations,
@@ -147,7 +171,7 @@ public struct BGNBDModel: Codable, Equatable, Sendable {
         guard !customers.isEmpty else { throw EvaluationError.emptyInput }
         for (i, c) in customers.enumerated() {
             guard c.frequency >= 0 else { throw EvaluationError.invalidHistory(index: i, reason: "negative frequency") }
-            guard c.age.isFinite, c.age > 0 else { throw EvaluationError.invalidHistory(index: i, reason: "age must be positive") }
+            guard c.age.isFinite, c.age >= 0 else { throw EvaluationError.invalidHistory(index: i, reason: "age must be nonnegative") }
             guard c.recency.isFinite, c.recency >= 0, c.recency <= c.age else {
                 throw EvaluationError.invalidHistory(index: i, reason: "recency must lie in [0, age]")
             }
@@ -170,21 +194,43 @@ public struct BGNBDModel: Codable, Equatable, Sendable {
     }
 }
 
-/// The histories in scaled time with per-frequency tables, for fast likelihood evaluation.
+/// The histories in scaled time, identical histories merged with a weight, and per-frequency
+/// tables, for fast likelihood evaluation (lifetimes' `weights` argument does the same merge).
 struct LikelihoodData {
+    /// Distinct histories (u ≤ n) and how many customers share each.
     let frequency: [Int]
     let recency: [Double]
     let age: [Double]
+    let weight: [Double]
     /// Customers per frequency value (max x + 1).
     let countPerFrequency: [Double]
+    /// Total number of customers n.
+    let total: Double
 
     init(_ customers: [BGNBDCustomer], scale: Double) {
-        frequency = customers.map(\.frequency)
-        recency = customers.map { $0.recency * scale }
-        age = customers.map { $0.age * scale }
-        var counts = [Double](repeating: 0, count: (frequency.max() ?? 0) + 1)
-        for x in frequency { counts[x] += 1 }
+        struct Key: Hashable { let x: Int; let tx: Double; let age: Double }
+        var index: [Key: Int] = [:]
+        var frequency: [Int] = [], recency: [Double] = [], age: [Double] = [], weight: [Double] = []
+        var counts = [Double](repeating: 0, count: (customers.map(\.frequency).max() ?? 0) + 1)
+        for c in customers {
+            counts[c.frequency] += 1
+            let key = Key(x: c.frequency, tx: c.recency, age: c.age)
+            if let i = index[key] {
+                weight[i] += 1
+            } else {
+                index[key] = frequency.count
+                frequency.append(c.frequency)
+                recency.append(c.recency * scale)
+                age.append(c.age * scale)
+                weight.append(1)
+            }
+        }
+        self.frequency = frequency
+        self.recency = recency
+        self.age = age
+        self.weight = weight
         countPerFrequency = counts
+        total = Double(customers.count)
     }
 
     /// Mean negative log-likelihood plus penalty, and its gradient with respect to the log-parameters.
@@ -215,30 +261,31 @@ struct LikelihoodData {
             da += m * (psiAB - psiABX)
             db += m * (psiAB + digamma(b + xd) - psiB - psiABX)
         }
-        // Per-customer log-sum-exp of A₃ and A₄.
+        // Per distinct history: log-sum-exp of A₃ and A₄, times the number of customers sharing it.
         for i in 0..<frequency.count {
             let x = frequency[i]
+            let w = weight[i]
             let rx = r + Double(x)
             let logAgeTerm = log(alpha + age[i])
             let a3 = -rx * logAgeTerm
             if x == 0 {
-                ll += a3
-                dr -= logAgeTerm
-                dalpha -= rx / (alpha + age[i])
+                ll += w * a3
+                dr -= w * logAgeTerm
+                dalpha -= w * rx / (alpha + age[i])
                 continue
             }
             let logRecencyTerm = log(alpha + recency[i])
             let a4 = logA4Constant[x] - rx * logRecencyTerm
             let m = max(a3, a4)
             let lse = m + log(exp(a3 - m) + exp(a4 - m))
-            let w3 = exp(a3 - lse), w4 = exp(a4 - lse)
-            ll += lse
+            let w3 = w * exp(a3 - lse), w4 = w * exp(a4 - lse)
+            ll += w * lse
             dr -= w3 * logAgeTerm + w4 * logRecencyTerm
             dalpha -= w3 * rx / (alpha + age[i]) + w4 * rx / (alpha + recency[i])
             da += w4 / a
             db -= w4 / (b + Double(x) - 1)
         }
-        let n = Double(frequency.count)
+        let n = total
         let value = -ll / n + penalizer * (r * r + alpha * alpha + a * a + b * b)
         // Chain rule to log-parameters: ∂/∂log θ = θ · ∂/∂θ.
         let gradient = [

@@ -42,6 +42,14 @@ public struct AUCDifference: Codable, Equatable, Sendable {
     }
 }
 
+/// Bootstrap intervals of several models scored on the same customers.
+public struct BootstrapComparison: Equatable, Sendable {
+    /// AUC interval per model, in the order given.
+    public var intervals: [BootstrapInterval]
+    /// AUC(reference) − AUC(model) per model, paired on the same resamples.
+    public var differences: [BootstrapInterval]
+}
+
 /// Seeded nonparametric bootstrap of ROC AUC and of paired AUC differences.
 ///
 /// Each resample draws n customers with replacement. The scores are sorted once into groups of
@@ -88,120 +96,94 @@ public struct Bootstrap: Sendable {
     /// - Throws: `EvaluationError` for bad input, a single class, or bad settings.
     /// - Complexity: O(n log n + resamples · n), spread over `Threading.threadCount` threads.
     public func pairedROCAUCDifference(scores: [Double], baselineScores: [Double], labels: [Bool]) throws -> BootstrapInterval {
-        let a = try RankedScores(scores: scores, labels: labels)
-        let b = try RankedScores(scores: baselineScores, labels: labels)
-        try Metrics.requireBothClasses(a)
-        return try interval(estimate: a.auc - b.auc, rankings: [a, b], labels: labels) { $0[0] - $0[1] }
+        try compare(models: [scores, baselineScores], labels: labels, reference: 0).differences[1]
+    }
+
+    /// AUC intervals of several models and paired differences against one reference, all from
+    /// the same resamples (one draw per resample shared by every model: cheaper than separate calls).
+    ///
+    /// - Parameters:
+    ///   - models: Scores of each model for the same customers in the same order (M arrays of n).
+    ///   - labels: `true` for positives (n).
+    ///   - reference: Index of the model the differences are taken from (e.g. the LSTM).
+    /// - Returns: `intervals[m]` for AUC(m); `differences[m]` for AUC(reference) − AUC(m)
+    ///   (`differences[reference]` is identically 0).
+    /// - Throws: `EvaluationError` for bad input, a single class, or bad settings.
+    /// - Complexity: O(M · n log n + resamples · M · n), spread over `Threading.threadCount` threads.
+    public func compare(models: [[Double]], labels: [Bool], reference: Int) throws -> BootstrapComparison {
+        guard models.indices.contains(reference) else {
+            throw EvaluationError.invalidParameter("reference \(reference) is not a model index")
+        }
+        let rankings = try models.map { try RankedScores(scores: $0, labels: labels) }
+        try Metrics.requireBothClasses(rankings[reference])
+        let values = try replicates(rankings: rankings, labels: labels)
+        let estimates = rankings.map(\.auc)
+        let intervals = try (0..<models.count).map { m in
+            try interval(estimate: estimates[m], values: values[m])
+        }
+        let differences = try (0..<models.count).map { m in
+            try interval(estimate: estimates[reference] - estimates[m],
+                         values: zip(values[reference], values[m]).map { $0 - $1 })
+        }
+        return BootstrapComparison(intervals: intervals, differences: differences)
     }
 
     /// The bootstrap AUC values themselves (NaN for single-class resamples), for tests and plots.
     /// - Complexity: O(n log n + resamples · n).
     public func rocAUCReplicates(scores: [Double], labels: [Bool]) throws -> [Double] {
         let ranked = try RankedScores(scores: scores, labels: labels)
-        return try replicates(rankings: [ranked], labels: labels) { $0[0] }
+        return try replicates(rankings: [ranked], labels: labels)[0]
     }
 
     func rocAUC(ranked: RankedScores, labels: [Bool]) throws -> BootstrapInterval {
-        try interval(estimate: ranked.auc, rankings: [ranked], labels: labels) { $0[0] }
+        try interval(estimate: ranked.auc, values: try replicates(rankings: [ranked], labels: labels)[0])
     }
 
     // MARK: - Engine
 
-    func interval(estimate: Double, rankings: [RankedScores], labels: [Bool],
-                  statistic: ([Double]) -> Double) throws -> BootstrapInterval {
+    /// The percentile interval of bootstrap values; NaN values (single-class resamples) are skipped.
+    func interval(estimate: Double, values: [Double]) throws -> BootstrapInterval {
         guard confidence > 0, confidence < 1 else {
             throw EvaluationError.invalidParameter("confidence must lie in (0, 1), got \(confidence)")
         }
-        let values = try replicates(rankings: rankings, labels: labels, statistic: statistic)
         let valid = values.filter { !$0.isNaN }.sorted()
-        guard !valid.isEmpty else { throw EvaluationError.singleClass(positives: 0, count: labels.count) }
+        guard !valid.isEmpty else { throw EvaluationError.singleClass(positives: 0, count: values.count) }
         let tail = (1 - confidence) / 2
         return BootstrapInterval(estimate: estimate,
                                  lower: Self.percentile(valid, tail),
                                  upper: Self.percentile(valid, 1 - tail),
-                                 confidence: confidence, resamples: resamples,
-                                 skipped: resamples - valid.count)
+                                 confidence: confidence, resamples: values.count,
+                                 skipped: values.count - valid.count)
     }
 
-    /// Statistic per resample; each resample b draws from `SeededGenerator(seed: mix(seed, b))`.
-    func replicates(rankings: [RankedScores], labels: [Bool], statistic: ([Double]) -> Double) throws -> [Double] {
+    /// AUC per model and resample (M × resamples); resample b draws from `SeededGenerator(seed: seed &+ b·φ)`.
+    ///
+    /// A resample draws n indices uniformly into a count per customer (2 bytes each, so the random
+    /// writes stay in cache); each model then reads the counts in its own sorted order. All models
+    /// see the same draw (paired resampling).
+    func replicates(rankings: [RankedScores], labels: [Bool]) throws -> [[Double]] {
         guard resamples >= 1 else { throw EvaluationError.invalidParameter("resamples must be positive, got \(resamples)") }
         let n = labels.count
         let models = rankings.count
-        var results = [Double](repeating: .nan, count: resamples)
-        let groupCounts = rankings.map { $0.groupScores.count }
-        let groupsOfSample = rankings.map(\.groupOfSample)
+        var results = [Double](repeating: .nan, count: resamples * models)
         let seed = self.seed
         results.withUnsafeMutableBufferPointer { out in
             let out = out
             Threading.parallelFor(resamples, minimumPerThread: 1) { range in
-                // Per-thread weights: positives and negatives per group, per model.
-                var positives = groupCounts.map { [Double](repeating: 0, count: $0) }
-                var negatives = groupCounts.map { [Double](repeating: 0, count: $0) }
-                var aucs = [Double](repeating: 0, count: models)
-                for b in range {
-                    var generator = SeededGenerator(seed: seed &+ UInt64(b) &* 0x9E37_79B9_7F4A_7C15)
-                    for m in 0..<models {
-                        positives[m].withUnsafeMutableBufferPointer { p in p.update(repeating: 0) }
-                        negatives[m].withUnsafeMutableBufferPointer { p in p.update(repeating: 0) }
-                    }
-                    if models == 1 {
-                        Self.accumulate(n: n, labels: labels, groups: groupsOfSample[0],
-                                        positives: &positives[0], negatives: &negatives[0], generator: &generator)
-                    } else {
-                        Self.accumulatePaired(n: n, labels: labels, groups: groupsOfSample,
-                                              positives: &positives, negatives: &negatives, generator: &generator)
-                    }
-                    for m in 0..<models {
-                        aucs[m] = positives[m].withUnsafeBufferPointer { p in
-                            negatives[m].withUnsafeBufferPointer { q in RankedScores.auc(positives: p, negatives: q) }
-                        }
-                    }
-                    out[b] = aucs.contains(where: \.isNaN) ? .nan : statistic(aucs)
-                }
-            }
-        }
-        return results
-    }
-
-    /// Draws n indices and adds each drawn customer's weight to its group's class count.
-    static func accumulate(n: Int, labels: [Bool], groups: [Int32], positives: inout [Double],
-                           negatives: inout [Double], generator: inout SeededGenerator) {
-        labels.withUnsafeBufferPointer { y in
-            groups.withUnsafeBufferPointer { g in
-                positives.withUnsafeMutableBufferPointer { p in
-                    negatives.withUnsafeMutableBufferPointer { q in
-                        for _ in 0..<n {
-                            let i = generator.nextInt(below: n)
-                            let k = Int(g[i])
-                            if y[i] { p[k] += 1 } else { q[k] += 1 }
-                        }
+                // Per-thread draw counts (n). A count above 65535 (Poisson(1) tail) cannot occur in practice.
+                var counts = [UInt16](repeating: 0, count: n)
+                counts.withUnsafeMutableBufferPointer { counts in
+                    for b in range {
+                        var generator = SeededGenerator(seed: seed &+ UInt64(b) &* 0x9E37_79B9_7F4A_7C15)
+                        counts.update(repeating: 0)
+                        for _ in 0..<n { counts[generator.nextInt(below: n)] &+= 1 }
+                        let view = UnsafeBufferPointer(counts)
+                        for m in 0..<models { out[m * resamples + b] = rankings[m].weightedAUC(counts: view) }
                     }
                 }
             }
         }
-    }
-
-    /// As `accumulate`, with one draw shared by every model (paired resampling).
-    static func accumulatePaired(n: Int, labels: [Bool], groups: [[Int32]], positives: inout [[Double]],
-                                 negatives: inout [[Double]], generator: inout SeededGenerator) {
-        var drawn = [Int32](repeating: 0, count: n)
-        for j in 0..<n { drawn[j] = Int32(truncatingIfNeeded: generator.nextInt(below: n)) }
-        for m in 0..<groups.count {
-            labels.withUnsafeBufferPointer { y in
-                groups[m].withUnsafeBufferPointer { g in
-                    positives[m].withUnsafeMutableBufferPointer { p in
-                        negatives[m].withUnsafeMutableBufferPointer { q in
-                            for j in 0..<n {
-                                let i = Int(drawn[j])
-                                let k = Int(g[i])
-                                if y[i] { p[k] += 1 } else { q[k] += 1 }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        return (0..<models).map { m in Array(results[(m * resamples)..<((m + 1) * resamples)]) }
     }
 
     /// The `q`-quantile of sorted values with linear interpolation (NumPy's default method).

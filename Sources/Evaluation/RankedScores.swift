@@ -9,39 +9,47 @@ struct RankedScores: Sendable {
     /// Positives and negatives per group (G).
     var groupPositives: [Double]
     var groupNegatives: [Double]
-    /// The group of each sample (n), for resampling.
-    var groupOfSample: [Int32]
+    /// Sample indices sorted by ascending score (n), and their labels in that order (n).
+    var order: [Int32]
+    var sortedLabels: [Bool]
+    /// Group g spans `order[groupStart[g] ..< groupStart[g + 1]]` (G + 1).
+    var groupStart: [Int32]
     var positives: Double
     var negatives: Double
 
-    var count: Int { groupOfSample.count }
+    var count: Int { order.count }
 
     /// Sorts the scores and builds the groups.
     /// - Complexity: O(n log n).
     init(scores: [Double], labels: [Bool]) throws {
         try Metrics.validate(scores, labels)
         let n = scores.count
-        let order = (0..<n).sorted { scores[$0] < scores[$1] }
+        let order = (0..<Int32(n)).sorted { scores[Int($0)] < scores[Int($1)] }
         var groupScores: [Double] = []
         var groupPositives: [Double] = []
         var groupNegatives: [Double] = []
-        var groupOfSample = [Int32](repeating: 0, count: n)
-        groupScores.reserveCapacity(n)
-        for i in order {
+        var groupStart: [Int32] = []
+        var sortedLabels = [Bool](repeating: false, count: n)
+        for (j, index) in order.enumerated() {
+            let i = Int(index)
             let s = scores[i]
             if groupScores.last != s {
                 groupScores.append(s)
                 groupPositives.append(0)
                 groupNegatives.append(0)
+                groupStart.append(Int32(j))
             }
             let g = groupScores.count - 1
             if labels[i] { groupPositives[g] += 1 } else { groupNegatives[g] += 1 }
-            groupOfSample[i] = Int32(g)
+            sortedLabels[j] = labels[i]
         }
+        groupStart.append(Int32(n))
         self.groupScores = groupScores
         self.groupPositives = groupPositives
         self.groupNegatives = groupNegatives
-        self.groupOfSample = groupOfSample
+        self.order = order
+        self.sortedLabels = sortedLabels
+        self.groupStart = groupStart
         positives = groupPositives.reduce(0, +)
         negatives = Double(n) - positives
     }
@@ -61,6 +69,33 @@ struct RankedScores: Sendable {
         }
         guard totalPositives > 0, negativesBelow > 0 else { return .nan }
         return sum / (totalPositives * negativesBelow)
+    }
+
+    /// ROC AUC with each sample counted `counts[i]` times (a bootstrap resample); NaN without both classes.
+    ///
+    /// One sequential pass over the sorted order; only `counts` is read at random.
+    /// - Complexity: O(n).
+    func weightedAUC(counts: UnsafeBufferPointer<UInt16>) -> Double {
+        order.withUnsafeBufferPointer { order in
+            sortedLabels.withUnsafeBufferPointer { y in
+                groupStart.withUnsafeBufferPointer { start in
+                    var negativesBelow = 0, totalPositives = 0
+                    var sum = 0.0
+                    for g in 0..<(start.count - 1) {
+                        var pos = 0, neg = 0
+                        for j in Int(start[g])..<Int(start[g + 1]) {
+                            let c = Int(counts[Int(order[j])])
+                            if y[j] { pos += c } else { neg += c }
+                        }
+                        sum += Double(pos) * (Double(negativesBelow) + 0.5 * Double(neg))
+                        negativesBelow += neg
+                        totalPositives += pos
+                    }
+                    guard totalPositives > 0, negativesBelow > 0 else { return .nan }
+                    return sum / (Double(totalPositives) * Double(negativesBelow))
+                }
+            }
+        }
     }
 
     /// ROC AUC of the full sample.

@@ -80,6 +80,18 @@ final class BootstrapTests: XCTestCase {
         XCTAssertEqual(Set(object.keys), ["roc_auc_diff", "roc_auc_diff_ci95"])
     }
 
+    func testCompareSharesDrawsAndAgreesWithSeparateCalls() throws {
+        let d = synthetic(n: 1500, seed: 21)
+        let bootstrap = Bootstrap(resamples: 300, seed: 8)
+        let comparison = try bootstrap.compare(models: [d.good, d.weak], labels: d.labels, reference: 0)
+        XCTAssertEqual(comparison.intervals[0], try bootstrap.rocAUC(scores: d.good, labels: d.labels))
+        XCTAssertEqual(comparison.intervals[1], try bootstrap.rocAUC(scores: d.weak, labels: d.labels))
+        XCTAssertEqual(comparison.differences[1],
+                       try bootstrap.pairedROCAUCDifference(scores: d.good, baselineScores: d.weak, labels: d.labels))
+        XCTAssertEqual(comparison.differences[0].bounds, [0, 0])
+        XCTAssertThrowsError(try bootstrap.compare(models: [d.good], labels: d.labels, reference: 1))
+    }
+
     func testTinySamplesSkipSingleClassResamples() throws {
         let interval = try Bootstrap(resamples: 500, seed: 1).rocAUC(scores: [0.1, 0.4, 0.35, 0.8, 0.5],
                                                                       labels: [false, false, true, true, false])
@@ -87,5 +99,38 @@ final class BootstrapTests: XCTestCase {
         XCTAssertLessThan(interval.skipped, 500)
         XCTAssertThrowsError(try Bootstrap(resamples: 0).rocAUC(scores: [0.1, 0.2], labels: [true, false]))
         XCTAssertThrowsError(try Bootstrap(confidence: 1).rocAUC(scores: [0.1, 0.2], labels: [true, false]))
+    }
+}
+
+final class ModelComparisonTests: XCTestCase {
+    func testEvaluateProducesSpecSections() throws {
+        var g = SeededGenerator(seed: 4)
+        let labels = (0..<2000).map { _ in g.nextDouble() < 0.4 }
+        let lstm = labels.map { 1 / (1 + exp(-(($0 ? 1.5 : -0.5) + g.nextGaussian()))) }
+        let rfm = labels.map { 1 / (1 + exp(-(($0 ? 0.5 : -0.2) + g.nextGaussian()))) }
+        let recency = labels.map { ($0 ? 30 : 10) + 40 * g.nextDouble() }.map { $0.rounded() }
+        let comparison = try ModelComparison.evaluate(
+            models: [ModelScores(name: "lstm", probabilities: lstm), ModelScores(name: "rfm_logistic", probabilities: rfm),
+                     ModelScores(name: "recency", scores: recency, probabilities: nil)],
+            labels: labels, reference: "lstm", bootstrap: Bootstrap(resamples: 1000, seed: 3))
+        XCTAssertEqual(Set(comparison.models.keys), ["lstm", "rfm_logistic", "recency"])
+        XCTAssertEqual(Set(comparison.differences.keys), ["rfm_logistic", "recency"])
+        let lstmSet = try XCTUnwrap(comparison.models["lstm"])
+        let ci = try XCTUnwrap(lstmSet.rocAUCCI95)
+        XCTAssertTrue(ci[0] <= lstmSet.rocAUC && lstmSet.rocAUC <= ci[1])
+        for (name, d) in comparison.differences {
+            print("lstm − \(name): \(d.rocAUCDiff) CI \(d.rocAUCDiffCI95)")
+            XCTAssertGreaterThan(d.rocAUCDiffCI95[0], 0)
+        }
+        XCTAssertTrue(comparison.models["recency"]!.logLoss.isNaN)
+        let json = try JSONEncoder().encode(comparison)
+        XCTAssertEqual(try JSONDecoder().decode(ModelComparison.self, from: json), comparison)
+
+        // A single class never throws: NaN AUCs, no differences, a warning.
+        let single = try ModelComparison.evaluate(models: [ModelScores(name: "lstm", probabilities: lstm)],
+                                                  labels: labels.map { _ in false }, reference: "lstm")
+        XCTAssertTrue(single.models["lstm"]!.rocAUC.isNaN)
+        XCTAssertTrue(single.differences.isEmpty)
+        XCTAssertFalse(single.models["lstm"]!.warnings.isEmpty)
     }
 }
