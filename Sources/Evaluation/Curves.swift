@@ -28,6 +28,16 @@ public struct CalibrationBin: Codable, Equatable, Sendable {
     }
 }
 
+/// One bin of a score histogram split by class.
+public struct ScoreHistogramBin: Codable, Equatable, Sendable {
+    /// The bin's score range [lower, upper) (the last bin includes its upper edge).
+    public var lower: Double
+    public var upper: Double
+    /// Customers in the bin by class.
+    public var positives: Int
+    public var negatives: Int
+}
+
 /// Curves for the evaluation report, downsampled for plotting.
 ///
 /// Points follow thresholds at distinct scores from the highest down, so ties form one step as in
@@ -113,6 +123,35 @@ public enum Curves {
     /// - Complexity: O(n + bins).
     public static func calibration(probabilities: [Double], labels: [Bool], bins: Int = 10) throws -> [CalibrationBin] {
         try Metrics.calibrationTable(probabilities: probabilities, labels: labels, bins: bins)
+    }
+
+    /// Score distributions by class: equal-width bins over `range` (default: the scores' min to max).
+    /// - Parameters:
+    ///   - scores: One score per customer.
+    ///   - labels: `true` for positives.
+    ///   - bins: Number of bins (default 40).
+    ///   - range: Score range to bin; pass `0...1` for probabilities. Scores outside are clamped
+    ///     into the first or last bin.
+    /// - Throws: `EvaluationError` for bad input or `bins < 1`.
+    /// - Complexity: O(n + bins).
+    public static func scoreHistogram(scores: [Double], labels: [Bool], bins: Int = 40,
+                                      range: ClosedRange<Double>? = nil) throws -> [ScoreHistogramBin] {
+        guard bins >= 1 else { throw EvaluationError.invalidParameter("bins must be positive, got \(bins)") }
+        try Metrics.validate(scores, labels)
+        let lo = range?.lowerBound ?? scores.min()!
+        var hi = range?.upperBound ?? scores.max()!
+        if hi <= lo { hi = lo + 1 }
+        let width = (hi - lo) / Double(bins)
+        var table: [ScoreHistogramBin] = []
+        for b in 0..<bins {
+            let upper = b == bins - 1 ? hi : lo + Double(b + 1) * width
+            table.append(ScoreHistogramBin(lower: lo + Double(b) * width, upper: upper, positives: 0, negatives: 0))
+        }
+        for i in 0..<scores.count {
+            let b = min(max(Int((scores[i] - lo) / width), 0), bins - 1)
+            if labels[i] { table[b].positives += 1 } else { table[b].negatives += 1 }
+        }
+        return table
     }
 
     /// Keeps at most `maxPoints` evenly spaced points, always the first and the last.

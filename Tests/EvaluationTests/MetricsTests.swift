@@ -138,5 +138,9 @@ final class MetricsTests: XCTestCase {
         let bins = try Curves.calibration(probabilities: c.scores, labels: y)
         XCTAssertEqual(bins.count, 10)
         XCTAssertEqual(bins.reduce(0) { $0 + $1.count }, c.scores.count)
+        let histogram = try Curves.scoreHistogram(scores: c.scores, labels: y, bins: 20, range: 0...1)
+        XCTAssertEqual(histogram.count, 20)
+        XCTAssertEqual(histogram.reduce(0) { $0 + $1.positives }, y.filter { $0 }.count)
+        XCTAssertEqual(histogram.reduce(0) { $0 + $1.negatives }, y.filter { !$0 }.count)
     }
 }
