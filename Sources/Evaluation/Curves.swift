@@ -10,6 +10,23 @@ public struct CurvePoint: Codable, Equatable, Sendable {
         self.y = y
         self.threshold = threshold
     }
+
+    enum CodingKeys: String, CodingKey { case x, y, threshold }
+
+    /// Encodes a non-finite threshold (the anchor point's +∞) as `null`.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(x, forKey: .x)
+        try c.encode(y, forKey: .y)
+        try c.encodeFiniteOrNil(threshold, forKey: .threshold)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        x = try c.decode(Double.self, forKey: .x)
+        y = try c.decode(Double.self, forKey: .y)
+        threshold = try c.decodeIfPresent(Double.self, forKey: .threshold) ?? .infinity
+    }
 }
 
 /// One bin of a calibration (reliability) diagram.
@@ -25,6 +42,40 @@ public struct CalibrationBin: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case lower, upper, meanPredicted = "mean_predicted", observedRate = "observed_rate", count
+    }
+
+    /// Encodes the NaN means of an empty bin as `null`.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(lower, forKey: .lower)
+        try c.encode(upper, forKey: .upper)
+        try c.encodeFiniteOrNil(meanPredicted, forKey: .meanPredicted)
+        try c.encodeFiniteOrNil(observedRate, forKey: .observedRate)
+        try c.encode(count, forKey: .count)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        lower = try c.decode(Double.self, forKey: .lower)
+        upper = try c.decode(Double.self, forKey: .upper)
+        meanPredicted = try c.decodeIfPresent(Double.self, forKey: .meanPredicted) ?? .nan
+        observedRate = try c.decodeIfPresent(Double.self, forKey: .observedRate) ?? .nan
+        count = try c.decode(Int.self, forKey: .count)
+    }
+
+    init(lower: Double, upper: Double, meanPredicted: Double, observedRate: Double, count: Int) {
+        self.lower = lower
+        self.upper = upper
+        self.meanPredicted = meanPredicted
+        self.observedRate = observedRate
+        self.count = count
+    }
+}
+
+extension KeyedEncodingContainer {
+    /// Encodes a finite number, or `null` for NaN and ±∞ (JSON has neither).
+    mutating func encodeFiniteOrNil(_ value: Double, forKey key: Key) throws {
+        if value.isFinite { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
     }
 }
 
