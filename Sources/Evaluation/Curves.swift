@@ -10,6 +10,23 @@ public struct CurvePoint: Codable, Equatable, Sendable {
         self.y = y
         self.threshold = threshold
     }
+
+    enum CodingKeys: String, CodingKey { case x, y, threshold }
+
+    /// Encodes a non-finite threshold (the anchor point's +∞) as `null`.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(x, forKey: .x)
+        try c.encode(y, forKey: .y)
+        try c.encodeFiniteOrNil(threshold, forKey: .threshold)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        x = try c.decode(Double.self, forKey: .x)
+        y = try c.decode(Double.self, forKey: .y)
+        threshold = try c.decodeIfPresent(Double.self, forKey: .threshold) ?? .infinity
+    }
 }
 
 /// One bin of a calibration (reliability) diagram.
@@ -26,6 +43,50 @@ public struct CalibrationBin: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case lower, upper, meanPredicted = "mean_predicted", observedRate = "observed_rate", count
     }
+
+    /// Encodes the NaN means of an empty bin as `null`.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(lower, forKey: .lower)
+        try c.encode(upper, forKey: .upper)
+        try c.encodeFiniteOrNil(meanPredicted, forKey: .meanPredicted)
+        try c.encodeFiniteOrNil(observedRate, forKey: .observedRate)
+        try c.encode(count, forKey: .count)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        lower = try c.decode(Double.self, forKey: .lower)
+        upper = try c.decode(Double.self, forKey: .upper)
+        meanPredicted = try c.decodeIfPresent(Double.self, forKey: .meanPredicted) ?? .nan
+        observedRate = try c.decodeIfPresent(Double.self, forKey: .observedRate) ?? .nan
+        count = try c.decode(Int.self, forKey: .count)
+    }
+
+    init(lower: Double, upper: Double, meanPredicted: Double, observedRate: Double, count: Int) {
+        self.lower = lower
+        self.upper = upper
+        self.meanPredicted = meanPredicted
+        self.observedRate = observedRate
+        self.count = count
+    }
+}
+
+extension KeyedEncodingContainer {
+    /// Encodes a finite number, or `null` for NaN and ±∞ (JSON has neither).
+    mutating func encodeFiniteOrNil(_ value: Double, forKey key: Key) throws {
+        if value.isFinite { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+    }
+}
+
+/// One bin of a score histogram split by class.
+public struct ScoreHistogramBin: Codable, Equatable, Sendable {
+    /// The bin's score range [lower, upper) (the last bin includes its upper edge).
+    public var lower: Double
+    public var upper: Double
+    /// Customers in the bin by class.
+    public var positives: Int
+    public var negatives: Int
 }
 
 /// Curves for the evaluation report, downsampled for plotting.
@@ -113,6 +174,35 @@ public enum Curves {
     /// - Complexity: O(n + bins).
     public static func calibration(probabilities: [Double], labels: [Bool], bins: Int = 10) throws -> [CalibrationBin] {
         try Metrics.calibrationTable(probabilities: probabilities, labels: labels, bins: bins)
+    }
+
+    /// Score distributions by class: equal-width bins over `range` (default: the scores' min to max).
+    /// - Parameters:
+    ///   - scores: One score per customer.
+    ///   - labels: `true` for positives.
+    ///   - bins: Number of bins (default 40).
+    ///   - range: Score range to bin; pass `0...1` for probabilities. Scores outside are clamped
+    ///     into the first or last bin.
+    /// - Throws: `EvaluationError` for bad input or `bins < 1`.
+    /// - Complexity: O(n + bins).
+    public static func scoreHistogram(scores: [Double], labels: [Bool], bins: Int = 40,
+                                      range: ClosedRange<Double>? = nil) throws -> [ScoreHistogramBin] {
+        guard bins >= 1 else { throw EvaluationError.invalidParameter("bins must be positive, got \(bins)") }
+        try Metrics.validate(scores, labels)
+        let lo = range?.lowerBound ?? scores.min()!
+        var hi = range?.upperBound ?? scores.max()!
+        if hi <= lo { hi = lo + 1 }
+        let width = (hi - lo) / Double(bins)
+        var table: [ScoreHistogramBin] = []
+        for b in 0..<bins {
+            let upper = b == bins - 1 ? hi : lo + Double(b + 1) * width
+            table.append(ScoreHistogramBin(lower: lo + Double(b) * width, upper: upper, positives: 0, negatives: 0))
+        }
+        for i in 0..<scores.count {
+            let b = min(max(Int((scores[i] - lo) / width), 0), bins - 1)
+            if labels[i] { table[b].positives += 1 } else { table[b].negatives += 1 }
+        }
+        return table
     }
 
     /// Keeps at most `maxPoints` evenly spaced points, always the first and the last.

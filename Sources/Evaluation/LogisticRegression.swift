@@ -47,7 +47,8 @@ public struct LogisticRegression: Codable, Equatable, Sendable {
     ///   - maxIterations: Newton iteration budget (default 100).
     ///   - tolerance: Stop when the largest gradient component, divided by the total sample weight,
     ///     falls below this (default 1e-10).
-    /// - Throws: `EvaluationError` for empty, ragged or non-finite input, bad parameters, or no convergence.
+    /// - Throws: `EvaluationError` for empty, ragged or non-finite input, a single class, bad
+    ///   parameters, or no convergence.
     /// - Complexity: O(n · p²) per iteration.
     public static func fit(features: [[Double]], labels: [Bool], featureNames: [String], c: Double = 1.0,
                            sampleWeights: [Double]? = nil, maxIterations: Int = 100,
@@ -55,6 +56,8 @@ public struct LogisticRegression: Codable, Equatable, Sendable {
         let n = features.count
         guard n > 0 else { throw EvaluationError.emptyInput }
         guard labels.count == n else { throw EvaluationError.lengthMismatch(expected: n, actual: labels.count) }
+        let positives = labels.lazy.filter { $0 }.count
+        guard positives > 0, positives < n else { throw EvaluationError.singleClass(positives: positives, count: n) }
         let p = featureNames.count
         guard c > 0, c.isFinite else { throw EvaluationError.invalidParameter("C must be positive, got \(c)") }
         let s = sampleWeights ?? [Double](repeating: 1, count: n)
@@ -147,6 +150,19 @@ public struct LogisticRegression: Codable, Equatable, Sendable {
         }
         return LogisticRegression(featureNames: featureNames, means: means, stds: stds,
                                   weights: Array(theta[0..<p]), intercept: theta[p], c: c)
+    }
+
+    /// Sample weights that balance the classes as scikit-learn's `class_weight="balanced"`:
+    /// n / (2 · n_class) for each row of that class.
+    /// - Parameter labels: `true` for positives.
+    /// - Returns: One weight per row (all 1 when a class is absent).
+    /// - Complexity: O(n).
+    public static func balancedWeights(labels: [Bool]) -> [Double] {
+        let n = Double(labels.count)
+        let positives = Double(labels.lazy.filter { $0 }.count)
+        guard positives > 0, positives < n else { return [Double](repeating: 1, count: labels.count) }
+        let wPositive = n / (2 * positives), wNegative = n / (2 * (n - positives))
+        return labels.map { $0 ? wPositive : wNegative }
     }
 
     /// The churn probability for one customer's raw (unstandardized) features.

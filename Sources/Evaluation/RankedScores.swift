@@ -79,20 +79,23 @@ struct RankedScores: Sendable {
         order.withUnsafeBufferPointer { order in
             sortedLabels.withUnsafeBufferPointer { y in
                 groupStart.withUnsafeBufferPointer { start in
-                    var negativesBelow = 0, totalPositives = 0
-                    var sum = 0.0
-                    for g in 0..<(start.count - 1) {
+                    // Exact integer Mann–Whitney sum, doubled so ties add whole units: Σ pos·(2·below + neg).
+                    var negativesBelow = 0, totalPositives = 0, doubledSum = 0
+                    var j = 0
+                    for g in 1..<start.count {
+                        let end = Int(start[g])
                         var pos = 0, neg = 0
-                        for j in Int(start[g])..<Int(start[g + 1]) {
+                        while j < end {
                             let c = Int(counts[Int(order[j])])
-                            if y[j] { pos += c } else { neg += c }
+                            if y[j] { pos &+= c } else { neg &+= c }
+                            j &+= 1
                         }
-                        sum += Double(pos) * (Double(negativesBelow) + 0.5 * Double(neg))
-                        negativesBelow += neg
-                        totalPositives += pos
+                        doubledSum &+= pos &* (2 &* negativesBelow &+ neg)
+                        negativesBelow &+= neg
+                        totalPositives &+= pos
                     }
                     guard totalPositives > 0, negativesBelow > 0 else { return .nan }
-                    return sum / (Double(totalPositives) * Double(negativesBelow))
+                    return Double(doubledSum) / (2 * Double(totalPositives) * Double(negativesBelow))
                 }
             }
         }

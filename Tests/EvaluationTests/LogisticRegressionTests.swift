@@ -72,5 +72,10 @@ final class LogisticRegressionTests: XCTestCase {
                                                   featureNames: ["x", "constant"])
         XCTAssertTrue(sepModel.weights.allSatisfy(\.isFinite))
         XCTAssertEqual(sepModel.weights[1], 0, accuracy: 1e-12)
+        XCTAssertThrowsError(try LogisticRegression.fit(features: separable, labels: (0..<50).map { _ in true },
+                                                        featureNames: ["x", "constant"])) {
+            XCTAssertEqual($0 as? EvaluationError, .singleClass(positives: 50, count: 50))
+        }
+        XCTAssertEqual(LogisticRegression.balancedWeights(labels: [true, false, false, false]), [2, 2.0 / 3, 2.0 / 3, 2.0 / 3])
     }
 }

@@ -18,6 +18,11 @@ private struct MetricsFixture: Decodable {
     let cases: [Case]
 }
 
+private struct CurveJSON: Codable {
+    let roc: [CurvePoint]
+    let bins: [CalibrationBin]
+}
+
 final class MetricsTests: XCTestCase {
     func testMetricsMatchScikitLearn() throws {
         let fixture = try loadFixture("metrics", as: MetricsFixture.self)
@@ -138,5 +143,17 @@ final class MetricsTests: XCTestCase {
         let bins = try Curves.calibration(probabilities: c.scores, labels: y)
         XCTAssertEqual(bins.count, 10)
         XCTAssertEqual(bins.reduce(0) { $0 + $1.count }, c.scores.count)
+        // Curves encode to JSON even with the +∞ anchor threshold and empty calibration bins.
+        let sparse = try Curves.calibration(probabilities: [0.05, 0.95], labels: [false, true])
+        XCTAssertTrue(sparse[5].meanPredicted.isNaN)
+        let encoded = try JSONEncoder().encode(CurveJSON(roc: roc, bins: sparse))
+        XCTAssertTrue(String(decoding: encoded, as: UTF8.self).contains("\"threshold\":null"))
+        let decoded = try JSONDecoder().decode(CurveJSON.self, from: encoded)
+        XCTAssertEqual(decoded.roc, roc)
+        XCTAssertEqual(decoded.bins[0], sparse[0])
+        let histogram = try Curves.scoreHistogram(scores: c.scores, labels: y, bins: 20, range: 0...1)
+        XCTAssertEqual(histogram.count, 20)
+        XCTAssertEqual(histogram.reduce(0) { $0 + $1.positives }, y.filter { $0 }.count)
+        XCTAssertEqual(histogram.reduce(0) { $0 + $1.negatives }, y.filter { !$0 }.count)
     }
 }
