@@ -86,23 +86,4 @@ public enum BaselineFeatures {
         let position = Dictionary(uniqueKeysWithValues: eventTypes.enumerated().map { ($1, $0) })
         return store.eventNames.map { position[$0] ?? -1 }
     }
-
-    /// BG/NBD's summary of a customer at a cutoff, in days, with activity days as
-    /// "transactions": x = distinct active days − 1, t_x = first to last active day, T = first
-    /// active day to the cutoff.
-    public static func bgnbdSummary(store: EventStore, row: SnapshotRow) -> (frequency: Int, recency: Double, age: Double) {
-        let c = Int(row.customer)
-        let start = store.offsets[c], end = row.historyEnd
-        guard end > start else { return (0, 0, 0) }
-        let dayLength = Timestamp.microsecondsPerDay
-        var distinct = 0
-        var lastDay = Int64.min
-        for k in start..<end {
-            let d = Timestamp.startOfDay(store.times[k]) / dayLength
-            if d != lastDay { distinct += 1; lastDay = d }
-        }
-        let firstDay = Timestamp.startOfDay(store.times[start]) / dayLength
-        let cutoffDays = Double(row.cutoff) / Double(dayLength)
-        return (distinct - 1, Double(lastDay - firstDay), max(cutoffDays - Double(firstDay), Double(lastDay - firstDay)))
-    }
 }
