@@ -44,7 +44,7 @@ public enum EvaluationPipeline {
     ///   - onScored: sees the LSTM scoring batches (for `--dump-features`).
     public static func evaluate(model: ForecastModel, store: EventStore, cutoff: Int64, labels: LabelSpec,
                                 labelSource: LabelSource = .window, bootstrap: Bootstrap = Bootstrap(resamples: 1000, seed: 1),
-                                onScored: (Range<Int>, SequenceBatch, [Float]) throws -> Void = { _, _, _ in })
+                                onScored: (ArraySlice<SnapshotRow>, SequenceBatch, [Float]) throws -> Void = { _, _, _ in })
         throws -> (evaluation: CutoffEvaluation, rows: [SnapshotRow], lstmLogits: [Float]) {
         let snapshot = SnapshotBuilder.make(store: store, cutoff: cutoff, options: labels.snapshotOptions, labels: labelSource)
         let rows = snapshot.rows.filter { $0.label != nil }
@@ -84,7 +84,8 @@ public enum EvaluationPipeline {
         }
 
         let comparison = try ModelComparison.evaluate(models: scored, labels: y, reference: "lstm", bootstrap: bootstrap)
-        for (name, metrics) in comparison.models {
+        // The recency rule ranks, it does not output probabilities: expected, not worth a warning.
+        for (name, metrics) in comparison.models where name != "recency" {
             for w in metrics.warnings { warnings.append("\(name): \(w)") }
         }
         var curves: [String: ModelCurves] = [:]

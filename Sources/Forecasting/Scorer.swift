@@ -18,9 +18,9 @@ public struct Scorer {
     }
 
     /// Logits of `rows` in order, computed in batches of `batchSize`; `onBatch` sees each batch
-    /// (its row range, the batch as fed to the network, and its logits) as it completes.
+    /// (its rows, the batch as fed to the network, and its logits) as it completes.
     public func logits(rows: [SnapshotRow], batchSize: Int = 512,
-                       onBatch: (Range<Int>, SequenceBatch, [Float]) throws -> Void = { _, _, _ in }) throws -> [Float] {
+                       onBatch: (ArraySlice<SnapshotRow>, SequenceBatch, [Float]) throws -> Void = { _, _, _ in }) throws -> [Float] {
         var out: [Float] = []
         out.reserveCapacity(rows.count)
         var start = 0
@@ -29,7 +29,7 @@ public struct Scorer {
             let dataset = DatasetBuilder.build(featurizer: featurizer, rows: Array(rows[range]), allowUnlabelled: true)
             let batch = dataset.batch(0..<dataset.count)
             let logits = try model.network.forward(batch)
-            try onBatch(range, batch, logits)
+            try onBatch(rows[range], batch, logits)
             out += logits
             start = range.upperBound
         }
