@@ -28,7 +28,7 @@ public struct Scorer {
             let range = start ..< min(rows.count, start + batchSize)
             let dataset = DatasetBuilder.build(featurizer: featurizer, rows: Array(rows[range]), allowUnlabelled: true)
             let batch = dataset.batch(0..<dataset.count)
-            let logits = try model.network.forward(batch)
+            let logits = try model.network.forward(batch, mode: .inference)
             try onBatch(rows[range], batch, logits)
             out += logits
             start = range.upperBound

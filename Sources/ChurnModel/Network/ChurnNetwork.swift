@@ -35,6 +35,26 @@ public final class ChurnNetwork {
 
     private var plan: PackingPlan?
     private var batch: SequenceBatch?
+    private var lastMode = Mode.training
+
+    /// Training keeps what backward needs and uses BLAS; inference keeps nothing for backward
+    /// and is batch-invariant: a sequence's logit is bitwise the same whatever shares its batch.
+    public enum Mode { case training, inference }
+
+    private var packedWeights: [(ih: RowInvariantGEMM.PackedWeights, hh: RowInvariantGEMM.PackedWeights)] = []
+    private var packedGeneration = -1
+
+    private func inferenceWeights() -> [(ih: RowInvariantGEMM.PackedWeights, hh: RowInvariantGEMM.PackedWeights)] {
+        if packedGeneration != parameters.generation || packedWeights.count != shape.numLayers {
+            let p = parameters.values.pointer, H = shape.hiddenSize
+            packedWeights = (0..<shape.numLayers).map { l in
+                (RowInvariantGEMM.PackedWeights(weight: p + parameters.weightIHOffsets[l], n: 4 * H, k: shape.inputSize(ofLayer: l)),
+                 RowInvariantGEMM.PackedWeights(weight: p + parameters.weightHHOffsets[l], n: 4 * H, k: H))
+            }
+            packedGeneration = parameters.generation
+        }
+        return packedWeights
+    }
 
     public init(shape: NetworkShape, parameters: ParameterSet? = nil) {
         precondition(parameters == nil || parameters!.shape == shape)
@@ -50,7 +70,7 @@ public final class ChurnNetwork {
     /// Runs the network on `batch` and returns one logit per sequence, in batch order.
     /// - Throws: `ModelError.invalidBatch` when event ids or feature widths do not fit the shape.
     /// - Complexity: O(N·4H·(I + H)) for N packed steps.
-    public func forward(_ batch: SequenceBatch) throws -> [Float] {
+    public func forward(_ batch: SequenceBatch, mode: Mode = .training) throws -> [Float] {
         let V = shape.vocabularySize, E = shape.embeddingSize, F = shape.numericSize
         let H = shape.hiddenSize, I = shape.inputSize
         guard batch.numeric.count == batch.totalSteps * F else {
@@ -65,6 +85,8 @@ public final class ChurnNetwork {
         self.plan = plan
         self.batch = batch
         let parts = plan.partitions(Threading.threadCount)
+        lastMode = mode
+        let packed = mode == .inference ? inferenceWeights() : []
 
         let p = parameters.values.pointer
         x0.resize(N * I)
@@ -76,13 +98,15 @@ public final class ChurnNetwork {
             }
         }
         for l in 0..<shape.numLayers {
-            gates[l].resize(N * 4 * H); cells[l].resize(N * H); tanhCells[l].resize(N * H); hidden[l].resize(N * H)
+            gates[l].resize(N * 4 * H); cells[l].resize(N * H); hidden[l].resize(N * H)
+            if mode == .training { tanhCells[l].resize(N * H) }
             let input = l == 0 ? x0.pointer : hidden[l - 1].pointer
-            LSTMLayer.forward(gates: gates[l].pointer, c: cells[l].pointer, tanhC: tanhCells[l].pointer,
+            LSTMLayer.forward(gates: gates[l].pointer, c: cells[l].pointer, tanhC: mode == .training ? tanhCells[l].pointer : nil,
                               h: hidden[l].pointer, input: input,
                               weightIH: p + parameters.weightIHOffsets[l], weightHH: p + parameters.weightHHOffsets[l],
                               biasIH: p + parameters.biasIHOffsets[l], biasHH: p + parameters.biasHHOffsets[l],
-                              plan: plan, parts: parts, I: shape.inputSize(ofLayer: l), H: H)
+                              plan: plan, parts: parts, I: shape.inputSize(ofLayer: l), H: H,
+                              invariant: mode == .inference ? packed[l] : nil)
         }
         // logit = head.weight · h_last + head.bias
         let top = hidden[shape.numLayers - 1].pointer
@@ -102,6 +126,7 @@ public final class ChurnNetwork {
     /// - Precondition: `forward` ran on a batch of the same size.
     public func backward(_ dlogits: [Float]) {
         guard let plan, let batch else { preconditionFailure("backward before forward") }
+        precondition(lastMode == .training, "backward after an inference-mode forward")
         precondition(dlogits.count == batch.count, "one gradient per sequence")
         let E = shape.embeddingSize, F = shape.numericSize, H = shape.hiddenSize, L = shape.numLayers
         let N = plan.totalRows, B = plan.batchCount

@@ -13,20 +13,30 @@ enum LSTMLayer {
     /// - Parameters:
     ///   - gates: out `(N, 4H)` activations; `c`, `tanhC` (nil for inference), `h`: out `(N, H)`.
     ///   - parts: contiguous ranges of sorted sequence positions, one time loop per core.
+    ///   - invariant: packed weights for batch-invariant inference (`RowInvariantGEMM`) instead
+    ///     of BLAS, so that each sequence's result does not depend on the rest of the batch.
     ///   - input: `(N, I)`; weightIH `(4H, I)`, weightHH `(4H, H)`, biases `(4H)`.
     static func forward(gates: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
                         tanhC: UnsafeMutablePointer<Float>?, h: UnsafeMutablePointer<Float>,
                         input: UnsafePointer<Float>,
                         weightIH: UnsafePointer<Float>, weightHH: UnsafePointer<Float>,
                         biasIH: UnsafePointer<Float>, biasHH: UnsafePointer<Float>,
-                        plan: PackingPlan, parts: [Range<Int>], I: Int, H: Int) {
+                        plan: PackingPlan, parts: [Range<Int>], I: Int, H: Int,
+                        invariant: (ih: RowInvariantGEMM.PackedWeights, hh: RowInvariantGEMM.PackedWeights)? = nil) {
         let N = plan.totalRows, G = 4 * H
         // gates = 1·(b_ih + b_hh) broadcast, then += input · W_ihᵀ in one GEMM over all steps.
         for r in 0..<N {
             let row = gates + r * G
             for k in 0..<G { row[k] = biasIH[k] + biasHH[k] }
         }
-        BLAS.parallelGemm(transB: true, m: N, n: G, k: I, a: input, b: weightIH, beta: 1, c: gates)
+        if let invariant {
+            Threading.parallelFor(N, minimumPerThread: 64) { rows in
+                RowInvariantGEMM.accumulate(m: rows.count, a: input + rows.lowerBound * I, lda: I, weights: invariant.ih,
+                                            c: gates + rows.lowerBound * G, ldc: G)
+            }
+        } else {
+            BLAS.parallelGemm(transB: true, m: N, n: G, k: I, a: input, b: weightIH, beta: 1, c: gates)
+        }
         // Each part runs the time loop for its own contiguous block of sequences.
         Threading.parallelRegions(parts.count) { part in
             let first = parts[part].lowerBound, end = parts[part].upperBound
@@ -38,8 +48,13 @@ enum LSTMLayer {
                 if t > 0 {
                     let prev = plan.offsets[t - 1] + first
                     // The active rows of step t are a prefix of step t − 1's.
-                    BLAS.gemm(transB: true, m: rows, n: G, k: H, a: h + prev * H, b: weightHH,
-                              beta: 1, c: gates + base * G)
+                    if let invariant {
+                        RowInvariantGEMM.accumulate(m: rows, a: h + prev * H, lda: H, weights: invariant.hh,
+                                                    c: gates + base * G, ldc: G)
+                    } else {
+                        BLAS.gemm(transB: true, m: rows, n: G, k: H, a: h + prev * H, b: weightHH,
+                                  beta: 1, c: gates + base * G)
+                    }
                     cPrev = UnsafePointer(c + prev * H)
                 }
                 LSTMKernels.cellForward(gates: gates + base * G, cPrev: cPrev, c: c + base * H,

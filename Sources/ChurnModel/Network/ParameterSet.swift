@@ -53,6 +53,13 @@ public final class ParameterSet {
         gradients = FloatBuffer(count: offset)
     }
 
+    /// Incremented whenever values change through this API or an optimizer, so that caches
+    /// derived from the weights (packed inference weights) know when to rebuild.
+    public private(set) var generation = 0
+
+    /// Records a change of values made through raw pointers.
+    public func markModified() { generation += 1 }
+
     /// The number of trainable scalars (padding between tensors excluded).
     public var parameterCount: Int { entries.reduce(0) { $0 + $1.count } }
 
@@ -76,6 +83,7 @@ public final class ParameterSet {
         guard let e = entry(named: name) else { preconditionFailure("no parameter \(name)") }
         precondition(tensor.count == e.count, "\(name): expected \(e.shape), got \(tensor.shape)")
         tensor.storage.withUnsafeBufferPointer { (values.pointer + e.offset).update(from: $0.baseAddress!, count: e.count) }
+        markModified()
     }
 
     /// PyTorch's default initialization: LSTM and head uniform in ±1/√H (head: ±1/√fan_in, the
@@ -95,6 +103,7 @@ public final class ParameterSet {
     public func copyValues(from other: ParameterSet) {
         precondition(other.shape == shape)
         values.pointer.update(from: other.values.pointer, count: values.count)
+        markModified()
     }
 
     /// True when every parameter is finite.

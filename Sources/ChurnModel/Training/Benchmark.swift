@@ -31,7 +31,7 @@ public enum Benchmark {
     /// The LSTM benchmark of SPEC §6: B sequences of T steps with I inputs each.
     ///
     /// A train step is zero-grad, forward, BCE on the last step, backward through time and an
-    /// Adam update; inference is the forward pass alone.
+    /// Adam update; inference is the batch-invariant forward pass that scoring uses.
     public struct LSTMResult: Sendable {
         public var train: Timing
         public var infer: Timing
@@ -58,7 +58,7 @@ public enum Benchmark {
             network.backward(BinaryCrossEntropy.backward(logits: logits, labels: labels))
             optimizer.update(network.parameters)
         }
-        let infer = try measure(budget: seconds) { _ = try network.forward(batch) }
+        let infer = try measure(budget: seconds) { _ = try network.forward(batch, mode: .inference) }
         return LSTMResult(train: train, infer: infer, batch: B)
     }
 

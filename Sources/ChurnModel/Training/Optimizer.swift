@@ -53,6 +53,7 @@ public struct AdamOptimizer: Sendable {
         let decay: Float = variant == .adamW ? 1 - lr * weightDecay : 1
         let l2: Float = variant == .adam ? weightDecay : 0
         let p = parameters.values.pointer, g = parameters.gradients.pointer
+        parameters.markModified()
         firstMoment.withUnsafeMutableBufferPointer { m in
             secondMoment.withUnsafeMutableBufferPointer { v in
                 for i in 0..<count {
