@@ -7,13 +7,22 @@ struct ByteInterner {
     private var arena: [UInt8] = []
     private var offsets: [Int] = [0]
     private var hashes: [UInt64] = []
-    private var table: [Int32]
+    /// Slots hold the full hash and where the bytes are, so a lookup of a known id touches one
+    /// slot and the arena (two cache lines) rather than four arrays.
+    private struct Slot {
+        var hash: UInt64
+        var start: Int
+        var length: Int32
+        var index: Int32      // -1: empty
+        static let empty = Slot(hash: 0, start: 0, length: 0, index: -1)
+    }
+    private var table: [Slot]
     private var mask: Int
 
     init(initialCapacity: Int = 1024) {
         var size = 16
         while size < initialCapacity * 2 { size <<= 1 }
-        table = [Int32](repeating: -1, count: size)
+        table = [Slot](repeating: .empty, count: size)
         mask = size - 1
     }
 
@@ -73,13 +82,13 @@ struct ByteInterner {
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Int32 {
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
-            let index = table[slot]
-            if index < 0 { break }
-            if hashes[Int(index)] == h && equals(Int(index), bytes) { return index }
+            let entry = table[slot]
+            if entry.index < 0 { break }
+            if entry.hash == h && equals(entry, bytes) { return entry.index }
             slot = (slot + 1) & mask
         }
         let index = Int32(hashes.count)
-        table[slot] = index
+        table[slot] = Slot(hash: h, start: arena.count, length: Int32(bytes.count), index: index)
         hashes.append(h)
         arena.append(contentsOf: bytes)
         offsets.append(arena.count)
@@ -98,17 +107,17 @@ struct ByteInterner {
     func lookup(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Int32? {
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
-            let index = table[slot]
-            if index < 0 { return nil }
-            if hashes[Int(index)] == h && equals(Int(index), bytes) { return index }
+            let entry = table[slot]
+            if entry.index < 0 { return nil }
+            if entry.hash == h && equals(entry, bytes) { return entry.index }
             slot = (slot + 1) & mask
         }
     }
 
     @inline(__always)
-    private func equals(_ index: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let start = offsets[index]
-        let length = offsets[index + 1] - start
+    private func equals(_ entry: Slot, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = entry.start
+        let length = Int(entry.length)
         guard length == bytes.count else { return false }
         return arena.withUnsafeBufferPointer { a in
             for k in 0..<length where a[start + k] != bytes[k] { return false }
@@ -118,12 +127,13 @@ struct ByteInterner {
 
     private mutating func grow() {
         let size = table.count * 2
-        table = [Int32](repeating: -1, count: size)
+        table = [Slot](repeating: .empty, count: size)
         mask = size - 1
         for (index, h) in hashes.enumerated() {
             var slot = Int(truncatingIfNeeded: h) & mask
-            while table[slot] >= 0 { slot = (slot + 1) & mask }
-            table[slot] = Int32(index)
+            while table[slot].index >= 0 { slot = (slot + 1) & mask }
+            table[slot] = Slot(hash: h, start: offsets[index], length: Int32(offsets[index + 1] - offsets[index]),
+                               index: Int32(index))
         }
     }
 }

@@ -297,3 +297,20 @@ final class EventStoreTests: XCTestCase {
         XCTAssertLessThanOrEqual(store.columnBytes, n * 16 + (customerCount + 1) * 8)
     }
 }
+
+final class ByteInternerTests: XCTestCase {
+    func testInternsInFirstAppearanceOrderAcrossGrowth() {
+        var interner = ByteInterner(initialCapacity: 4)
+        let ids = (0..<5000).map { "id-\($0 * 7919 % 5000)" } + ["", "a", "id-1"]
+        var codes: [Int32] = []
+        for id in ids { var s = id; codes.append(s.withUTF8 { interner.intern($0) }) }
+        XCTAssertEqual(interner.count, 5002)
+        XCTAssertEqual(Array(codes.prefix(5000)), (0..<5000).map { Int32($0) })
+        XCTAssertEqual(codes[5000...].map { $0 }, [5000, 5001, codes[ids.firstIndex(of: "id-1")!]])
+        XCTAssertEqual(interner.strings.prefix(3), ["id-0", "id-2919", "id-838"])
+        var missing = "nope"
+        XCTAssertNil(missing.withUTF8 { interner.lookup($0) })
+        var present = "id-42"
+        XCTAssertEqual(present.withUTF8 { interner.lookup($0) }.map { interner.strings[Int($0)] }, "id-42")
+    }
+}
