@@ -7,14 +7,26 @@ struct ByteInterner {
     private var arena: [UInt8] = []
     private var offsets: [Int] = [0]
     private var hashes: [UInt64] = []
-    /// Slots hold the full hash and where the bytes are, so a lookup of a known id touches one
-    /// slot and the arena (two cache lines) rather than four arrays.
+    /// Slots hold the full hash and, for keys of up to 16 bytes, the key itself (zero padded), so
+    /// looking up a short known id touches a single slot; longer keys are compared in the arena.
     private struct Slot {
         var hash: UInt64
-        var start: Int
+        var key0: UInt64
+        var key1: UInt64
         var length: Int32
         var index: Int32      // -1: empty
-        static let empty = Slot(hash: 0, start: 0, length: 0, index: -1)
+        static let empty = Slot(hash: 0, key0: 0, key1: 0, length: 0, index: -1)
+    }
+
+    /// The first 16 bytes of a key, zero padded.
+    @inline(__always)
+    private static func inlineKey(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
+        var key: (UInt64, UInt64) = (0, 0)
+        let n = min(bytes.count, 16)
+        if n > 0 {
+            withUnsafeMutableBytes(of: &key) { $0.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: n) }
+        }
+        return key
     }
     private var table: [Slot]
     private var mask: Int
@@ -88,7 +100,8 @@ struct ByteInterner {
             slot = (slot + 1) & mask
         }
         let index = Int32(hashes.count)
-        table[slot] = Slot(hash: h, start: arena.count, length: Int32(bytes.count), index: index)
+        let key = Self.inlineKey(bytes)
+        table[slot] = Slot(hash: h, key0: key.0, key1: key.1, length: Int32(bytes.count), index: index)
         hashes.append(h)
         arena.append(contentsOf: bytes)
         offsets.append(arena.count)
@@ -116,9 +129,13 @@ struct ByteInterner {
 
     @inline(__always)
     private func equals(_ entry: Slot, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let start = entry.start
         let length = Int(entry.length)
         guard length == bytes.count else { return false }
+        if length <= 16 {
+            let key = Self.inlineKey(bytes)
+            return entry.key0 == key.0 && entry.key1 == key.1
+        }
+        let start = offsets[Int(entry.index)]
         return arena.withUnsafeBufferPointer { a in
             for k in 0..<length where a[start + k] != bytes[k] { return false }
             return true
@@ -132,8 +149,12 @@ struct ByteInterner {
         for (index, h) in hashes.enumerated() {
             var slot = Int(truncatingIfNeeded: h) & mask
             while table[slot].index >= 0 { slot = (slot + 1) & mask }
-            table[slot] = Slot(hash: h, start: offsets[index], length: Int32(offsets[index + 1] - offsets[index]),
-                               index: Int32(index))
+            var slotValue = Slot.empty
+            withBytes(at: index) { bytes in
+                let key = Self.inlineKey(bytes)
+                slotValue = Slot(hash: h, key0: key.0, key1: key.1, length: Int32(bytes.count), index: Int32(index))
+            }
+            table[slot] = slotValue
         }
     }
 }

@@ -312,5 +312,14 @@ final class ByteInternerTests: XCTestCase {
         XCTAssertNil(missing.withUTF8 { interner.lookup($0) })
         var present = "id-42"
         XCTAssertEqual(present.withUTF8 { interner.lookup($0) }.map { interner.strings[Int($0)] }, "id-42")
+        // Keys longer than the 16 inline bytes, differing only after byte 16, and of 16 exactly.
+        let long = (0..<300).map { "0123456789abcdef-\($0)" } + ["0123456789abcdef", "0123456789abcde"]
+        let longCodes = long.map { id -> Int32 in var s = id; return s.withUTF8 { interner.intern($0) } }
+        XCTAssertEqual(Set(longCodes).count, long.count)
+        for (id, code) in zip(long, longCodes) {
+            var s = id
+            XCTAssertEqual(s.withUTF8 { interner.lookup($0) }, code)
+        }
+        XCTAssertEqual(interner.strings.suffix(2), ["0123456789abcdef", "0123456789abcde"])
     }
 }
