@@ -307,6 +307,7 @@ struct ParsedChunk {
         times.reserveCapacity(estimate)
         events.reserveCapacity(estimate)
         var rowValues = [Float](repeating: 0, count: layout.values.count)
+        var previousCustomer: [UInt8] = []
         let columns = layout.columns
 
         func bad(_ reason: BadRowReason, _ detail: String) {
@@ -343,10 +344,17 @@ struct ParsedChunk {
                 }
                 rowValues[j] = Float(v)
             }
+            // Logs are often grouped by customer: reuse the previous row's code for the same id.
             let customerBytes = Self.trimmed(reader.field(layout.customer))
-            let customerHash = ByteInterner.hash(customerBytes)
-            customers.append(knownCustomers.lookup(customerBytes, hash: customerHash)
-                             ?? -1 - customerInterner.intern(customerBytes, hash: customerHash))
+            if customerBytes.elementsEqual(previousCustomer), let code = customers.last {
+                customers.append(code)
+            } else {
+                let customerHash = ByteInterner.hash(customerBytes)
+                customers.append(knownCustomers.lookup(customerBytes, hash: customerHash)
+                                 ?? -1 - customerInterner.intern(customerBytes, hash: customerHash))
+                previousCustomer.removeAll(keepingCapacity: true)
+                previousCustomer.append(contentsOf: customerBytes)
+            }
             times.append(time)
             let eventBytes = Self.trimmed(reader.field(layout.event))
             let eventHash = ByteInterner.hash(eventBytes)
