@@ -303,11 +303,13 @@ struct ParsedChunk {
         let reader = CSVReader(source: ArrayByteSource(chunk.bytes), name: layout.file,
                                bufferSize: chunk.bytes.count + 1, firstLine: chunk.firstLine, skipsByteOrderMark: false)
         let estimate = chunk.bytes.count / 40
-        customers.reserveCapacity(estimate)
         times.reserveCapacity(estimate)
         events.reserveCapacity(estimate)
         var rowValues = [Float](repeating: 0, count: layout.values.count)
-        var previousCustomer: [UInt8] = []
+        var pendingIDs: [UInt8] = []
+        var pendingEnds: [Int] = []
+        pendingIDs.reserveCapacity(estimate * 16)
+        pendingEnds.reserveCapacity(estimate)
         let columns = layout.columns
 
         func bad(_ reason: BadRowReason, _ detail: String) {
@@ -344,23 +346,36 @@ struct ParsedChunk {
                 }
                 rowValues[j] = Float(v)
             }
-            // Logs are often grouped by customer: reuse the previous row's code for the same id.
+            // Customer ids are looked up in a second pass (below), so that the cache misses of
+            // consecutive lookups overlap instead of each stalling the parse.
             let customerBytes = Self.trimmed(reader.field(layout.customer))
-            if customerBytes.elementsEqual(previousCustomer), let code = customers.last {
-                customers.append(code)
-            } else {
-                let customerHash = ByteInterner.hash(customerBytes)
-                customers.append(knownCustomers.lookup(customerBytes, hash: customerHash)
-                                 ?? -1 - customerInterner.intern(customerBytes, hash: customerHash))
-                previousCustomer.removeAll(keepingCapacity: true)
-                previousCustomer.append(contentsOf: customerBytes)
-            }
+            pendingIDs.append(contentsOf: customerBytes)
+            pendingEnds.append(pendingIDs.count)
             times.append(time)
             let eventBytes = Self.trimmed(reader.field(layout.event))
             let eventHash = ByteInterner.hash(eventBytes)
             events.append(knownEvents.lookup(eventBytes, hash: eventHash) ?? -1 - eventInterner.intern(eventBytes, hash: eventHash))
             for j in 0..<rowValues.count { values[j].append(rowValues[j]) }
             rowsLoaded += 1
+        }
+
+        // Second pass: customer codes. Logs are often grouped by customer, so a repeat of the
+        // previous row's id reuses its code.
+        customers.reserveCapacity(pendingEnds.count)
+        pendingIDs.withUnsafeBufferPointer { arena in
+            var start = 0
+            var previous = 0..<0
+            for end in pendingEnds {
+                let bytes = UnsafeBufferPointer(rebasing: arena[start..<end])
+                if let code = customers.last, bytes.elementsEqual(UnsafeBufferPointer(rebasing: arena[previous])) {
+                    customers.append(code)
+                } else {
+                    let h = ByteInterner.hash(bytes)
+                    customers.append(knownCustomers.lookup(bytes, hash: h) ?? -1 - customerInterner.intern(bytes, hash: h))
+                }
+                previous = start..<end
+                start = end
+            }
         }
     }
 
