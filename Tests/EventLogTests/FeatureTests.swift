@@ -193,6 +193,16 @@ final class FeatureTests: XCTestCase {
         XCTAssertEqual(Set(split.validation.map { rows[$0].customer }).count, 1)
     }
 
+    func testConcatenatedDumpMatchesSingleFeaturization() throws {
+        let (store, s, spec) = try fitted(base)
+        let featurizer = Featurizer(spec: spec, store: store)
+        let dump = featurizer.concatenated(s.rows)
+        let singles = s.rows.map { featurizer.featurize($0) }
+        XCTAssertEqual(dump.lengths, singles.map { Int32($0.length) })
+        XCTAssertEqual(dump.eventIDs, singles.flatMap(\.eventIDs))
+        XCTAssertEqual(dump.numeric, singles.flatMap(\.numeric))
+    }
+
     func testPaddedBatchMatchesSingleFeaturization() throws {
         let (store, s, spec) = try fitted(base)
         let featurizer = Featurizer(spec: spec, store: store)
