@@ -3,8 +3,11 @@ import TensorKit
 
 /// Which CSV columns hold the customer, time, event and values (SPEC §2).
 public struct ColumnMapping: Codable, Equatable, Sendable {
+    /// The customer id column (`--customer-column`, default `customer_id`).
     public var customer: String
+    /// The timestamp column (`--time-column`, default `timestamp`).
     public var time: String
+    /// The event name column (`--event-column`, default `event`).
     public var event: String
     /// Optional numeric columns (e.g. `amount`); an empty field means 0.
     public var values: [String]
@@ -20,6 +23,7 @@ public struct ColumnMapping: Codable, Equatable, Sendable {
 
 /// Options of `EventLogLoader`.
 public struct LoadOptions: Sendable {
+    /// Which columns to read.
     public var columns: ColumnMapping
     /// Throw at the first bad row instead of skipping it.
     public var strict: Bool
@@ -50,6 +54,7 @@ public struct LoadOptions: Sendable {
 /// Customer ids and event names have surrounding ASCII spaces removed; an id that is empty after
 /// that makes the row bad. Event names may be empty.
 public struct EventLogLoader {
+    /// The options this loader was made with.
     public let options: LoadOptions
     public private(set) var report = LoadReport()
 

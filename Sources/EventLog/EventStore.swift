@@ -24,8 +24,9 @@ public final class EventStore: @unchecked Sendable {
     public let events: [Int32]
     /// Values per value column, aligned with `times`.
     public let values: [[Float]]
-    /// The earliest and latest event time (0 when empty).
+    /// The earliest event time (0 when empty).
     public let earliestTime: Int64
+    /// The latest event time (0 when empty).
     public let latestTime: Int64
 
     private let customerLookup: [String: Int32]

@@ -17,7 +17,9 @@ public struct FeatureSequence: Equatable, Sendable {
 /// itself: never on other customers, on events at or after the cutoff, on labels, or on how the
 /// store was loaded (event codes are mapped to vocabulary ids by name).
 public struct Featurizer: Sendable {
+    /// The fitted spec.
     public let spec: FeatureSpec
+    /// The events featurized.
     public let store: EventStore
     /// Vocabulary id of each store event code (`<unk>` for names not in the vocabulary).
     public let vocabularyID: [Int32]

@@ -50,6 +50,7 @@ public enum LabelSource: Sendable {
 public struct SnapshotOptions: Sendable {
     /// The label window length.
     public var horizon: TimeSpan
+    /// The churn definition.
     public var definition: ChurnDefinition
     /// Keep only customers with an event in `[cutoff − activeWithin, cutoff)`.
     public var activeWithin: TimeSpan?
@@ -82,8 +83,11 @@ public struct SnapshotRow: Equatable, Hashable, Sendable {
 
 /// The customers of one cutoff with their labels, and what was left out and why.
 public struct Snapshot: Sendable {
+    /// The cutoff (µs): history is strictly before it.
     public var cutoff: Int64
+    /// The label window length.
     public var horizon: TimeSpan
+    /// The churn definition of the labels.
     public var definition: ChurnDefinition
     /// One row per customer in the population, in customer-index order.
     public var rows: [SnapshotRow]
