@@ -21,6 +21,18 @@ public struct ColumnMapping: Codable, Equatable, Sendable {
     }
 }
 
+/// Where loading is, for progress displays.
+public struct LoadProgress: Sendable, Equatable {
+    /// The file being read.
+    public var file: String
+    /// Decompressed bytes of this file read so far.
+    public var bytesRead: Int
+    /// Data rows of this file parsed so far.
+    public var rowsRead: Int
+    /// Whether the file is finished.
+    public var finished: Bool
+}
+
 /// Options of `EventLogLoader`.
 public struct LoadOptions: Sendable {
     /// Which columns to read.
@@ -33,14 +45,18 @@ public struct LoadOptions: Sendable {
     public var threads: Int?
     /// Bytes per parallel parsing chunk (chunks always hold whole records).
     public var chunkSize: Int
+    /// Called on the loading thread after each batch of chunks (a few MB) and at the end of
+    /// each file, for progress displays. The library itself never prints.
+    public var progress: (@Sendable (LoadProgress) -> Void)?
 
     public init(columns: ColumnMapping = ColumnMapping(), strict: Bool = false, samplesPerReason: Int = 5,
-                threads: Int? = nil, chunkSize: Int = 4 << 20) {
+                threads: Int? = nil, chunkSize: Int = 4 << 20, progress: (@Sendable (LoadProgress) -> Void)? = nil) {
         self.columns = columns
         self.strict = strict
         self.samplesPerReason = samplesPerReason
         self.threads = threads
         self.chunkSize = chunkSize
+        self.progress = progress
     }
 }
 
@@ -170,7 +186,9 @@ public struct EventLogLoader {
                 rowsLoaded += r.rowsLoaded
             }
             chunks = next
+            options.progress?(LoadProgress(file: name, bytesRead: chunker.bytesRead, rowsRead: rowsRead, finished: false))
         }
+        options.progress?(LoadProgress(file: name, bytesRead: chunker.bytesRead, rowsRead: rowsRead, finished: true))
         report.rowsRead += rowsRead
         report.rowsLoaded += rowsLoaded
         if rowsRead == 0 { throw EventLogError.noDataRows(path: name) }

@@ -161,8 +161,27 @@ public final class EventStore: @unchecked Sendable {
         return lo
     }
 
+    /// Counts and time range, for the model config's data summary.
+    public var summary: DataSummary {
+        DataSummary(events: eventCount, customers: customerCount, eventTypes: eventNames.count,
+                    firstEvent: Timestamp.format(earliestTime), lastEvent: Timestamp.format(latestTime),
+                    valueColumns: valueColumns)
+    }
+
     /// Approximate bytes held by the event columns (excluding ids and names).
     public var columnBytes: Int {
         times.count * 8 + events.count * 4 + values.reduce(0) { $0 + $1.count * 4 } + offsets.count * 8
     }
+}
+
+/// What an event store holds, in a form for JSON configs and reports.
+public struct DataSummary: Codable, Equatable, Sendable {
+    public var events: Int
+    public var customers: Int
+    public var eventTypes: Int
+    /// ISO 8601 UTC.
+    public var firstEvent: String
+    /// ISO 8601 UTC.
+    public var lastEvent: String
+    public var valueColumns: [String]
 }

@@ -248,6 +248,14 @@ final class ParallelLoadTests: XCTestCase {
             return loader.finish()
         }
         let (reference, referenceReport) = try load(threads: 1, chunkSize: 1 << 20)
+        final class Box: @unchecked Sendable { var events: [LoadProgress] = [] }
+        let box = Box()
+        var progressLoader = EventLogLoader(options: LoadOptions(columns: columns, threads: 2, chunkSize: 2000,
+                                                                 progress: { box.events.append($0) }))
+        try progressLoader.add(source: MemoryByteSource(text), name: "p.csv")
+        XCTAssertGreaterThan(box.events.count, 2)
+        XCTAssertEqual(box.events.last, LoadProgress(file: "p.csv", bytesRead: text.utf8.count, rowsRead: referenceReport.rowsRead, finished: true))
+        XCTAssertEqual(reference.summary.events, referenceReport.rowsLoaded)
         XCTAssertEqual(referenceReport.badRowCounts, [.wrongFieldCount: 18, .badTimestamp: 18, .badNumber: 17])
         XCTAssertEqual(referenceReport.blankLines, 17)
         XCTAssertEqual(reference.customerIDs.last, "zlast")
