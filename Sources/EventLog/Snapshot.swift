@@ -102,6 +102,17 @@ public struct Snapshot: Sendable {
     /// Customers with history left out because the external labels file has no label for them.
     public var excludedUnlabelled = 0
 
+    /// One line for standard error: cutoff, window, population, churn rate and exclusions.
+    public var summaryLine: String {
+        var parts = ["cutoff \(Timestamp.format(cutoff))", "horizon \(horizon)", "churn \(definition)",
+                     "\(rows.count) customers"]
+        if let rate = churnRate { parts.append("churn rate \(Double(Int(rate * 10000)) / 10000)") }
+        if excludedAlreadyChurned > 0 { parts.append("\(excludedAlreadyChurned) already churned left out") }
+        if excludedInactive > 0 { parts.append("\(excludedInactive) inactive left out") }
+        if excludedUnlabelled > 0 { parts.append("\(excludedUnlabelled) unlabelled left out") }
+        return parts.joined(separator: ", ")
+    }
+
     /// The fraction of labelled rows with label 1 (`nil` without labels or rows).
     public var churnRate: Double? {
         let labelled = rows.compactMap(\.label)

@@ -46,6 +46,7 @@ final class SnapshotTests: XCTestCase {
         // d already cancelled in its history: left out. c cancels in the window.
         XCTAssertEqual(labels, ["a": false, "b": false, "c": true])
         XCTAssertEqual(s.excludedAlreadyChurned, 1)
+        XCTAssertEqual(s.summaryLine, "cutoff 2024-01-10T00:00:00Z, horizon 5d, churn event:cancel, 3 customers, churn rate 0.3333, 1 already churned left out")
         let unknown = SnapshotBuilder.make(store: store, cutoff: Timestamp.parse("2024-01-10")!,
                                            options: SnapshotOptions(horizon: .days(5), definition: .event("nope")))
         XCTAssertTrue(unknown.warnings.contains { $0.contains("'nope'") })
