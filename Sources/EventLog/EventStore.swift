@@ -8,7 +8,8 @@ import TensorKit
 /// `events[k]` (an index into `eventNames`) and `values[j][k]` for value column `j`. Within a
 /// customer, events are sorted by time; ties keep input order (file order, then row order).
 /// Storage is 8 (time) + 4 (event) bytes per event plus 4 per value column, and 8 per customer.
-/// Customers are indexed in order of first appearance in the input.
+/// Customers are indexed in order of first appearance in the input. Limits: fewer than 2³¹
+/// events and customers (indices are `Int32`).
 public final class EventStore: @unchecked Sendable {
     /// Customer ids by customer index.
     public let customerIDs: [String]

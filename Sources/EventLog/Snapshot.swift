@@ -138,6 +138,10 @@ public enum SnapshotBuilder {
     /// - Throws: `EventLogError.invalidOption` when `count < 1`.
     public static func cutoffs(latest cutoff: Int64, count: Int, every: TimeSpan) throws -> [Int64] {
         guard count >= 1 else { throw EventLogError.invalidOption("the number of snapshots must be at least 1") }
+        let (span, overflow) = Int64(count - 1).multipliedReportingOverflow(by: every.microseconds)
+        guard !overflow, cutoff - span >= Timestamp.minimum else {
+            throw EventLogError.invalidOption("\(count) snapshots every \(every) reach before year 1")
+        }
         return (0..<count).map { cutoff - Int64($0) * every.microseconds }
     }
 

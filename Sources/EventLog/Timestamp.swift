@@ -166,7 +166,7 @@ public enum Timestamp {
         var seconds: Int64 = 0
         var intDigits = 0
         while i < n, let d = digit(p[i]) {
-            guard intDigits < 15 else { return nil }    // far outside years 1…9999
+            guard intDigits < 12 else { return nil }    // 13+ digits: past year 9999 (and would overflow µs)
             seconds = seconds * 10 + Int64(d)
             intDigits += 1
             i += 1

@@ -103,6 +103,7 @@ final class SnapshotTests: XCTestCase {
         XCTAssertTrue(unlabelled.rows.allSatisfy { $0.label == nil })
 
         XCTAssertThrowsError(try SnapshotBuilder.cutoffs(latest: cutoff, count: 0, every: .days(1)))
+        XCTAssertThrowsError(try SnapshotBuilder.cutoffs(latest: cutoff, count: 1_000_000_000, every: .weeks(1000)))
         XCTAssertThrowsError(try SnapshotBuilder.make(store: store, cutoffs: [Timestamp.parse("2023-01-01")!], options: SnapshotOptions(horizon: horizon)))
     }
 
