@@ -109,6 +109,13 @@ struct ByteInterner {
         return index
     }
 
+    /// Reads the home slot of a hash, to start its cache miss early (a software prefetch); the
+    /// result only serves to keep the read from being optimized away.
+    @inline(__always)
+    func touch(hash h: UInt64) -> UInt64 {
+        table.withUnsafeBufferPointer { $0[Int(truncatingIfNeeded: h) & mask].hash }
+    }
+
     /// The index of `bytes` if interned.
     @inline(__always)
     func lookup(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {

@@ -319,6 +319,8 @@ struct ParsedChunk {
     /// The first `samplesPerReason` bad rows per reason, in order.
     var samples: [BadRow] = []
     var firstBad: BadRow?
+    /// Keeps the prefetching reads of the lookup pass alive.
+    var touchedSlots: UInt64 = 0
 
     /// Parses the rows of one chunk (stops at the first bad row when strict).
     init(_ chunk: RecordChunker.Chunk, layout: ChunkLayout, knownCustomers: ByteInterner, knownEvents: ByteInterner) {
@@ -382,24 +384,42 @@ struct ParsedChunk {
             rowsLoaded += 1
         }
 
-        // Second pass: customer codes. Logs are often grouped by customer, so a repeat of the
-        // previous row's id reuses its code.
+        // Second pass: customer codes, in blocks: hash a block and touch each home slot (many
+        // independent cache misses in flight), then look the block up. Logs are often grouped
+        // by customer, so a repeat of the previous row's id reuses its code.
         customers.reserveCapacity(pendingEnds.count)
+        var sink: UInt64 = 0
         pendingIDs.withUnsafeBufferPointer { arena in
-            var start = 0
-            var previous = 0..<0
-            for end in pendingEnds {
-                let bytes = UnsafeBufferPointer(rebasing: arena[start..<end])
-                if let code = customers.last, bytes.elementsEqual(UnsafeBufferPointer(rebasing: arena[previous])) {
-                    customers.append(code)
-                } else {
-                    let h = ByteInterner.hash(bytes)
-                    customers.append(knownCustomers.lookup(bytes, hash: h) ?? -1 - customerInterner.intern(bytes, hash: h))
+            pendingEnds.withUnsafeBufferPointer { ends in
+                let block = 64
+                var hashes = [UInt64](repeating: 0, count: block)
+                var blockStart = 0
+                while blockStart < ends.count {
+                    let blockEnd = min(ends.count, blockStart + block)
+                    for r in blockStart..<blockEnd {
+                        let start = r == 0 ? 0 : ends[r - 1]
+                        let h = ByteInterner.hash(UnsafeBufferPointer(rebasing: arena[start..<ends[r]]))
+                        hashes[r - blockStart] = h
+                        sink &+= knownCustomers.touch(hash: h)
+                    }
+                    for r in blockStart..<blockEnd {
+                        let start = r == 0 ? 0 : ends[r - 1]
+                        let bytes = UnsafeBufferPointer(rebasing: arena[start..<ends[r]])
+                        if r > 0 {
+                            let previousStart = r == 1 ? 0 : ends[r - 2]
+                            if bytes.elementsEqual(UnsafeBufferPointer(rebasing: arena[previousStart..<ends[r - 1]])) {
+                                customers.append(customers[r - 1])
+                                continue
+                            }
+                        }
+                        let h = hashes[r - blockStart]
+                        customers.append(knownCustomers.lookup(bytes, hash: h) ?? -1 - customerInterner.intern(bytes, hash: h))
+                    }
+                    blockStart = blockEnd
                 }
-                previous = start..<end
-                start = end
             }
         }
+        touchedSlots = sink
     }
 
     @inline(__always)
