@@ -139,3 +139,28 @@ final class ShardingAndConfigTests: XCTestCase {
         XCTAssertEqual(decoded.snapshotOptions.horizon, .days(90))
     }
 }
+
+final class AggregateTests: XCTestCase {
+    func testAggregatesUseOnlyTheHistory() throws {
+        let text = """
+        customer_id,timestamp,event,amount
+        a,2024-01-01T12:00:00Z,buy,10
+        a,2024-01-01T18:00:00Z,view,
+        a,2024-01-05,buy,5.5
+        a,2024-01-09,buy,100
+
+        """
+        let (store, _) = try loadText(text, columns: ColumnMapping(values: ["amount"]))
+        let row = SnapshotBuilder.make(store: store, cutoff: Timestamp.parse("2024-01-08")!,
+                                       options: SnapshotOptions(horizon: .days(7))).rows[0]
+        let a = store.aggregates(of: row)
+        XCTAssertEqual(a.eventCount, 3)
+        XCTAssertEqual(a.recencyDays, 3, accuracy: 1e-9)
+        XCTAssertEqual(a.tenureDays, 6.5, accuracy: 1e-9)
+        XCTAssertEqual(a.activeSpanDays, 3.5, accuracy: 1e-9)
+        XCTAssertEqual(a.activeDays, 2)
+        XCTAssertEqual(a.eventsLast7Days, 3)   // 01-01T12:00 is 6.5 days before the cutoff
+        XCTAssertEqual(a.eventsLast30Days, 3)
+        XCTAssertEqual(a.valueTotals, [15.5])
+    }
+}
