@@ -13,6 +13,7 @@ public struct FeatureBatch: Sendable {
     public var steps: Int
     /// `F`.
     public var featureCount: Int
+    /// Where the padding is.
     public var padding: Padding
     /// `[B, T]` event ids; padding is 0.
     public var eventIDs: [Int32]

@@ -7,13 +7,34 @@ struct ByteInterner {
     private var arena: [UInt8] = []
     private var offsets: [Int] = [0]
     private var hashes: [UInt64] = []
-    private var table: [Int32]
+    /// Slots hold the full hash and, for keys of up to 16 bytes, the key itself (zero padded), so
+    /// looking up a short known id touches a single slot; longer keys are compared in the arena.
+    private struct Slot {
+        var hash: UInt64
+        var key0: UInt64
+        var key1: UInt64
+        var length: Int32
+        var index: Int32      // -1: empty
+        static let empty = Slot(hash: 0, key0: 0, key1: 0, length: 0, index: -1)
+    }
+
+    /// The first 16 bytes of a key, zero padded.
+    @inline(__always)
+    private static func inlineKey(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
+        var key: (UInt64, UInt64) = (0, 0)
+        let n = min(bytes.count, 16)
+        if n > 0 {
+            withUnsafeMutableBytes(of: &key) { $0.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: n) }
+        }
+        return key
+    }
+    private var table: [Slot]
     private var mask: Int
 
     init(initialCapacity: Int = 1024) {
         var size = 16
         while size < initialCapacity * 2 { size <<= 1 }
-        table = [Int32](repeating: -1, count: size)
+        table = [Slot](repeating: .empty, count: size)
         mask = size - 1
     }
 
@@ -73,18 +94,26 @@ struct ByteInterner {
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Int32 {
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
-            let index = table[slot]
-            if index < 0 { break }
-            if hashes[Int(index)] == h && equals(Int(index), bytes) { return index }
+            let entry = table[slot]
+            if entry.index < 0 { break }
+            if entry.hash == h && equals(entry, bytes) { return entry.index }
             slot = (slot + 1) & mask
         }
         let index = Int32(hashes.count)
-        table[slot] = index
+        let key = Self.inlineKey(bytes)
+        table[slot] = Slot(hash: h, key0: key.0, key1: key.1, length: Int32(bytes.count), index: index)
         hashes.append(h)
         arena.append(contentsOf: bytes)
         offsets.append(arena.count)
         if hashes.count * 2 > table.count { grow() }
         return index
+    }
+
+    /// Reads the home slot of a hash, to start its cache miss early (a software prefetch); the
+    /// result only serves to keep the read from being optimized away.
+    @inline(__always)
+    func touch(hash h: UInt64) -> UInt64 {
+        table.withUnsafeBufferPointer { $0[Int(truncatingIfNeeded: h) & mask].hash }
     }
 
     /// The index of `bytes` if interned.
@@ -98,18 +127,22 @@ struct ByteInterner {
     func lookup(_ bytes: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Int32? {
         var slot = Int(truncatingIfNeeded: h) & mask
         while true {
-            let index = table[slot]
-            if index < 0 { return nil }
-            if hashes[Int(index)] == h && equals(Int(index), bytes) { return index }
+            let entry = table[slot]
+            if entry.index < 0 { return nil }
+            if entry.hash == h && equals(entry, bytes) { return entry.index }
             slot = (slot + 1) & mask
         }
     }
 
     @inline(__always)
-    private func equals(_ index: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let start = offsets[index]
-        let length = offsets[index + 1] - start
+    private func equals(_ entry: Slot, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let length = Int(entry.length)
         guard length == bytes.count else { return false }
+        if length <= 16 {
+            let key = Self.inlineKey(bytes)
+            return entry.key0 == key.0 && entry.key1 == key.1
+        }
+        let start = offsets[Int(entry.index)]
         return arena.withUnsafeBufferPointer { a in
             for k in 0..<length where a[start + k] != bytes[k] { return false }
             return true
@@ -118,12 +151,17 @@ struct ByteInterner {
 
     private mutating func grow() {
         let size = table.count * 2
-        table = [Int32](repeating: -1, count: size)
+        table = [Slot](repeating: .empty, count: size)
         mask = size - 1
         for (index, h) in hashes.enumerated() {
             var slot = Int(truncatingIfNeeded: h) & mask
-            while table[slot] >= 0 { slot = (slot + 1) & mask }
-            table[slot] = Int32(index)
+            while table[slot].index >= 0 { slot = (slot + 1) & mask }
+            var slotValue = Slot.empty
+            withBytes(at: index) { bytes in
+                let key = Self.inlineKey(bytes)
+                slotValue = Slot(hash: h, key0: key.0, key1: key.1, length: Int32(bytes.count), index: Int32(index))
+            }
+            table[slot] = slotValue
         }
     }
 }

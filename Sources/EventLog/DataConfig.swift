@@ -5,6 +5,7 @@ public struct DataConfig: Codable, Equatable, Sendable {
     public var columns: ColumnMapping
     /// The label window length.
     public var horizon: TimeSpan
+    /// The churn definition of the labels.
     public var churnDefinition: ChurnDefinition
     /// The `--active-within` filter of training, if any.
     public var activeWithin: TimeSpan?

@@ -3,8 +3,11 @@ import TensorKit
 
 /// Which CSV columns hold the customer, time, event and values (SPEC §2).
 public struct ColumnMapping: Codable, Equatable, Sendable {
+    /// The customer id column (`--customer-column`, default `customer_id`).
     public var customer: String
+    /// The timestamp column (`--time-column`, default `timestamp`).
     public var time: String
+    /// The event name column (`--event-column`, default `event`).
     public var event: String
     /// Optional numeric columns (e.g. `amount`); an empty field means 0.
     public var values: [String]
@@ -18,8 +21,21 @@ public struct ColumnMapping: Codable, Equatable, Sendable {
     }
 }
 
+/// Where loading is, for progress displays.
+public struct LoadProgress: Sendable, Equatable {
+    /// The file being read.
+    public var file: String
+    /// Decompressed bytes of this file read so far.
+    public var bytesRead: Int
+    /// Data rows of this file parsed so far.
+    public var rowsRead: Int
+    /// Whether the file is finished.
+    public var finished: Bool
+}
+
 /// Options of `EventLogLoader`.
 public struct LoadOptions: Sendable {
+    /// Which columns to read.
     public var columns: ColumnMapping
     /// Throw at the first bad row instead of skipping it.
     public var strict: Bool
@@ -29,14 +45,18 @@ public struct LoadOptions: Sendable {
     public var threads: Int?
     /// Bytes per parallel parsing chunk (chunks always hold whole records).
     public var chunkSize: Int
+    /// Called on the loading thread after each batch of chunks (a few MB) and at the end of
+    /// each file, for progress displays. The library itself never prints.
+    public var progress: (@Sendable (LoadProgress) -> Void)?
 
     public init(columns: ColumnMapping = ColumnMapping(), strict: Bool = false, samplesPerReason: Int = 5,
-                threads: Int? = nil, chunkSize: Int = 4 << 20) {
+                threads: Int? = nil, chunkSize: Int = 4 << 20, progress: (@Sendable (LoadProgress) -> Void)? = nil) {
         self.columns = columns
         self.strict = strict
         self.samplesPerReason = samplesPerReason
         self.threads = threads
         self.chunkSize = chunkSize
+        self.progress = progress
     }
 }
 
@@ -50,6 +70,7 @@ public struct LoadOptions: Sendable {
 /// Customer ids and event names have surrounding ASCII spaces removed; an id that is empty after
 /// that makes the row bad. Event names may be empty.
 public struct EventLogLoader {
+    /// The options this loader was made with.
     public let options: LoadOptions
     public private(set) var report = LoadReport()
 
@@ -165,7 +186,9 @@ public struct EventLogLoader {
                 rowsLoaded += r.rowsLoaded
             }
             chunks = next
+            options.progress?(LoadProgress(file: name, bytesRead: chunker.bytesRead, rowsRead: rowsRead, finished: false))
         }
+        options.progress?(LoadProgress(file: name, bytesRead: chunker.bytesRead, rowsRead: rowsRead, finished: true))
         report.rowsRead += rowsRead
         report.rowsLoaded += rowsLoaded
         if rowsRead == 0 { throw EventLogError.noDataRows(path: name) }
@@ -296,6 +319,8 @@ struct ParsedChunk {
     /// The first `samplesPerReason` bad rows per reason, in order.
     var samples: [BadRow] = []
     var firstBad: BadRow?
+    /// Keeps the prefetching reads of the lookup pass alive.
+    var touchedSlots: UInt64 = 0
 
     /// Parses the rows of one chunk (stops at the first bad row when strict).
     init(_ chunk: RecordChunker.Chunk, layout: ChunkLayout, knownCustomers: ByteInterner, knownEvents: ByteInterner) {
@@ -303,10 +328,13 @@ struct ParsedChunk {
         let reader = CSVReader(source: ArrayByteSource(chunk.bytes), name: layout.file,
                                bufferSize: chunk.bytes.count + 1, firstLine: chunk.firstLine, skipsByteOrderMark: false)
         let estimate = chunk.bytes.count / 40
-        customers.reserveCapacity(estimate)
         times.reserveCapacity(estimate)
         events.reserveCapacity(estimate)
         var rowValues = [Float](repeating: 0, count: layout.values.count)
+        var pendingIDs: [UInt8] = []
+        var pendingEnds: [Int] = []
+        pendingIDs.reserveCapacity(estimate * 16)
+        pendingEnds.reserveCapacity(estimate)
         let columns = layout.columns
 
         func bad(_ reason: BadRowReason, _ detail: String) {
@@ -343,10 +371,11 @@ struct ParsedChunk {
                 }
                 rowValues[j] = Float(v)
             }
+            // Customer ids are looked up in a second pass (below), so that the cache misses of
+            // consecutive lookups overlap instead of each stalling the parse.
             let customerBytes = Self.trimmed(reader.field(layout.customer))
-            let customerHash = ByteInterner.hash(customerBytes)
-            customers.append(knownCustomers.lookup(customerBytes, hash: customerHash)
-                             ?? -1 - customerInterner.intern(customerBytes, hash: customerHash))
+            pendingIDs.append(contentsOf: customerBytes)
+            pendingEnds.append(pendingIDs.count)
             times.append(time)
             let eventBytes = Self.trimmed(reader.field(layout.event))
             let eventHash = ByteInterner.hash(eventBytes)
@@ -354,6 +383,43 @@ struct ParsedChunk {
             for j in 0..<rowValues.count { values[j].append(rowValues[j]) }
             rowsLoaded += 1
         }
+
+        // Second pass: customer codes, in blocks: hash a block and touch each home slot (many
+        // independent cache misses in flight), then look the block up. Logs are often grouped
+        // by customer, so a repeat of the previous row's id reuses its code.
+        customers.reserveCapacity(pendingEnds.count)
+        var sink: UInt64 = 0
+        pendingIDs.withUnsafeBufferPointer { arena in
+            pendingEnds.withUnsafeBufferPointer { ends in
+                let block = 64
+                var hashes = [UInt64](repeating: 0, count: block)
+                var blockStart = 0
+                while blockStart < ends.count {
+                    let blockEnd = min(ends.count, blockStart + block)
+                    for r in blockStart..<blockEnd {
+                        let start = r == 0 ? 0 : ends[r - 1]
+                        let h = ByteInterner.hash(UnsafeBufferPointer(rebasing: arena[start..<ends[r]]))
+                        hashes[r - blockStart] = h
+                        sink &+= knownCustomers.touch(hash: h)
+                    }
+                    for r in blockStart..<blockEnd {
+                        let start = r == 0 ? 0 : ends[r - 1]
+                        let bytes = UnsafeBufferPointer(rebasing: arena[start..<ends[r]])
+                        if r > 0 {
+                            let previousStart = r == 1 ? 0 : ends[r - 2]
+                            if bytes.elementsEqual(UnsafeBufferPointer(rebasing: arena[previousStart..<ends[r - 1]])) {
+                                customers.append(customers[r - 1])
+                                continue
+                            }
+                        }
+                        let h = hashes[r - blockStart]
+                        customers.append(knownCustomers.lookup(bytes, hash: h) ?? -1 - customerInterner.intern(bytes, hash: h))
+                    }
+                    blockStart = blockEnd
+                }
+            }
+        }
+        touchedSlots = sink
     }
 
     @inline(__always)

@@ -8,7 +8,8 @@ import TensorKit
 /// `events[k]` (an index into `eventNames`) and `values[j][k]` for value column `j`. Within a
 /// customer, events are sorted by time; ties keep input order (file order, then row order).
 /// Storage is 8 (time) + 4 (event) bytes per event plus 4 per value column, and 8 per customer.
-/// Customers are indexed in order of first appearance in the input.
+/// Customers are indexed in order of first appearance in the input. Limits: fewer than 2³¹
+/// events and customers (indices are `Int32`).
 public final class EventStore: @unchecked Sendable {
     /// Customer ids by customer index.
     public let customerIDs: [String]
@@ -24,8 +25,9 @@ public final class EventStore: @unchecked Sendable {
     public let events: [Int32]
     /// Values per value column, aligned with `times`.
     public let values: [[Float]]
-    /// The earliest and latest event time (0 when empty).
+    /// The earliest event time (0 when empty).
     public let earliestTime: Int64
+    /// The latest event time (0 when empty).
     public let latestTime: Int64
 
     private let customerLookup: [String: Int32]
@@ -160,8 +162,27 @@ public final class EventStore: @unchecked Sendable {
         return lo
     }
 
+    /// Counts and time range, for the model config's data summary.
+    public var summary: DataSummary {
+        DataSummary(events: eventCount, customers: customerCount, eventTypes: eventNames.count,
+                    firstEvent: Timestamp.format(earliestTime), lastEvent: Timestamp.format(latestTime),
+                    valueColumns: valueColumns)
+    }
+
     /// Approximate bytes held by the event columns (excluding ids and names).
     public var columnBytes: Int {
         times.count * 8 + events.count * 4 + values.reduce(0) { $0 + $1.count * 4 } + offsets.count * 8
     }
+}
+
+/// What an event store holds, in a form for JSON configs and reports.
+public struct DataSummary: Codable, Equatable, Sendable {
+    public var events: Int
+    public var customers: Int
+    public var eventTypes: Int
+    /// ISO 8601 UTC.
+    public var firstEvent: String
+    /// ISO 8601 UTC.
+    public var lastEvent: String
+    public var valueColumns: [String]
 }

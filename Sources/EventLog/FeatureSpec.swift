@@ -45,13 +45,18 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
         public var std: Float
     }
 
+    /// The vocabulary entry of event types not seen in training (id 0).
     public static let unknownToken = "<unk>"
+    /// The vocabulary entry of the final cutoff step (id 1).
     public static let cutoffToken = "<cutoff>"
+    /// The id of `<unk>`.
     public static let unknownID: Int32 = 0
+    /// The id of `<cutoff>`.
     public static let cutoffID: Int32 = 1
     /// The version of the feature definitions above; bump when they change.
     public static let currentVersion = 1
 
+    /// The feature-definition version this spec was fitted with (`currentVersion`).
     public var version: Int
     /// Event names by id: `<unk>`, `<cutoff>`, then event types by training frequency (descending, ties by name).
     public var vocabulary: [String]

@@ -1,4 +1,5 @@
 import Foundation
+import TensorKit
 
 /// One customer's model input at one cutoff.
 public struct FeatureSequence: Equatable, Sendable {
@@ -16,7 +17,9 @@ public struct FeatureSequence: Equatable, Sendable {
 /// itself: never on other customers, on events at or after the cutoff, on labels, or on how the
 /// store was loaded (event codes are mapped to vocabulary ids by name).
 public struct Featurizer: Sendable {
+    /// The fitted spec.
     public let spec: FeatureSpec
+    /// The events featurized.
     public let store: EventStore
     /// Vocabulary id of each store event code (`<unk>` for names not in the vocabulary).
     public let vocabularyID: [Int32]
@@ -147,5 +150,43 @@ public struct Featurizer: Sendable {
                 assert(a == f)
             }
         }
+    }
+}
+
+/// The steps of many rows laid end to end (SPEC §6 `--dump-features`: `event_ids` [S],
+/// `numeric` [S, F], `lengths` [N]).
+public struct FeatureDump: Equatable, Sendable {
+    /// `[S]` event ids, the steps of each row contiguous, rows in the given order.
+    public var eventIDs: [Int32]
+    /// `[S, F]` standardized numeric features, row-major.
+    public var numeric: [Float]
+    /// `[N]` steps per row.
+    public var lengths: [Int32]
+}
+
+extension Featurizer {
+    /// Featurizes rows end to end, exactly as they are fed to the model.
+    /// - Parameter rows: the rows, in output order.
+    /// - Returns: the concatenated features.
+    /// - Complexity: O(S·F + histories), on `Threading.threadCount` threads.
+    public func concatenated(_ rows: [SnapshotRow]) -> FeatureDump {
+        let lengths = rows.map { length(of: $0) }
+        var offsets = [Int](repeating: 0, count: rows.count + 1)
+        for (i, l) in lengths.enumerated() { offsets[i + 1] = offsets[i] + l }
+        let total = offsets[rows.count]
+        let f = spec.featureCount
+        var ids = [Int32](repeating: 0, count: total)
+        var numeric = [Float](repeating: 0, count: total * f)
+        ids.withUnsafeMutableBufferPointer { idp in
+            numeric.withUnsafeMutableBufferPointer { np in
+                let idp = idp, np = np
+                Threading.parallelFor(rows.count, minimumPerThread: 256) { range in
+                    for r in range {
+                        featurize(rows[r], eventIDs: idp.baseAddress! + offsets[r], numeric: np.baseAddress! + offsets[r] * f)
+                    }
+                }
+            }
+        }
+        return FeatureDump(eventIDs: ids, numeric: numeric, lengths: lengths.map { Int32($0) })
     }
 }

@@ -26,12 +26,14 @@ public struct BadRow: Equatable, Codable, Sendable {
     public var file: String
     /// The physical line number (1-based) of the row's first line.
     public var line: Int
+    /// Why the row was skipped.
     public var reason: BadRowReason
     /// Which column or count was wrong, e.g. `column 'timestamp'` or `5 fields, header has 4`.
     public var detail: String
     /// The row's raw text, truncated to `maxTextLength` characters.
     public var text: String
 
+    /// The longest `text` kept (characters).
     public static let maxTextLength = 200
 }
 

@@ -50,6 +50,7 @@ public enum LabelSource: Sendable {
 public struct SnapshotOptions: Sendable {
     /// The label window length.
     public var horizon: TimeSpan
+    /// The churn definition.
     public var definition: ChurnDefinition
     /// Keep only customers with an event in `[cutoff − activeWithin, cutoff)`.
     public var activeWithin: TimeSpan?
@@ -82,8 +83,11 @@ public struct SnapshotRow: Equatable, Hashable, Sendable {
 
 /// The customers of one cutoff with their labels, and what was left out and why.
 public struct Snapshot: Sendable {
+    /// The cutoff (µs): history is strictly before it.
     public var cutoff: Int64
+    /// The label window length.
     public var horizon: TimeSpan
+    /// The churn definition of the labels.
     public var definition: ChurnDefinition
     /// One row per customer in the population, in customer-index order.
     public var rows: [SnapshotRow]
@@ -97,6 +101,17 @@ public struct Snapshot: Sendable {
     public var excludedInactive = 0
     /// Customers with history left out because the external labels file has no label for them.
     public var excludedUnlabelled = 0
+
+    /// One line for standard error: cutoff, window, population, churn rate and exclusions.
+    public var summaryLine: String {
+        var parts = ["cutoff \(Timestamp.format(cutoff))", "horizon \(horizon)", "churn \(definition)",
+                     "\(rows.count) customers"]
+        if let rate = churnRate { parts.append("churn rate \(Double(Int(rate * 10000)) / 10000)") }
+        if excludedAlreadyChurned > 0 { parts.append("\(excludedAlreadyChurned) already churned left out") }
+        if excludedInactive > 0 { parts.append("\(excludedInactive) inactive left out") }
+        if excludedUnlabelled > 0 { parts.append("\(excludedUnlabelled) unlabelled left out") }
+        return parts.joined(separator: ", ")
+    }
 
     /// The fraction of labelled rows with label 1 (`nil` without labels or rows).
     public var churnRate: Double? {
@@ -123,6 +138,10 @@ public enum SnapshotBuilder {
     /// - Throws: `EventLogError.invalidOption` when `count < 1`.
     public static func cutoffs(latest cutoff: Int64, count: Int, every: TimeSpan) throws -> [Int64] {
         guard count >= 1 else { throw EventLogError.invalidOption("the number of snapshots must be at least 1") }
+        let (span, overflow) = Int64(count - 1).multipliedReportingOverflow(by: every.microseconds)
+        guard !overflow, cutoff - span >= Timestamp.minimum else {
+            throw EventLogError.invalidOption("\(count) snapshots every \(every) reach before year 1")
+        }
         return (0..<count).map { cutoff - Int64($0) * every.microseconds }
     }
 

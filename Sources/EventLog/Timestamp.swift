@@ -51,6 +51,13 @@ public enum Timestamp {
         return copy.withUTF8 { parse($0) }
     }
 
+    /// Parses a timestamp flag value (`--cutoff`, `--as-of`), throwing a usage error when it does not parse.
+    /// - Throws: `EventLogError.invalidTimestamp`.
+    public static func parseArgument(_ text: String) throws -> Int64 {
+        guard let t = parse(text) else { throw EventLogError.invalidTimestamp(text) }
+        return t
+    }
+
     @usableFromInline
     static func parseTrimmed(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
         if n == 0 { return nil }
@@ -159,7 +166,7 @@ public enum Timestamp {
         var seconds: Int64 = 0
         var intDigits = 0
         while i < n, let d = digit(p[i]) {
-            guard intDigits < 15 else { return nil }    // far outside years 1…9999
+            guard intDigits < 12 else { return nil }    // 13+ digits: past year 9999 (and would overflow µs)
             seconds = seconds * 10 + Int64(d)
             intDigits += 1
             i += 1
@@ -305,6 +312,13 @@ public struct TimeSpan: Hashable, Codable, Sendable, CustomStringConvertible {
         let micros = (value * Double(scale)).rounded()
         guard micros >= 1, micros < 1e18 else { return nil }
         microseconds = Int64(micros)
+    }
+
+    /// Parses a duration flag value (`--horizon`, `--every`, `--active-within`).
+    /// - Throws: `EventLogError.invalidDuration`.
+    public static func parseArgument(_ text: String) throws -> TimeSpan {
+        guard let span = TimeSpan(parsing: text) else { throw EventLogError.invalidDuration(text) }
+        return span
     }
 
     /// The span in (fractional) days.

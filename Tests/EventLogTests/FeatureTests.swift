@@ -193,6 +193,16 @@ final class FeatureTests: XCTestCase {
         XCTAssertEqual(Set(split.validation.map { rows[$0].customer }).count, 1)
     }
 
+    func testConcatenatedDumpMatchesSingleFeaturization() throws {
+        let (store, s, spec) = try fitted(base)
+        let featurizer = Featurizer(spec: spec, store: store)
+        let dump = featurizer.concatenated(s.rows)
+        let singles = s.rows.map { featurizer.featurize($0) }
+        XCTAssertEqual(dump.lengths, singles.map { Int32($0.length) })
+        XCTAssertEqual(dump.eventIDs, singles.flatMap(\.eventIDs))
+        XCTAssertEqual(dump.numeric, singles.flatMap(\.numeric))
+    }
+
     func testPaddedBatchMatchesSingleFeaturization() throws {
         let (store, s, spec) = try fitted(base)
         let featurizer = Featurizer(spec: spec, store: store)
@@ -209,5 +219,33 @@ final class FeatureTests: XCTestCase {
                 XCTAssertEqual(Array(batch.numeric[((b * 5 + offset) * f)..<((b * 5 + offset + seq.length) * f)]), seq.numeric)
             }
         }
+    }
+}
+
+final class DeterminismTests: XCTestCase {
+    /// Loading, fitting and featurizing give identical results on 1 and 2 threads.
+    func testResultsDoNotDependOnTheThreadCount() throws {
+        var text = "customer_id,timestamp,event,amount\n"
+        for i in 0..<9000 {
+            text += "c\(i % 4500),2024-01-\(String(format: "%02d", i % 28 + 1))T\(String(format: "%02d", i % 24)):00:00Z,e\(i % 13),\(Double(i % 97) * 1.25)\n"
+        }
+        let before = Threading.threadCount
+        defer { Threading.setThreadCount(before) }
+        var results: [(EventStore, FeatureSpec, FeatureDump)] = []
+        for threads in [1, 2] {
+            Threading.setThreadCount(threads)
+            var loader = EventLogLoader(options: LoadOptions(columns: ColumnMapping(values: ["amount"]), chunkSize: 4096))
+            try loader.add(source: MemoryByteSource(text), name: "d.csv")
+            let (store, _) = loader.finish()
+            let rows = SnapshotBuilder.make(store: store, cutoff: Timestamp.parse("2024-01-20")!,
+                                            options: SnapshotOptions(horizon: .days(7))).rows
+            XCTAssertGreaterThan(rows.count, 4096)
+            let spec = try FeatureSpec.fit(store: store, rows: rows)
+            results.append((store, spec, Featurizer(spec: spec, store: store).concatenated(rows)))
+        }
+        XCTAssertEqual(results[0].0.times, results[1].0.times)
+        XCTAssertEqual(results[0].0.customerIDs, results[1].0.customerIDs)
+        XCTAssertEqual(results[0].1, results[1].1)
+        XCTAssertEqual(results[0].2, results[1].2)
     }
 }

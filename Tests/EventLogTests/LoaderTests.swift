@@ -248,6 +248,14 @@ final class ParallelLoadTests: XCTestCase {
             return loader.finish()
         }
         let (reference, referenceReport) = try load(threads: 1, chunkSize: 1 << 20)
+        final class Box: @unchecked Sendable { var events: [LoadProgress] = [] }
+        let box = Box()
+        var progressLoader = EventLogLoader(options: LoadOptions(columns: columns, threads: 2, chunkSize: 2000,
+                                                                 progress: { box.events.append($0) }))
+        try progressLoader.add(source: MemoryByteSource(text), name: "p.csv")
+        XCTAssertGreaterThan(box.events.count, 2)
+        XCTAssertEqual(box.events.last, LoadProgress(file: "p.csv", bytesRead: text.utf8.count, rowsRead: referenceReport.rowsRead, finished: true))
+        XCTAssertEqual(reference.summary.events, referenceReport.rowsLoaded)
         XCTAssertEqual(referenceReport.badRowCounts, [.wrongFieldCount: 18, .badTimestamp: 18, .badNumber: 17])
         XCTAssertEqual(referenceReport.blankLines, 17)
         XCTAssertEqual(reference.customerIDs.last, "zlast")
@@ -295,5 +303,31 @@ final class EventStoreTests: XCTestCase {
         }
         XCTAssertEqual(store.latestTime, times.max())
         XCTAssertLessThanOrEqual(store.columnBytes, n * 16 + (customerCount + 1) * 8)
+    }
+}
+
+final class ByteInternerTests: XCTestCase {
+    func testInternsInFirstAppearanceOrderAcrossGrowth() {
+        var interner = ByteInterner(initialCapacity: 4)
+        let ids = (0..<5000).map { "id-\($0 * 7919 % 5000)" } + ["", "a", "id-1"]
+        var codes: [Int32] = []
+        for id in ids { var s = id; codes.append(s.withUTF8 { interner.intern($0) }) }
+        XCTAssertEqual(interner.count, 5002)
+        XCTAssertEqual(Array(codes.prefix(5000)), (0..<5000).map { Int32($0) })
+        XCTAssertEqual(codes[5000...].map { $0 }, [5000, 5001, codes[ids.firstIndex(of: "id-1")!]])
+        XCTAssertEqual(interner.strings.prefix(3), ["id-0", "id-2919", "id-838"])
+        var missing = "nope"
+        XCTAssertNil(missing.withUTF8 { interner.lookup($0) })
+        var present = "id-42"
+        XCTAssertEqual(present.withUTF8 { interner.lookup($0) }.map { interner.strings[Int($0)] }, "id-42")
+        // Keys longer than the 16 inline bytes, differing only after byte 16, and of 16 exactly.
+        let long = (0..<300).map { "0123456789abcdef-\($0)" } + ["0123456789abcdef", "0123456789abcde"]
+        let longCodes = long.map { id -> Int32 in var s = id; return s.withUTF8 { interner.intern($0) } }
+        XCTAssertEqual(Set(longCodes).count, long.count)
+        for (id, code) in zip(long, longCodes) {
+            var s = id
+            XCTAssertEqual(s.withUTF8 { interner.lookup($0) }, code)
+        }
+        XCTAssertEqual(interner.strings.suffix(2), ["0123456789abcdef", "0123456789abcde"])
     }
 }

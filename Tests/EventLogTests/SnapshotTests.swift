@@ -46,6 +46,7 @@ final class SnapshotTests: XCTestCase {
         // d already cancelled in its history: left out. c cancels in the window.
         XCTAssertEqual(labels, ["a": false, "b": false, "c": true])
         XCTAssertEqual(s.excludedAlreadyChurned, 1)
+        XCTAssertEqual(s.summaryLine, "cutoff 2024-01-10T00:00:00Z, horizon 5d, churn event:cancel, 3 customers, churn rate 0.3333, 1 already churned left out")
         let unknown = SnapshotBuilder.make(store: store, cutoff: Timestamp.parse("2024-01-10")!,
                                            options: SnapshotOptions(horizon: .days(5), definition: .event("nope")))
         XCTAssertTrue(unknown.warnings.contains { $0.contains("'nope'") })
@@ -102,6 +103,7 @@ final class SnapshotTests: XCTestCase {
         XCTAssertTrue(unlabelled.rows.allSatisfy { $0.label == nil })
 
         XCTAssertThrowsError(try SnapshotBuilder.cutoffs(latest: cutoff, count: 0, every: .days(1)))
+        XCTAssertThrowsError(try SnapshotBuilder.cutoffs(latest: cutoff, count: 1_000_000_000, every: .weeks(1000)))
         XCTAssertThrowsError(try SnapshotBuilder.make(store: store, cutoffs: [Timestamp.parse("2023-01-01")!], options: SnapshotOptions(horizon: horizon)))
     }
 
@@ -135,5 +137,30 @@ final class ShardingAndConfigTests: XCTestCase {
         let decoded = try JSONDecoder().decode(DataConfig.self, from: JSONEncoder().encode(config))
         XCTAssertEqual(decoded, config)
         XCTAssertEqual(decoded.snapshotOptions.horizon, .days(90))
+    }
+}
+
+final class AggregateTests: XCTestCase {
+    func testAggregatesUseOnlyTheHistory() throws {
+        let text = """
+        customer_id,timestamp,event,amount
+        a,2024-01-01T12:00:00Z,buy,10
+        a,2024-01-01T18:00:00Z,view,
+        a,2024-01-05,buy,5.5
+        a,2024-01-09,buy,100
+
+        """
+        let (store, _) = try loadText(text, columns: ColumnMapping(values: ["amount"]))
+        let row = SnapshotBuilder.make(store: store, cutoff: Timestamp.parse("2024-01-08")!,
+                                       options: SnapshotOptions(horizon: .days(7))).rows[0]
+        let a = store.aggregates(of: row)
+        XCTAssertEqual(a.eventCount, 3)
+        XCTAssertEqual(a.recencyDays, 3, accuracy: 1e-9)
+        XCTAssertEqual(a.tenureDays, 6.5, accuracy: 1e-9)
+        XCTAssertEqual(a.activeSpanDays, 3.5, accuracy: 1e-9)
+        XCTAssertEqual(a.activeDays, 2)
+        XCTAssertEqual(a.eventsLast7Days, 3)   // 01-01T12:00 is 6.5 days before the cutoff
+        XCTAssertEqual(a.eventsLast30Days, 3)
+        XCTAssertEqual(a.valueTotals, [15.5])
     }
 }

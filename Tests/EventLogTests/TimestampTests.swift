@@ -37,11 +37,13 @@ final class TimestampTests: XCTestCase {
         for text in ["", " ", "2024-13-01", "2024-02-30", "2023-02-29", "2024-00-10", "2024-03-32",
                      "2024-03-13T24:00:00", "2024-03-13T10:60", "2024-03-13X10:21", "2024-03-13T10:21:14+2",
                      "2024-03-13T10:21:14 junk", "2024-03-13T10:21:14.", "0000-01-01", "20241301",
-                     "99999999999999999", "abc", "1e9", "nan", "2024-3-13", "12:00", "2024-03-13T",
+                     "99999999999999999", "99999999999999", "9999999999999", "-99999999999999", "abc", "1e9", "nan", "2024-3-13", "12:00", "2024-03-13T",
                      "1.2.3", "-"] {
             XCTAssertNil(Timestamp.parse(text), text)
         }
         XCTAssertNotNil(Timestamp.parse("2024-02-29"))
+        XCTAssertEqual(Timestamp.parse("253402300799"), Timestamp.parse("9999-12-31T23:59:59Z"))
+        XCTAssertNil(Timestamp.parse("999999999999"))
         XCTAssertNotNil(Timestamp.parse("9999-12-31T23:59:59Z"))
         XCTAssertNil(Timestamp.parse("9999-12-31T23:59:59-01:00"))   // past year 9999 in UTC
         XCTAssertNotNil(Timestamp.parse("0001-01-01"))
@@ -76,6 +78,10 @@ final class TimestampTests: XCTestCase {
         for bad in ["", "d", "90", "-3d", "0d", "3y", "nand", "1e3d", "3 d"] {
             XCTAssertNil(TimeSpan(parsing: bad), bad)
         }
+        XCTAssertEqual(try TimeSpan.parseArgument("90d"), .days(90))
+        XCTAssertEqual(assertEventLogError(try TimeSpan.parseArgument("90x")), .invalidDuration("90x"))
+        XCTAssertEqual(assertEventLogError(try Timestamp.parseArgument("2024-13-01"))?.exitCode, 64)
+        XCTAssertEqual(try Timestamp.parseArgument("2024-01-01"), Timestamp.parse("2024-01-01"))
         XCTAssertEqual(TimeSpan.days(90).description, "90d")
         XCTAssertEqual(TimeSpan.weeks(2).description, "2w")
         XCTAssertEqual(TimeSpan.hours(36).description, "36h")

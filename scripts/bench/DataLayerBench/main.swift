@@ -34,21 +34,15 @@ do {
     let t2 = now()
     let spec = try FeatureSpec.fit(store: store, rows: snapshot.rows)
     let t3 = now()
+    // Featurize as the model consumes rows: length-sorted batches of 256, padded.
     let featurizer = Featurizer(spec: spec, store: store)
-    let longest = snapshot.rows.map { featurizer.length(of: $0) }.max() ?? 1
-    var ids = [Int32](repeating: 0, count: longest)
-    var numeric = [Float](repeating: 0, count: longest * spec.featureCount)
+    let lengths = snapshot.rows.map { featurizer.length(of: $0) }
     var steps = 0
     var checksum: Float = 0
-    for row in snapshot.rows {
-        let t = featurizer.length(of: row)
-        ids.withUnsafeMutableBufferPointer { ip in
-            numeric.withUnsafeMutableBufferPointer { np in
-                featurizer.featurize(row, eventIDs: ip.baseAddress!, numeric: np.baseAddress!)
-                checksum += np[(t - 1) * spec.featureCount]
-            }
-        }
-        steps += t
+    for batch in BatchPlanner.sortedBatches(lengths: lengths, batchSize: 256) {
+        let b = featurizer.makeBatch(rows: snapshot.rows, indices: batch)
+        steps += b.lengths.reduce(0) { $0 + Int($1) }
+        checksum += b.numeric[0]
     }
     let t4 = now()
     let mb = Double(report.bytesRead) / 1e6
