@@ -155,7 +155,7 @@ public struct Featurizer: Sendable {
 
 /// The steps of many rows laid end to end (SPEC §6 `--dump-features`: `event_ids` [S],
 /// `numeric` [S, F], `lengths` [N]).
-public struct FeatureDump: Equatable, Sendable {
+public struct ConcatenatedFeatures: Equatable, Sendable {
     /// `[S]` event ids, the steps of each row contiguous, rows in the given order.
     public var eventIDs: [Int32]
     /// `[S, F]` standardized numeric features, row-major.
@@ -169,7 +169,7 @@ extension Featurizer {
     /// - Parameter rows: the rows, in output order.
     /// - Returns: the concatenated features.
     /// - Complexity: O(S·F + histories), on `Threading.threadCount` threads.
-    public func concatenated(_ rows: [SnapshotRow]) -> FeatureDump {
+    public func concatenated(_ rows: [SnapshotRow]) -> ConcatenatedFeatures {
         let lengths = rows.map { length(of: $0) }
         var offsets = [Int](repeating: 0, count: rows.count + 1)
         for (i, l) in lengths.enumerated() { offsets[i + 1] = offsets[i] + l }
@@ -187,6 +187,6 @@ extension Featurizer {
                 }
             }
         }
-        return FeatureDump(eventIDs: ids, numeric: numeric, lengths: lengths.map { Int32($0) })
+        return ConcatenatedFeatures(eventIDs: ids, numeric: numeric, lengths: lengths.map { Int32($0) })
     }
 }

@@ -16,20 +16,12 @@ public enum BaselineFeatures {
 
     public static let rfmNames = ["log1p_recency_days", "log1p_frequency", "signed_log1p_monetary", "log1p_tenure_days"]
 
-    /// Recency, frequency (history events), monetary (sum of the first value column) and tenure.
-    public static func rfm(store: EventStore, row: SnapshotRow) -> [Double] {
-        let c = Int(row.customer)
-        let start = store.offsets[c], end = row.historyEnd
-        let day = Double(Timestamp.microsecondsPerDay)
-        guard end > start else { return [0, 0, 0, 0] }
-        var monetary = 0.0
-        if let column = store.values.first {
-            for k in start..<end { monetary += Double(column[k]) }
-        }
-        return [log1p(Double(row.cutoff - store.times[end - 1]) / day),
-                log1p(Double(end - start)),
-                monetary < 0 ? -log1p(-monetary) : log1p(monetary),
-                log1p(Double(row.cutoff - store.times[start]) / day)]
+    /// Recency, frequency (history events), monetary (total of the first value column) and
+    /// tenure, log-scaled.
+    public static func rfm(_ a: CustomerAggregates) -> [Double] {
+        let monetary = a.valueTotals.first ?? 0
+        return [log1p(a.recencyDays), log1p(Double(a.eventCount)),
+                monetary < 0 ? -log1p(-monetary) : log1p(monetary), log1p(a.tenureDays)]
     }
 
     /// Names of the aggregate features for `eventTypes`.

@@ -42,11 +42,11 @@ public enum EvaluationPipeline {
     /// - Parameters:
     ///   - bootstrap: resamples for the AUC intervals and paired differences (seeded).
     ///   - onScored: sees the LSTM scoring batches (for `--dump-features`).
-    public static func evaluate(model: ForecastModel, store: EventStore, cutoff: Int64, labels: LabelSpec,
+    public static func evaluate(model: ForecastModel, store: EventStore, cutoff: Int64, labels: SnapshotOptions,
                                 labelSource: LabelSource = .window, bootstrap: Bootstrap = Bootstrap(resamples: 1000, seed: 1),
                                 onScored: (ArraySlice<SnapshotRow>, SequenceBatch, [Float]) throws -> Void = { _, _, _ in })
         throws -> (evaluation: CutoffEvaluation, rows: [SnapshotRow], lstmLogits: [Float]) {
-        let snapshot = SnapshotBuilder.make(store: store, cutoff: cutoff, options: labels.snapshotOptions, labels: labelSource)
+        let snapshot = SnapshotBuilder.make(store: store, cutoff: cutoff, options: labels, labels: labelSource)
         let rows = snapshot.rows.filter { $0.label != nil }
         guard !rows.isEmpty else {
             throw EventLogError.emptySnapshot(cutoff: cutoff, reason: "no labelled customer has history before the cutoff")

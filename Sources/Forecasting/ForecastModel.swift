@@ -4,23 +4,6 @@ import EventLog
 import Foundation
 import TensorKit
 
-/// How labels were defined at training time; evaluate and predict default to the same.
-public struct LabelSpec: Codable, Equatable, Sendable {
-    public var horizon: TimeSpan
-    public var definition: ChurnDefinition
-    public var activeWithin: TimeSpan?
-
-    public init(horizon: TimeSpan, definition: ChurnDefinition, activeWithin: TimeSpan?) {
-        self.horizon = horizon
-        self.definition = definition
-        self.activeWithin = activeWithin
-    }
-
-    public var snapshotOptions: SnapshotOptions {
-        SnapshotOptions(horizon: horizon, definition: definition, activeWithin: activeWithin)
-    }
-}
-
 /// The baselines fitted on the training snapshots (SPEC §5 "fitted baseline parameters").
 public struct FittedBaselines: Codable, Equatable, Sendable {
     /// Logistic regression on recency, frequency, monetary value and tenure.
@@ -48,9 +31,9 @@ public struct DataSummary: Codable, Equatable, Sendable {
 /// persisted as one model file (SPEC §5).
 public final class ForecastModel {
     public let network: ChurnNetwork
-    public var features: FeatureSpec
-    public var columns: ColumnMapping
-    public var labels: LabelSpec
+    /// Input columns, labels (horizon, churn definition, activity filter) and featurization:
+    /// evaluate and predict read, label and featurize exactly as training did.
+    public var data: DataConfig
     public var calibration: Calibration
     public var baselines: FittedBaselines?
     public var training: TrainingOptions
@@ -58,13 +41,10 @@ public final class ForecastModel {
     public var dataSummary: DataSummary?
     public var createdAt = Date()
 
-    public init(network: ChurnNetwork, features: FeatureSpec, columns: ColumnMapping, labels: LabelSpec,
-                calibration: Calibration = .identity, baselines: FittedBaselines? = nil,
+    public init(network: ChurnNetwork, data: DataConfig, calibration: Calibration = .identity, baselines: FittedBaselines? = nil,
                 training: TrainingOptions = TrainingOptions(), history: [EpochRecord] = [], dataSummary: DataSummary? = nil) {
         self.network = network
-        self.features = features
-        self.columns = columns
-        self.labels = labels
+        self.data = data
         self.calibration = calibration
         self.baselines = baselines
         self.training = training
@@ -81,20 +61,25 @@ public final class ForecastModel {
         var training: TrainingOptions
     }
 
-    /// The features section: the data layer's spec plus the input columns it was fitted on.
-    struct FeatureSection: Codable {
+    public var features: FeatureSpec { data.features }
+
+    /// The config's `labels` section: input columns and the label definition.
+    struct LabelSection: Codable {
         var columns: ColumnMapping
-        var spec: FeatureSpec
+        var horizon: TimeSpan
+        var churnDefinition: ChurnDefinition
+        var activeWithin: TimeSpan?
     }
 
     public func write(to url: URL, toolVersion: String) throws {
         let shape = network.shape
         let config = ModelConfig(
             network: shape, calibration: calibration,
-            features: try JSONValue(encoding: FeatureSection(columns: columns, spec: features)),
-            labels: try JSONValue(encoding: labels),
+            features: try JSONValue(encoding: data.features),
+            labels: try JSONValue(encoding: LabelSection(columns: data.columns, horizon: data.horizon,
+                                                         churnDefinition: data.churnDefinition, activeWithin: data.activeWithin)),
             hyperparameters: try JSONValue(encoding: Hyperparameters(embeddingSize: shape.embeddingSize, hiddenSize: shape.hiddenSize,
-                                                                     numLayers: shape.numLayers, maxEvents: features.maxEvents,
+                                                                     numLayers: shape.numLayers, maxEvents: data.features.maxEvents,
                                                                      training: training)),
             baselines: try JSONValue(encoding: baselines),
             history: try JSONValue(encoding: history),
@@ -111,19 +96,19 @@ public final class ForecastModel {
                 throw ModelFileError.invalidConfig(path: url.path, reason: "section '\(name)' is malformed (\(error))")
             }
         }
-        let featureSection = try section(config.features, "features", as: FeatureSection.self)
-        let labels = try section(config.labels, "labels", as: LabelSpec.self)
+        let spec = try section(config.features, "features", as: FeatureSpec.self)
+        let labels = try section(config.labels, "labels", as: LabelSection.self)
         let hyper = try section(config.hyperparameters, "hyperparameters", as: Hyperparameters.self)
         let baselines = try section(config.baselines, "baselines", as: FittedBaselines?.self)
         let history = try section(config.history, "history", as: [EpochRecord].self)
         let summary = try section(config.dataSummary, "dataSummary", as: DataSummary?.self)
         let shape = config.network
-        guard featureSection.spec.vocabulary.count == shape.vocabularySize,
-              featureSection.spec.featureCount == shape.numericSize else {
-            throw ModelFileError.invalidConfig(path: url.path, reason: "the feature spec (\(featureSection.spec.vocabulary.count) event types, \(featureSection.spec.featureCount) numeric features) does not match the network \(shape)")
+        guard spec.vocabulary.count == shape.vocabularySize, spec.featureCount == shape.numericSize else {
+            throw ModelFileError.invalidConfig(path: url.path, reason: "the feature spec (\(spec.vocabulary.count) event types, \(spec.featureCount) numeric features) does not match the network \(shape)")
         }
-        let model = ForecastModel(network: ChurnNetwork(shape: shape, parameters: parameters), features: featureSection.spec,
-                                  columns: featureSection.columns, labels: labels, calibration: config.calibration,
+        let data = DataConfig(columns: labels.columns, horizon: labels.horizon, churnDefinition: labels.churnDefinition,
+                              activeWithin: labels.activeWithin, features: spec)
+        let model = ForecastModel(network: ChurnNetwork(shape: shape, parameters: parameters), data: data, calibration: config.calibration,
                                   baselines: baselines, training: hyper.training, history: history, dataSummary: summary)
         return model
     }

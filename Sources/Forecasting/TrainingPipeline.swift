@@ -71,7 +71,7 @@ public enum TrainingPipeline {
     ///   - checkpoint: where an interruption writes its checkpoint; `resume` continues from it.
     ///   - progress: training events for the executable's progress display.
     ///   - shouldStop: polled after every batch (Ctrl-C).
-    public static func train(store: EventStore, snapshots: [Snapshot], columns: ColumnMapping, labels: LabelSpec,
+    public static func train(store: EventStore, snapshots: [Snapshot], columns: ColumnMapping, labels: SnapshotOptions,
                              architecture: ArchitectureOptions, training: TrainingOptions,
                              checkpoint: URL?, resume: Bool,
                              progress: (TrainingEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false })
@@ -119,7 +119,9 @@ public enum TrainingPipeline {
             for (name, scores) in try scorer.scores(rows: validationRows) { validationAUC[name] = auc(scores) }
         }
         let positives = rows.filter { $0.label == true }.count
-        let model = ForecastModel(network: network, features: spec, columns: columns, labels: labels,
+        let data = DataConfig(columns: columns, horizon: labels.horizon, churnDefinition: labels.definition,
+                              activeWithin: labels.activeWithin, features: spec)
+        let model = ForecastModel(network: network, data: data,
                                   calibration: result.calibration, baselines: baselines, training: training,
                                   history: result.history,
                                   dataSummary: DataSummary(files: [], rowsRead: 0, badRows: 0, customers: Set(rows.map(\.customer)).count,
@@ -133,7 +135,7 @@ public enum TrainingPipeline {
     /// Fits the RFM and aggregate-count logistic regressions on training rows.
     public static func fitBaselines(store: EventStore, rows: [SnapshotRow], spec: FeatureSpec) throws -> FittedBaselines {
         let labels = rows.map { $0.label! }
-        let rfm = try LogisticRegression.fit(features: rows.map { BaselineFeatures.rfm(store: store, row: $0) },
+        let rfm = try LogisticRegression.fit(features: rows.map { BaselineFeatures.rfm(store.aggregates(of: $0)) },
                                              labels: labels, featureNames: BaselineFeatures.rfmNames)
         // Event types of the model's vocabulary (frequent first), at most 30 for a stable fit.
         let types = Array(spec.vocabulary.dropFirst(2).prefix(30))
@@ -161,7 +163,7 @@ public struct BaselineScorer {
         let types = baselines.aggregateEventTypes.count
         return [
             ("recency", rows.map { BaselineFeatures.recencyDays(store: store, row: $0) }),
-            ("rfm_logistic", try baselines.rfmLogistic.predictProbabilities(features: rows.map { BaselineFeatures.rfm(store: store, row: $0) })),
+            ("rfm_logistic", try baselines.rfmLogistic.predictProbabilities(features: rows.map { BaselineFeatures.rfm(store.aggregates(of: $0)) })),
             ("aggregate_logistic", try baselines.aggregateLogistic.predictProbabilities(
                 features: rows.map { BaselineFeatures.aggregate(store: store, row: $0, typeIndex: index, typeCount: types) })),
         ]

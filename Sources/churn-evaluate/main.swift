@@ -68,11 +68,11 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let model = try ForecastModel.read(from: URL(fileURLWithPath: modelPath))
-            let data = try DataOptions(parsing: arguments, columnsFromModel: model.columns)
+            let data = try DataOptions(parsing: arguments, columnsFromModel: model.data.columns)
             let (store, report) = try data.load(threads: Threading.threadCount)
-            let labelSpec = LabelSpec(horizon: labels.horizon ?? model.labels.horizon,
-                                      definition: labels.definition ?? model.labels.definition,
-                                      activeWithin: labels.activeWithin ?? model.labels.activeWithin)
+            let labelSpec = SnapshotOptions(horizon: labels.horizon ?? model.data.horizon,
+                                            definition: labels.definition ?? model.data.churnDefinition,
+                                            activeWithin: labels.activeWithin ?? model.data.activeWithin)
             let latest = labels.cutoffs.first ?? SnapshotBuilder.defaultCutoff(store: store, horizon: labelSpec.horizon)
             let cutoffs = labels.cutoffs.count > 1 ? labels.cutoffs
                 : try SnapshotBuilder.cutoffs(latest: latest, count: backtest, every: every ?? labelSpec.horizon)

@@ -65,18 +65,18 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let model = try ForecastModel.read(from: URL(fileURLWithPath: modelPath))
-            let data = try DataOptions(parsing: arguments, columnsFromModel: model.columns)
+            let data = try DataOptions(parsing: arguments, columnsFromModel: model.data.columns)
             let (store, _) = try data.load(threads: Threading.threadCount)
             let instant = asOf ?? SnapshotBuilder.defaultAsOf(store: store)
             // Everyone with history is scored; the churn-event definition only marks who already churned.
             let snapshot = SnapshotBuilder.make(store: store, cutoff: instant,
-                                                options: SnapshotOptions(horizon: model.labels.horizon, definition: .inactivity),
+                                                options: SnapshotOptions(horizon: model.data.horizon, definition: .inactivity),
                                                 labels: .none)
             var rows = snapshot.rows
-            if let shard { rows = rows.filter { Sharding.shard(of: store.customerIDs[Int($0.customer)], count: shard.count) == shard.index } }
+            if let shard { rows = CustomerSharding.rows(rows, of: store, shard: shard.index, count: shard.count) }
             rows.sort { store.customerIDs[Int($0.customer)].utf8.lexicographicallyPrecedes(store.customerIDs[Int($1.customer)].utf8) }
             var churnCode: Int32?
-            if case .event(let name) = model.labels.definition { churnCode = store.eventCode(of: name) }
+            if case .event(let name) = model.data.churnDefinition { churnCode = store.eventCode(of: name) }
             func alreadyChurned(_ row: SnapshotRow) -> Bool {
                 guard let code = churnCode else { return false }
                 return (store.offsets[Int(row.customer)] ..< row.historyEnd).contains { store.events[$0] == code }

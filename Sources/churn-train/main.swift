@@ -87,10 +87,10 @@ struct TrainCommand: ParsableCommand {
         try runReportingErrors {
             let (store, report) = try data.load(threads: Threading.threadCount)
             let horizon = labels.horizon ?? TimeSpan.days(30)
-            let labelSpec = LabelSpec(horizon: horizon, definition: labels.definition ?? .inactivity, activeWithin: labels.activeWithin)
+            let labelSpec = SnapshotOptions(horizon: horizon, definition: labels.definition ?? .inactivity, activeWithin: labels.activeWithin)
             let latest = labels.cutoffs.first ?? SnapshotBuilder.defaultCutoff(store: store, horizon: horizon)
             let cutoffs = try SnapshotBuilder.cutoffs(latest: latest, count: snapshots, every: every ?? horizon)
-            let snapshotList = try SnapshotBuilder.make(store: store, cutoffs: cutoffs, options: labelSpec.snapshotOptions,
+            let snapshotList = try SnapshotBuilder.make(store: store, cutoffs: cutoffs, options: labelSpec,
                                                         labels: try labels.labelSource())
             for warning in Set(snapshotList.flatMap(\.warnings)).sorted() { Terminal.error("warning: \(warning)") }
             let rows = snapshotList.reduce(0) { $0 + $1.rows.count }

@@ -231,7 +231,7 @@ final class DeterminismTests: XCTestCase {
         }
         let before = Threading.threadCount
         defer { Threading.setThreadCount(before) }
-        var results: [(EventStore, FeatureSpec, FeatureDump)] = []
+        var results: [(EventStore, FeatureSpec, ConcatenatedFeatures)] = []
         for threads in [1, 2] {
             Threading.setThreadCount(threads)
             var loader = EventLogLoader(options: LoadOptions(columns: ColumnMapping(values: ["amount"]), chunkSize: 4096))

@@ -39,10 +39,10 @@ final class EndToEndTests: XCTestCase {
         let loaded = try ForecastModel.read(from: URL(fileURLWithPath: model))
         XCTAssertEqual(loaded.network.shape.hiddenSize, 8)
         XCTAssertEqual(loaded.features.maxEvents, 32)
-        XCTAssertEqual(loaded.labels.definition, .event("cancel"))
+        XCTAssertEqual(loaded.data.churnDefinition, .event("cancel"))
         XCTAssertNotNil(loaded.baselines)
         XCTAssertEqual(loaded.history.count, 2)
-        XCTAssertEqual(loaded.columns.values, ["amount"])
+        XCTAssertEqual(loaded.data.columns.values, ["amount"])
     }
 
     func predictions(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
