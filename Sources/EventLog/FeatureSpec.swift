@@ -23,6 +23,13 @@ import Foundation
 /// | `log1p_events_last_7d`, `_30d`, `_90d` | cutoff | events in `[cutoff − D, cutoff)` |
 /// | `log1p_events_beyond_max_events` | cutoff | history events dropped by truncation |
 /// | `value_<col>_total_signed_log1p` | cutoff | signed log1p of the column's sum over all history |
+/// | `type_<name>_log1p_count_30d` | cutoff | events of that type in `[cutoff − 30d, cutoff)`, for each of `typeAggregates` |
+/// | `type_<name>_log1p_count_all` | cutoff | events of that type in all history |
+/// | `type_<name>_log1p_days_since_last` | cutoff | days since the type last occurred; 3650 days when it never did |
+///
+/// The per-type aggregates (for the `maxTypeAggregates` most frequent training event types)
+/// give the cutoff step what an analyst's aggregate-count model sees, over the whole history;
+/// the recurrent part adds what counts cannot express: order, timing and recent change.
 ///
 /// Standardization: `(raw − mean) / std` with mean and std over the training steps in scope
 /// (std below 1e-6 is replaced by 1).
@@ -54,10 +61,14 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
     /// The id of `<cutoff>`.
     public static let cutoffID: Int32 = 1
     /// The version of the feature definitions above; bump when they change.
-    public static let currentVersion = 1
+    public static let currentVersion = 2
+    /// At most this many event types get per-type aggregates on the cutoff step.
+    public static let maxTypeAggregates = 24
 
     /// The feature-definition version this spec was fitted with (`currentVersion`).
     public var version: Int
+    /// Event types with per-type aggregates on the cutoff step (most frequent first).
+    public var typeAggregates: [String]
     /// Event names by id: `<unk>`, `<cutoff>`, then event types by training frequency (descending, ties by name).
     public var vocabulary: [String]
     /// The value columns, in order.
@@ -73,7 +84,7 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
     public var numericFeatureNames: [String] { numericFeatures.map(\.name) }
 
     /// The feature names and scopes for a set of value columns (standardization: identity).
-    public static func layout(valueColumns: [String]) -> [NumericFeature] {
+    public static func layout(valueColumns: [String], typeAggregates: [String] = []) -> [NumericFeature] {
         var features: [(String, Scope)] = [
             ("log1p_hours_since_previous_step", .all),
             ("is_first_event", .event),
@@ -89,16 +100,22 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
             ("log1p_events_beyond_max_events", .cutoff),
         ]
         for v in valueColumns { features.append(("value_\(v)_total_signed_log1p", .cutoff)) }
+        for type in typeAggregates {
+            features += [("type_\(type)_log1p_count_30d", .cutoff), ("type_\(type)_log1p_count_all", .cutoff),
+                         ("type_\(type)_log1p_days_since_last", .cutoff)]
+        }
         return features.map { NumericFeature(name: $0.0, scope: $0.1, mean: 0, std: 1) }
     }
 
-    /// Creates a spec with identity standardization.
+    /// Creates a spec with identity standardization; the first `maxTypeAggregates` event types
+    /// (pass them most frequent first) get per-type aggregates.
     public init(vocabulary eventTypes: [String], valueColumns: [String], maxEvents: Int = 256) {
         version = Self.currentVersion
         vocabulary = [Self.unknownToken, Self.cutoffToken] + eventTypes.filter { $0 != Self.unknownToken && $0 != Self.cutoffToken }
         self.valueColumns = valueColumns
         self.maxEvents = maxEvents
-        numericFeatures = Self.layout(valueColumns: valueColumns)
+        typeAggregates = Array(vocabulary.dropFirst(2).prefix(Self.maxTypeAggregates))
+        numericFeatures = Self.layout(valueColumns: valueColumns, typeAggregates: typeAggregates)
     }
 
     /// Fits the vocabulary and the standardization on training rows.

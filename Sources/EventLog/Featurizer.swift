@@ -27,6 +27,8 @@ public struct Featurizer: Sendable {
     private let inverseStds: [Float]
     private let scopes: [FeatureSpec.Scope]
     private let valueColumnIndex: [Int]
+    /// Position among `spec.typeAggregates` of each store event code (-1: none).
+    private let typeSlot: [Int]
 
     /// Prepares featurization of `store` with `spec`.
     /// - Precondition: the store has every value column the spec names (the loader guarantees it
@@ -40,6 +42,8 @@ public struct Featurizer: Sendable {
         means = spec.numericFeatures.map(\.mean)
         inverseStds = spec.numericFeatures.map { 1 / $0.std }
         scopes = spec.numericFeatures.map(\.scope)
+        let slots = Dictionary(uniqueKeysWithValues: spec.typeAggregates.enumerated().map { ($1, $0) })
+        typeSlot = store.eventNames.map { slots[$0] ?? -1 }
         valueColumnIndex = spec.valueColumns.map { column in
             guard let index = store.valueColumns.firstIndex(of: column) else {
                 preconditionFailure("the event store has no value column '\(column)'")
@@ -146,6 +150,29 @@ public struct Featurizer: Sendable {
                         for k in start..<end { total += Double(column[k]) }
                     }
                     out[a] = Float(Self.signedLog1p(total)); a += 1
+                }
+                // Per-type aggregates over the whole history.
+                let types = spec.typeAggregates.count
+                if types > 0 {
+                    let recent = cutoff - 30 * Timestamp.microsecondsPerDay
+                    for slot in 0..<types {
+                        out[a + 3 * slot + 2] = Float(log1p(3650.0))
+                    }
+                    for k in start..<end {
+                        let slot = typeSlot[Int(events[k])]
+                        guard slot >= 0 else { continue }
+                        let o = a + 3 * slot
+                        if times[k] >= recent { out[o] += 1 }
+                        out[o + 1] += 1
+                        out[o + 2] = Float(Double(cutoff - times[k]) / day)   // the latest occurrence wins
+                    }
+                    for slot in 0..<types {
+                        let o = a + 3 * slot
+                        out[o] = Float(log1p(Double(out[o])))
+                        out[o + 1] = Float(log1p(Double(out[o + 1])))
+                        if out[o + 1] > 0 { out[o + 2] = Float(log1p(Double(out[o + 2]))) }
+                    }
+                    a += 3 * types
                 }
                 assert(a == f)
             }

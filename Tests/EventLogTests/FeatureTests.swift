@@ -39,9 +39,30 @@ final class FeatureTests: XCTestCase {
         XCTAssertEqual(spec.numericFeatureNames, [
             "log1p_hours_since_previous_step", "is_first_event", "log1p_hours_until_cutoff", "value_amount_signed_log1p",
             "log1p_event_count", "log1p_tenure_days", "log1p_events_last_7d", "log1p_events_last_30d",
-            "log1p_events_last_90d", "log1p_events_beyond_max_events", "value_amount_total_signed_log1p"])
+            "log1p_events_last_90d", "log1p_events_beyond_max_events", "value_amount_total_signed_log1p",
+            "type_view_log1p_count_30d", "type_view_log1p_count_all", "type_view_log1p_days_since_last",
+            "type_buy_log1p_count_30d", "type_buy_log1p_count_all", "type_buy_log1p_days_since_last",
+            "type_refund_log1p_count_30d", "type_refund_log1p_count_all", "type_refund_log1p_days_since_last"])
+        XCTAssertEqual(spec.typeAggregates, ["view", "buy", "refund"])
         let data = try JSONEncoder().encode(spec)
         XCTAssertEqual(try JSONDecoder().decode(FeatureSpec.self, from: data), spec)
+    }
+
+    /// Per-type aggregates on the cutoff step: counts in 30 days and all history, days since last.
+    func testPerTypeAggregatesOnTheCutoffStep() throws {
+        let (store, _, spec0) = try fitted(base)
+        var spec = spec0
+        for j in spec.numericFeatures.indices { spec.numericFeatures[j].mean = 0; spec.numericFeatures[j].std = 1 }
+        let seq = features(store, spec, "a")
+        let f = spec.featureCount, last = seq.length - 1
+        func at(_ s: Int, _ name: String) -> Float { seq.numeric[s * f + spec.numericFeatureNames.firstIndex(of: name)!] }
+        XCTAssertEqual(at(last, "type_view_log1p_count_all"), Float(log1p(2.0)), accuracy: 1e-6)
+        XCTAssertEqual(at(last, "type_buy_log1p_count_30d"), Float(log1p(2.0)), accuracy: 1e-6)
+        XCTAssertEqual(at(last, "type_buy_log1p_days_since_last"), Float(log1p(1.0)), accuracy: 1e-6)    // 2024-01-07
+        XCTAssertEqual(at(last, "type_view_log1p_days_since_last"), Float(log1p(3.0)), accuracy: 1e-6)   // 2024-01-05
+        XCTAssertEqual(at(last, "type_refund_log1p_count_all"), 0)
+        XCTAssertEqual(at(last, "type_refund_log1p_days_since_last"), Float(log1p(3650.0)), accuracy: 1e-6)
+        XCTAssertEqual(at(0, "type_buy_log1p_count_all"), 0, "cutoff-scope features are zero on event steps")
     }
 
     func testRawFeaturesOfOneCustomer() throws {
