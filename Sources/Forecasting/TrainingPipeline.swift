@@ -17,6 +17,9 @@ public struct ArchitectureOptions: Sendable {
 /// What a training run reports besides the model: validation AUCs of the LSTM and baselines.
 public struct TrainingSummary: Sendable {
     public var result: TrainingResult
+    /// Seconds spent featurizing and fitting the baselines (training phases are in `result.timings`).
+    public var featurizeSeconds: Double
+    public var baselineSeconds: Double
     public var validationAUC: [String: Double]
     public var trainingSequences: Int
     public var validationSequences: Int
@@ -82,10 +85,12 @@ public enum TrainingPipeline {
         let trainRows = split.training.map { rows[$0] }, validationRows = split.validation.map { rows[$0] }
         guard !trainRows.isEmpty else { throw TrainingError.emptyTrainingSet }
 
+        let featurizeStart = Date()
         let spec = try FeatureSpec.fit(store: store, rows: trainRows, maxEvents: architecture.maxEvents)
         let featurizer = Featurizer(spec: spec, store: store)
         let trainSet = DatasetBuilder.build(featurizer: featurizer, rows: trainRows)
         let validationSet = DatasetBuilder.build(featurizer: featurizer, rows: validationRows)
+        let featurizeSeconds = Date().timeIntervalSince(featurizeStart)
 
         let shape = NetworkShape(vocabularySize: spec.vocabulary.count, embeddingSize: architecture.embeddingSize,
                                  numericSize: spec.featureCount, hiddenSize: architecture.hiddenSize,
@@ -109,6 +114,7 @@ public enum TrainingPipeline {
         }
         let result = try trainer.run(checkpoint: checkpoint, progress: progress, shouldStop: shouldStop)
 
+        let baselineStart = Date()
         let baselines = try fitBaselines(store: store, rows: trainRows, spec: spec)
         var validationAUC: [String: Double] = [:]
         let validationLabels = validationRows.map { $0.label! }
@@ -118,6 +124,7 @@ public enum TrainingPipeline {
             let scorer = BaselineScorer(store: store, baselines: baselines)
             for (name, scores) in try scorer.scores(rows: validationRows) { validationAUC[name] = auc(scores) }
         }
+        let baselineSeconds = Date().timeIntervalSince(baselineStart)
         let positives = rows.filter { $0.label == true }.count
         let data = DataConfig(columns: columns, horizon: labels.horizon, churnDefinition: labels.definition,
                               activeWithin: labels.activeWithin, features: spec)
@@ -128,7 +135,8 @@ public enum TrainingPipeline {
                                                            events: store.eventCount, cutoffs: snapshots.map { Timestamp.format($0.cutoff) },
                                                            trainingSequences: trainSet.count, validationSequences: validationSet.count,
                                                            churnRate: Double(positives) / Double(rows.count)))
-        return (model, TrainingSummary(result: result, validationAUC: validationAUC,
+        return (model, TrainingSummary(result: result, featurizeSeconds: featurizeSeconds, baselineSeconds: baselineSeconds,
+                                       validationAUC: validationAUC,
                                        trainingSequences: trainSet.count, validationSequences: validationSet.count))
     }
 

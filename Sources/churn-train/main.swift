@@ -85,13 +85,17 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         Interruption.install()
         try runReportingErrors {
+            let loadStart = Date()
             let (store, report) = try data.load(threads: Threading.threadCount)
+            let loadSeconds = Date().timeIntervalSince(loadStart)
+            let snapshotStart = Date()
             let horizon = labels.horizon ?? TimeSpan.days(30)
             let labelSpec = SnapshotOptions(horizon: horizon, definition: labels.definition ?? .inactivity, activeWithin: labels.activeWithin)
             let latest = labels.cutoffs.first ?? SnapshotBuilder.defaultCutoff(store: store, horizon: horizon)
             let cutoffs = try SnapshotBuilder.cutoffs(latest: latest, count: snapshots, every: every ?? horizon)
             let snapshotList = try SnapshotBuilder.make(store: store, cutoffs: cutoffs, options: labelSpec,
                                                         labels: try labels.labelSource())
+            let snapshotSeconds = Date().timeIntervalSince(snapshotStart)
             for warning in Set(snapshotList.flatMap(\.warnings)).sorted() { Terminal.error("warning: \(warning)") }
             let rows = snapshotList.reduce(0) { $0 + $1.rows.count }
             let churners = snapshotList.reduce(0) { $0 + $1.rows.filter { $0.label == true }.count }
@@ -135,6 +139,13 @@ struct TrainCommand: ParsableCommand {
             let r = summary.result
             Terminal.error("best epoch \(r.bestEpoch) of \(r.history.count)\(r.stoppedEarly ? " (early stop)" : ""); "
                            + String(format: "calibration a=%.3f b=%.3f", r.calibration.a, r.calibration.b))
+            let t = r.timings
+            let trained = r.history.reduce(0) { $0 + $1.sequencesPerSecond * $1.seconds }
+            let trainSeconds = t.forward + t.backward + t.optimizer
+            Terminal.error(String(format: "time: load %.1fs, snapshots %.1fs, featurize %.1fs, batching %.1fs, forward %.1fs, backward %.1fs, "
+                                  + "optimizer %.1fs, validation %.1fs, baselines %.1fs; %.0f training sequences/s",
+                                  loadSeconds, snapshotSeconds, summary.featurizeSeconds, t.batching, t.forward, t.backward,
+                                  t.optimizer, t.validation, summary.baselineSeconds, trained / max(trainSeconds, 1e-9)))
             if !summary.validationAUC.isEmpty {
                 let order = ["lstm", "aggregate_logistic", "rfm_logistic", "recency"]
                 let line = order.compactMap { name in summary.validationAUC[name].map { String(format: "%@ %.4f", name, $0) } }

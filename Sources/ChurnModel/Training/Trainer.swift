@@ -30,8 +30,18 @@ public enum TrainingEvent {
     case resumed(epoch: Int, batch: Int)
 }
 
+/// Seconds spent in each phase of training (this run only, not before a resume).
+public struct TrainingTimings: Sendable {
+    public var forward = 0.0
+    public var backward = 0.0
+    public var optimizer = 0.0
+    public var batching = 0.0
+    public var validation = 0.0
+}
+
 /// The outcome of a completed run: the best weights are in the network.
 public struct TrainingResult: Sendable {
+    public var timings: TrainingTimings
     public var history: [EpochRecord]
     public var bestEpoch: Int
     public var stoppedEarly: Bool
@@ -56,6 +66,9 @@ public final class Trainer {
     private var optimizer: AdamOptimizer
     private let best: ParameterSet
     private var state = State()
+    private var timings = TrainingTimings()
+
+    @inline(__always) static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
     /// Progress that a checkpoint captures besides the weights and optimizer moments.
     struct State: Codable {
@@ -123,7 +136,10 @@ public final class Trainer {
                 let indices = batches[state.batch]
                 lr = learningRate(step: optimizer.step)
                 optimizer.learningRate = lr
-                let loss = try step(train.batch(indices))
+                let t0 = Self.now()
+                let batch = train.batch(indices)
+                timings.batching += Self.now() - t0
+                let loss = try step(batch)
                 state.epochLossSum += loss * Double(indices.count)
                 state.epochSequences += indices.count
                 state.batch += 1
@@ -135,7 +151,9 @@ public final class Trainer {
                     throw TrainingError.interrupted(checkpoint: checkpoint?.path ?? "(none)", epoch: state.epoch, batch: state.batch)
                 }
             }
+            let tv = Self.now()
             let (validationLoss, validationAUC, _) = try evaluateValidation()
+            timings.validation += Self.now() - tv
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9
             let record = EpochRecord(epoch: state.epoch + 1, trainLoss: state.epochLossSum / Double(max(1, state.epochSequences)),
                                      validationLoss: validationLoss, validationAUC: validationAUC,
@@ -166,18 +184,24 @@ public final class Trainer {
         let (_, _, logits) = try evaluateValidation()
         let calibration = PlattScaling.fit(logits: logits, labels: validation.labels)
         if let checkpoint { try? FileManager.default.removeItem(at: checkpoint) }
-        return TrainingResult(history: state.history, bestEpoch: state.bestEpoch + 1, stoppedEarly: stoppedEarly,
+        return TrainingResult(timings: timings, history: state.history, bestEpoch: state.bestEpoch + 1, stoppedEarly: stoppedEarly,
                               calibration: calibration, validationLogits: logits)
     }
 
     /// One optimizer step on `batch`; returns its loss.
     func step(_ batch: SequenceBatch) throws -> Double {
+        let t0 = Self.now()
         network.parameters.gradients.zero()
         let logits = try network.forward(batch)
         let labels = batch.labels!
         let loss = BinaryCrossEntropy.forward(logits: logits, labels: labels, posWeight: options.positiveWeight)
+        let t1 = Self.now()
+        timings.forward += t1 - t0
         guard loss.isFinite else { throw TrainingError.nonFinite(epoch: state.epoch + 1, batch: state.batch + 1, what: "the training loss") }
         network.backward(BinaryCrossEntropy.backward(logits: logits, labels: labels, posWeight: options.positiveWeight))
+        let t2 = Self.now()
+        timings.backward += t2 - t1
+        defer { timings.optimizer += Self.now() - t2 }
         let norm = GradientClipping.clip(network.parameters, maxNorm: options.clipNorm > 0 ? options.clipNorm : .infinity)
         guard norm.isFinite else { throw TrainingError.nonFinite(epoch: state.epoch + 1, batch: state.batch + 1, what: "the gradient") }
         optimizer.update(network.parameters)
