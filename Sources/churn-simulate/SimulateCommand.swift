@@ -26,7 +26,7 @@ struct SimulateCommand: ParsableCommand {
             OptionSpec("cutoff", value: "DATE", help: "Cutoff date for --truth (00:00 UTC), within (start, start + days]."),
             OptionSpec("horizon", value: "D", help: "Horizon for --truth: days, or a duration like 30d, 8w."),
             OptionSpec("truth-samples", value: "R", help: "Monte Carlo continuations per customer for --truth.", default: "200"),
-            OptionSpec("compression-level", value: "L", help: "gzip level 1-9 for '.gz' outputs.", default: "6"),
+            OptionSpec("compression-level", value: "L", help: "gzip level 1-9 for '.gz' outputs (1 is ~3x faster than 6, files ~25% larger).", default: "1"),
             OptionSpec("quiet", .flag, help: "Print no progress or summary."),
         ])
 
@@ -53,7 +53,7 @@ struct SimulateCommand: ParsableCommand {
         cutoffDay = try arguments.value("cutoff", expected: "a date YYYY-MM-DD", CivilDate.parse)
         horizonDays = try arguments.value("horizon", expected: "a whole number of days (90, 90d, 12w, 48h)", Self.parseDays)
         truthSamples = try arguments.int("truth-samples", in: 1...1_000_000) ?? 200
-        compressionLevel = try arguments.int("compression-level", in: 1...9) ?? 6
+        compressionLevel = try arguments.int("compression-level", in: 1...9) ?? 1
         quiet = arguments.flag("quiet")
     }
 
