@@ -77,8 +77,11 @@ public struct SimulationSummary: Sendable {
 
 /// Progress of a running simulation, reported after each batch is written.
 public struct SimulationProgress: Sendable {
+    /// Customers written so far.
     public var customersDone: Int
+    /// Customers to simulate in total.
     public var customersTotal: Int
+    /// Events written so far.
     public var events: Int
 }
 
