@@ -108,6 +108,8 @@ struct SimulateCommand: ParsableCommand {
         let clock = ContinuousClock()
         let started = clock.now
         var lastReport = started
+        let isTerminal = Terminal.standardErrorIsTerminal
+        var progressShown = false
         let summary: SimulationSummary
         do {
             summary = try simulator.run(events: events, truthOutput: truthFile, threads: Threading.threadCount) { p in
@@ -118,9 +120,15 @@ struct SimulateCommand: ParsableCommand {
                 let elapsed = Self.seconds(now - started)
                 let rate = Double(p.events) / max(elapsed, 1e-9)
                 let eta = Double(p.customersTotal - p.customersDone) / max(Double(p.customersDone), 1) * elapsed
-                Terminal.error(String(format: "churn-simulate: %d/%d customers (%.0f%%), %d events, %.2fM events/s, ETA %.0fs",
-                                      p.customersDone, p.customersTotal, 100 * Double(p.customersDone) / Double(max(1, p.customersTotal)),
-                                      p.events, rate / 1e6, eta))
+                let line = String(format: "churn-simulate: %d/%d customers (%.0f%%), %d events, %.2fM events/s, ETA %.0fs",
+                                  p.customersDone, p.customersTotal, 100 * Double(p.customersDone) / Double(max(1, p.customersTotal)),
+                                  p.events, rate / 1e6, eta)
+                if isTerminal {
+                    FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K").utf8))
+                    progressShown = true
+                } else {
+                    Terminal.error(line)
+                }
             }
             try events.close()
             try truthFile?.close()
@@ -128,6 +136,7 @@ struct SimulateCommand: ParsableCommand {
             throw CommandError(.software, error.description)
         }
         guard !quiet else { return }
+        if progressShown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let elapsed = Self.seconds(clock.now - started)
         var lines = [String(format: "churn-simulate: %d customers (%d with events), %d events, %d cancels (%d involuntary) in %.2fs, %.2fM events/s",
                             summary.customers, summary.customersWithEvents, summary.events, summary.cancels,
