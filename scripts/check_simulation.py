@@ -59,7 +59,8 @@ def timing_features(events, cutoff, index):
     out = pd.DataFrame(index=index)
     resolved = last("ticket_resolved").reindex(index)
     tickets = history[history.event == "support_ticket"]
-    tickets = tickets[tickets.timestamp > tickets.customer_id.map(resolved).fillna(pd.Timestamp.min)]
+    resolved_at = tickets.customer_id.map(resolved)
+    tickets = tickets[resolved_at.isna() | (tickets.timestamp > resolved_at)]
     oldest_open = tickets.groupby("customer_id").timestamp.min().reindex(index)
     age = days(cutoff - oldest_open)
     out["open_ticket"] = (age.notna() & (age < 45)).astype(float)

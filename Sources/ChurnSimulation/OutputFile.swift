@@ -19,18 +19,32 @@ public enum SimulationError: Error, CustomStringConvertible, Sendable {
     }
 }
 
+/// A block of raw-deflate data ending on a byte boundary (`Z_SYNC_FLUSH`), with the CRC-32 and
+/// length of the bytes it encodes. Blocks compressed independently (in parallel) concatenate into
+/// one gzip member, as pigz does.
+public struct GzipBlock: @unchecked Sendable {
+    let data: ByteBuffer
+    let crc: UInt
+    let length: Int
+}
+
 /// A byte sink for a file or standard output (`-`), gzip-compressed when the path ends in `.gz`.
 ///
-/// Compression streams through zlib (`deflateInit2` with window bits 31, i.e. a gzip wrapper), so
-/// memory stays constant however much is written. Call `close()` to flush.
+/// Compressed output is a single gzip member (readable by `gzip -d`, zlib's `inflate` with window
+/// bits 31, Python's `gzip`): each `write` (or each `GzipBlock`, compressed on worker threads by
+/// `compressBlock`) becomes raw-deflate data flushed to a byte boundary; `close()` appends the
+/// final empty block and the CRC-32/length trailer. Memory stays constant however much is written.
 public final class OutputFile {
     /// The path as given (`-` for standard output).
     public let path: String
+    /// Whether the output is gzip-compressed (the path ends in `.gz`).
+    public let isCompressed: Bool
+    /// zlib level for compressed output.
+    public let compressionLevel: Int32
     private let fd: Int32
     private let ownsDescriptor: Bool
-    private var stream: UnsafeMutablePointer<z_stream>?
-    private let outBuffer: UnsafeMutablePointer<UInt8>
-    private let outCapacity = 1 << 18
+    private var crc: UInt = 0
+    private var length = 0
     private var closed = false
 
     /// Opens `path` for writing (truncating it); `-` is standard output.
@@ -41,6 +55,8 @@ public final class OutputFile {
     /// - Throws: `SimulationError.cannotCreate`.
     public init(path: String, compressionLevel: Int32 = 6) throws {
         self.path = path
+        self.compressionLevel = compressionLevel
+        isCompressed = path.hasSuffix(".gz")
         if path == "-" {
             fd = STDOUT_FILENO
             ownsDescriptor = false
@@ -49,71 +65,76 @@ public final class OutputFile {
             guard fd >= 0 else { throw SimulationError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
             ownsDescriptor = true
         }
-        outBuffer = .allocate(capacity: outCapacity)
-        if path.hasSuffix(".gz") {
-            let s = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-            s.initialize(to: z_stream())
-            let rc = deflateInit2_(s, compressionLevel, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY,
-                                   zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-            guard rc == Z_OK else {
-                s.deallocate()
-                outBuffer.deallocate()
-                if ownsDescriptor { _ = Foundation.close(fd) }
-                throw SimulationError.compressionFailed(path: path, code: rc)
-            }
-            stream = s
+        if isCompressed {
+            // gzip header: magic, deflate, no flags, mtime 0 (reproducible), no extra flags, Unix.
+            let header: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3]
+            try header.withUnsafeBytes { try writeRaw($0) }
         }
     }
 
     deinit {
-        if let stream {
-            deflateEnd(stream)
-            stream.deallocate()
-        }
-        outBuffer.deallocate()
         if ownsDescriptor && !closed { _ = Foundation.close(fd) }
+    }
+
+    /// Compresses `bytes` into a block that `write(_:)` can append; safe to call from any thread.
+    ///
+    /// - Throws: `SimulationError.compressionFailed`.
+    public static func compressBlock(_ bytes: UnsafeRawBufferPointer, level: Int32, path: String = "") throws -> GzipBlock {
+        let input = bytes.count > 0 ? bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) : nil
+        let crc = crc32(0, input, UInt32(bytes.count))
+        var stream = z_stream()
+        var rc = deflateInit2_(&stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
+                               zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard rc == Z_OK else { throw SimulationError.compressionFailed(path: path, code: rc) }
+        defer { deflateEnd(&stream) }
+        let bound = Int(deflateBound(&stream, UInt(bytes.count))) + 64
+        let out = ByteBuffer(capacity: bound)
+        stream.next_in = UnsafeMutablePointer(mutating: input)
+        stream.avail_in = UInt32(bytes.count)
+        repeat {
+            out.reserve(1 << 16)
+            stream.next_out = out.base + out.count
+            let room = out.capacity - out.count
+            stream.avail_out = UInt32(room)
+            rc = deflate(&stream, Z_SYNC_FLUSH)
+            guard rc == Z_OK || rc == Z_BUF_ERROR else { throw SimulationError.compressionFailed(path: path, code: rc) }
+            out.count += room - Int(stream.avail_out)
+        } while stream.avail_out == 0 || stream.avail_in > 0
+        return GzipBlock(data: out, crc: crc, length: bytes.count)
+    }
+
+    /// Appends a block from `compressBlock` (compressed outputs only).
+    public func write(_ block: GzipBlock) throws {
+        precondition(isCompressed, "a compressed block written to an uncompressed output")
+        try writeRaw(block.bytes)
+        crc = block.length == 0 ? crc : crc32_combine(crc, block.crc, Int(block.length))
+        length &+= block.length
     }
 
     /// Writes (or compresses and writes) `bytes`.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard bytes.count > 0 else { return }
-        if let stream {
-            stream.pointee.next_in = UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self))
-            stream.pointee.avail_in = UInt32(bytes.count)
-            try pump(stream, flush: Z_NO_FLUSH)
+        if isCompressed {
+            try write(Self.compressBlock(bytes, level: compressionLevel, path: path))
         } else {
             try writeRaw(bytes)
         }
     }
 
-    /// Flushes the compressor and closes the file.
+    /// Finishes the gzip stream (if any) and closes the file.
     public func close() throws {
         guard !closed else { return }
-        if let stream {
-            stream.pointee.avail_in = 0
-            try pump(stream, flush: Z_FINISH)
+        if isCompressed {
+            // Final empty fixed-Huffman block, then CRC-32 and length mod 2^32, little-endian.
+            var trailer: [UInt8] = [0x03, 0x00]
+            let c = UInt32(truncatingIfNeeded: crc), n = UInt32(truncatingIfNeeded: length)
+            for shift in stride(from: 0, to: 32, by: 8) { trailer.append(UInt8(truncatingIfNeeded: c >> UInt32(shift))) }
+            for shift in stride(from: 0, to: 32, by: 8) { trailer.append(UInt8(truncatingIfNeeded: n >> UInt32(shift))) }
+            try trailer.withUnsafeBytes { try writeRaw($0) }
         }
         closed = true
         if ownsDescriptor, Foundation.close(fd) != 0 {
             throw SimulationError.writeFailed(path: path, reason: String(cString: strerror(errno)))
-        }
-    }
-
-    private func pump(_ s: UnsafeMutablePointer<z_stream>, flush: Int32) throws {
-        while true {
-            s.pointee.next_out = outBuffer
-            s.pointee.avail_out = UInt32(outCapacity)
-            let rc = deflate(s, flush)
-            guard rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR else {
-                throw SimulationError.compressionFailed(path: path, code: rc)
-            }
-            let produced = outCapacity - Int(s.pointee.avail_out)
-            if produced > 0 { try writeRaw(UnsafeRawBufferPointer(start: outBuffer, count: produced)) }
-            if flush == Z_FINISH {
-                if rc == Z_STREAM_END { return }
-            } else if s.pointee.avail_out != 0 {
-                return
-            }
         }
     }
 
@@ -128,4 +149,8 @@ public final class OutputFile {
             offset += n
         }
     }
+}
+
+extension GzipBlock {
+    var bytes: UnsafeRawBufferPointer { data.bytes }
 }

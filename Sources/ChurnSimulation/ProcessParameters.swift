@@ -48,14 +48,14 @@ public struct SegmentParameters: Sendable {
 public struct ProcessParameters: Sendable {
     /// The customer segments.
     public var segments: [SegmentParameters] = [
-        SegmentParameters(name: "loyal", share: 0.45, sessionsPerDay: 0.7, baseHazard: 0.0007,
-                          declineStartRate: 1.0 / 500, paymentFailureRate: 0.015, priceSensitivity: 0.3,
+        SegmentParameters(name: "loyal", share: 0.45, sessionsPerDay: 0.7, baseHazard: 0.0006,
+                          declineStartRate: 1.0 / 500, paymentFailureRate: 0.03, priceSensitivity: 0.3,
                           errorRate: 0.02, featureAdoption: 0.6, planWeights: [0.3, 0.45, 0.25]),
-        SegmentParameters(name: "casual", share: 0.35, sessionsPerDay: 0.25, baseHazard: 0.001,
-                          declineStartRate: 1.0 / 250, paymentFailureRate: 0.03, priceSensitivity: 1.0,
+        SegmentParameters(name: "casual", share: 0.35, sessionsPerDay: 0.25, baseHazard: 0.00085,
+                          declineStartRate: 1.0 / 250, paymentFailureRate: 0.06, priceSensitivity: 1.0,
                           errorRate: 0.03, featureAdoption: 0.35, planWeights: [0.6, 0.3, 0.1]),
-        SegmentParameters(name: "at-risk", share: 0.20, sessionsPerDay: 0.35, baseHazard: 0.0015,
-                          declineStartRate: 1.0 / 120, paymentFailureRate: 0.06, priceSensitivity: 1.6,
+        SegmentParameters(name: "at-risk", share: 0.20, sessionsPerDay: 0.35, baseHazard: 0.0013,
+                          declineStartRate: 1.0 / 120, paymentFailureRate: 0.12, priceSensitivity: 1.6,
                           errorRate: 0.06, featureAdoption: 0.3, planWeights: [0.7, 0.25, 0.05]),
     ]
     /// Fraction of customers who signed up before the log starts (uniformly up to a year

@@ -77,8 +77,11 @@ public struct SimulationSummary: Sendable {
 
 /// Progress of a running simulation, reported after each batch is written.
 public struct SimulationProgress: Sendable {
+    /// Customers written so far.
     public var customersDone: Int
+    /// Customers to simulate in total.
     public var customersTotal: Int
+    /// Events written so far.
     public var events: Int
 }
 
@@ -142,7 +145,14 @@ public final class Simulator {
                     let thread = Thread { [self] in
                         var i = w
                         while i < batch.count {
-                            results.store(i, self.simulateChunk(batch.lowerBound + i))
+                            var chunk = self.simulateChunk(batch.lowerBound + i)
+                            if events.isCompressed {
+                                do {
+                                    chunk.compressed = try OutputFile.compressBlock(chunk.events.bytes, level: events.compressionLevel, path: events.path)
+                                    chunk.events = ByteBuffer(capacity: 64)   // free the plain text early
+                                } catch { chunk.failure = error }
+                            }
+                            results.store(i, chunk)
                             i += workers
                         }
                         group.leave()
@@ -155,7 +165,8 @@ public final class Simulator {
             var failure: Error?
             do {
                 for chunk in pending {
-                    try events.write(chunk.events.bytes)
+                    if let error = chunk.failure { throw error }
+                    if let block = chunk.compressed { try events.write(block) } else { try events.write(chunk.events.bytes) }
                     if let truthOutput, let t = chunk.truth { try truthOutput.write(t.bytes) }
                     summary.add(chunk.summary)
                 }
@@ -174,6 +185,8 @@ public final class Simulator {
         var events: ByteBuffer
         var truth: ByteBuffer?
         var summary: SimulationSummary
+        var compressed: GzipBlock?
+        var failure: Error?
     }
 
     final class ResultSlots: @unchecked Sendable {

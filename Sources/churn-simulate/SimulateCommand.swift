@@ -26,7 +26,7 @@ struct SimulateCommand: ParsableCommand {
             OptionSpec("cutoff", value: "DATE", help: "Cutoff date for --truth (00:00 UTC), within (start, start + days]."),
             OptionSpec("horizon", value: "D", help: "Horizon for --truth: days, or a duration like 30d, 8w."),
             OptionSpec("truth-samples", value: "R", help: "Monte Carlo continuations per customer for --truth.", default: "200"),
-            OptionSpec("compression-level", value: "L", help: "gzip level 1-9 for '.gz' outputs.", default: "6"),
+            OptionSpec("compression-level", value: "L", help: "gzip level 1-9 for '.gz' outputs (1 is ~3x faster than 6, files ~25% larger).", default: "1"),
             OptionSpec("quiet", .flag, help: "Print no progress or summary."),
         ])
 
@@ -53,7 +53,7 @@ struct SimulateCommand: ParsableCommand {
         cutoffDay = try arguments.value("cutoff", expected: "a date YYYY-MM-DD", CivilDate.parse)
         horizonDays = try arguments.value("horizon", expected: "a whole number of days (90, 90d, 12w, 48h)", Self.parseDays)
         truthSamples = try arguments.int("truth-samples", in: 1...1_000_000) ?? 200
-        compressionLevel = try arguments.int("compression-level", in: 1...9) ?? 6
+        compressionLevel = try arguments.int("compression-level", in: 1...9) ?? 1
         quiet = arguments.flag("quiet")
     }
 
@@ -108,6 +108,8 @@ struct SimulateCommand: ParsableCommand {
         let clock = ContinuousClock()
         let started = clock.now
         var lastReport = started
+        let isTerminal = Terminal.standardErrorIsTerminal
+        var progressShown = false
         let summary: SimulationSummary
         do {
             summary = try simulator.run(events: events, truthOutput: truthFile, threads: Threading.threadCount) { p in
@@ -118,9 +120,15 @@ struct SimulateCommand: ParsableCommand {
                 let elapsed = Self.seconds(now - started)
                 let rate = Double(p.events) / max(elapsed, 1e-9)
                 let eta = Double(p.customersTotal - p.customersDone) / max(Double(p.customersDone), 1) * elapsed
-                Terminal.error(String(format: "churn-simulate: %d/%d customers (%.0f%%), %d events, %.2fM events/s, ETA %.0fs",
-                                      p.customersDone, p.customersTotal, 100 * Double(p.customersDone) / Double(max(1, p.customersTotal)),
-                                      p.events, rate / 1e6, eta))
+                let line = String(format: "churn-simulate: %d/%d customers (%.0f%%), %d events, %.2fM events/s, ETA %.0fs",
+                                  p.customersDone, p.customersTotal, 100 * Double(p.customersDone) / Double(max(1, p.customersTotal)),
+                                  p.events, rate / 1e6, eta)
+                if isTerminal {
+                    FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K").utf8))
+                    progressShown = true
+                } else {
+                    Terminal.error(line)
+                }
             }
             try events.close()
             try truthFile?.close()
@@ -128,6 +136,7 @@ struct SimulateCommand: ParsableCommand {
             throw CommandError(.software, error.description)
         }
         guard !quiet else { return }
+        if progressShown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let elapsed = Self.seconds(clock.now - started)
         var lines = [String(format: "churn-simulate: %d customers (%d with events), %d events, %d cancels (%d involuntary) in %.2fs, %.2fM events/s",
                             summary.customers, summary.customersWithEvents, summary.events, summary.cancels,

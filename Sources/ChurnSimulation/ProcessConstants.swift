@@ -1,0 +1,67 @@
+/// The process parameters flattened into scalars for the daily step.
+struct ProcessConstants: Sendable {
+    var segmentCumulative: [Double]
+    var segments: [SegmentParameters]
+    var planPriceCents: [Double]
+    var existingCustomerShare: Double
+    var activitySpread, activityPersistence, activityNoise: Double
+    var declineDepth, declineDays: ClosedRange<Double>
+    var recoveryRate, bugEpisodeRate, bugMultiplier: Double
+    var bugDays: ClosedRange<Int>
+    var ticketProbability, followUpProbability, resolveRate, stuckResolveRate: Double
+    var fastResolutionDays: Int
+    var ticketExpiryDays, frustrationDelayDays, retryIntervalDays, retries: Int
+    var retrySuccess: Double
+    var involuntaryCancelDelayDays: Int
+    var priceIncreaseRate: Double
+    var priceIncreaseSize: ClosedRange<Double>
+    var featureAbandonRate, featureReadoptRate, upgradeRate, downgradeRate: Double
+    var purchaseProbability, purchaseMedianCents: Double
+    var declineWeight, frustrationWeight, priceWeight, priceDecayDays, abandonWeight: Double
+    var newCustomerWeight, newCustomerDays, maxDailyHazard: Double
+
+    init(_ p: ProcessParameters) {
+        let total = p.segments.reduce(0) { $0 + $1.share }
+        var acc = 0.0
+        segmentCumulative = p.segments.map { acc += $0.share / total; return acc }
+        segments = p.segments
+        planPriceCents = p.planPriceCents.map(Double.init)
+        existingCustomerShare = p.existingCustomerShare
+        activitySpread = p.activitySpread
+        activityPersistence = p.activityPersistence
+        activityNoise = p.activityNoise
+        declineDepth = p.declineDepth
+        declineDays = p.declineDays
+        recoveryRate = p.recoveryRate
+        bugEpisodeRate = p.bugEpisodeRate
+        bugMultiplier = p.bugMultiplier
+        bugDays = p.bugDays
+        ticketProbability = p.ticketProbability
+        followUpProbability = p.followUpProbability
+        resolveRate = p.resolveRate
+        stuckResolveRate = p.stuckResolveRate
+        fastResolutionDays = p.fastResolutionDays
+        ticketExpiryDays = p.ticketExpiryDays
+        frustrationDelayDays = p.frustrationDelayDays
+        retryIntervalDays = p.retryIntervalDays
+        retries = p.retries
+        retrySuccess = p.retrySuccess
+        involuntaryCancelDelayDays = p.involuntaryCancelDelayDays
+        priceIncreaseRate = p.priceIncreaseRate
+        priceIncreaseSize = p.priceIncreaseSize
+        featureAbandonRate = p.featureAbandonRate
+        featureReadoptRate = p.featureReadoptRate
+        upgradeRate = p.upgradeRate
+        downgradeRate = p.downgradeRate
+        purchaseProbability = p.purchaseProbability
+        purchaseMedianCents = p.purchaseMedianCents
+        declineWeight = p.declineWeight
+        frustrationWeight = p.frustrationWeight
+        priceWeight = p.priceWeight
+        priceDecayDays = p.priceDecayDays
+        abandonWeight = p.abandonWeight
+        newCustomerWeight = p.newCustomerWeight
+        newCustomerDays = p.newCustomerDays
+        maxDailyHazard = p.maxDailyHazard
+    }
+}
