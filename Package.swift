@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TensorKit"]),
         .testTarget(name: "ChurnSimulationTests", dependencies: ["ChurnSimulation", "EventLog"]),
         .testTarget(name: "ChurnCLITests", dependencies: ["ChurnCLI"]),
-        .testTarget(name: "ForecastingTests", dependencies: ["Forecasting", "EventLog", "ChurnModel"]),
+        .testTarget(name: "ForecastingTests", dependencies: ["Forecasting", "EventLog", "ChurnModel", "Evaluation"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"],
                     resources: [.copy("Fixtures")]),
     ],
