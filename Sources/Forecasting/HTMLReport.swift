@@ -139,7 +139,15 @@ struct HTMLReport {
     }
 
     func prChart(_ e: CutoffEvaluation, _ models: [String]) -> String {
-        var c = SVGChart(x: .unit("Recall (share of churners found)"), y: .unit("Precision"), ariaLabel: "Precision–recall curves")
+        // Precision rarely falls below the churn rate: start the axis just under the lowest value
+        // so that the curves do not crowd the top of the chart.
+        let lowest = ([e.churnRate] + models.flatMap { e.curves[$0]!.precisionRecall.map(\.y) }).filter(\.isFinite).min() ?? 0
+        var yAxis = SVGChart.Axis.unit("Precision")
+        let floor = max(0, ((lowest - 0.05) * 10).rounded(.down) / 10)
+        if floor > 0 {
+            yAxis = SVGChart.Axis("Precision (axis starts at \(ReportRenderer.fixed(floor, 1)))", floor...1, tickCount: 5)
+        }
+        var c = SVGChart(x: .unit("Recall (share of churners found)"), y: yAxis, ariaLabel: "Precision–recall curves")
         for m in models.reversed() {
             // Steps as in average precision: each recall interval at the precision of its right end.
             var points: [(Double, Double)] = []
@@ -259,7 +267,7 @@ struct HTMLReport {
         let evaluations = ReportRenderer.chronological(report)
         let models = ReportRenderer.orderedModels(Set(evaluations.flatMap { $0.models.keys }))
         var h = "<section>\n<h2>Backtest</h2>\n<p class=\"note\">The same model scored at \(evaluations.count) cutoffs, newest first. Best ROC AUC per cutoff highlighted.</p>\n"
-        h += "<div class=\"scroll\"><table class=\"metrics\">\n<thead><tr><th>Cutoff</th><th>Customers</th><th>Churn rate</th>"
+        h += "<div class=\"scroll\"><table class=\"metrics backtest\">\n<thead><tr><th>Cutoff</th><th>Customers</th><th>Churn rate</th>"
         for m in models { h += "<th><span class=\"swatch\" style=\"background:\(Self.style(m).color)\"></span>\(esc(Self.name(m)))</th>" }
         h += "</tr></thead>\n<tbody>\n"
         for e in evaluations.reversed() {
@@ -280,7 +288,8 @@ struct HTMLReport {
         if !finite.isEmpty {
             let lo = max(0, finite.min()! - 0.02), hi = min(1, finite.max()! + 0.02)
             let span = max(Double(evaluations.count - 1), 1)
-            var xAxis = SVGChart.Axis("Cutoff", -0.3...(span + 0.3))
+            var xAxis = SVGChart.Axis("Cutoff", 0...span)
+            xAxis.range = -0.3...(span + 0.3)
             xAxis.ticks = []
             var c = SVGChart(x: xAxis, y: SVGChart.Axis("ROC AUC", lo...max(hi, lo + 0.01)), width: 900, plotHeight: 260,
                              ariaLabel: "ROC AUC over backtest cutoffs")
@@ -357,7 +366,8 @@ struct HTMLReport {
     .facts div { display: flex; flex-direction: column; }
     .facts dt { font-size: 12px; color: #6b7280; text-transform: uppercase; letter-spacing: .04em; }
     .facts dd { margin: 0; font-size: 17px; font-weight: 600; }
-    .scroll { overflow-x: auto; }
+    .scroll { overflow-x: auto; margin-bottom: 16px; }
+    table.backtest thead th { white-space: normal; max-width: 150px; }
     table { border-collapse: collapse; background: #fff; font-variant-numeric: tabular-nums; }
     table.metrics th, table.metrics td { padding: 7px 12px; border-bottom: 1px solid #e5e7eb; text-align: right; white-space: nowrap; }
     table.metrics thead th { font-size: 13px; color: #374151; background: #eef0f3; vertical-align: bottom; }

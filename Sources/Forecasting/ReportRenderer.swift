@@ -77,13 +77,24 @@ public enum ReportRenderer {
         return (value, "no clear difference")
     }
 
-    /// Warnings of every evaluation; backtest ones are prefixed with their cutoff.
+    /// Warnings of every evaluation, each text once, followed by the cutoffs it applies to when
+    /// the report has several.
     static func warnings(_ r: EvaluationReport) -> [String] {
-        var all: [String] = []
-        for (i, e) in r.evaluations.enumerated() {
-            for w in e.warnings { all.append(i == 0 ? w : "cutoff \(e.cutoff): \(w)") }
+        var order: [String] = []
+        var cutoffs: [String: [String]] = [:]
+        for e in r.evaluations {
+            for w in e.warnings {
+                if cutoffs[w] == nil { order.append(w) }
+                if cutoffs[w]?.contains(e.cutoff) != true { cutoffs[w, default: []].append(e.cutoff) }
+            }
         }
-        return all
+        let all = Set(r.evaluations.map(\.cutoff))
+        return order.map { w in
+            let at = cutoffs[w] ?? []
+            if all.count <= 1 { return w }
+            if Set(at) == all { return "\(w) (every cutoff)" }
+            return "\(w) (cutoff\(at.count == 1 ? "" : "s") \(at.map(shortDate).joined(separator: ", ")))"
+        }
     }
 
     /// Evaluations sorted by cutoff, oldest first (ISO 8601 timestamps sort as strings).
@@ -116,7 +127,10 @@ public enum ReportRenderer {
     /// A rate as a percentage with one decimal ("77.2%"), or "—".
     static func percent(_ v: Double) -> String {
         guard v.isFinite else { return "—" }
-        return fixed(v * 100, 1) + "%"
+        let p = v * 100
+        // Small non-zero rates keep two significant digits rather than showing "0.0%".
+        if p != 0 && abs(p) < 0.1 { return String(format: "%.2g", p) + "%" }
+        return fixed(p, 1) + "%"
     }
 
     /// An integer with thousands separators ("23,570").

@@ -20,7 +20,11 @@ struct SVGChart {
             self.range = min(range.lowerBound, ticks.first ?? range.lowerBound) ... max(range.upperBound, ticks.last ?? range.upperBound)
             self.ticks = ticks
             let step = ticks.count > 1 ? ticks[1] - ticks[0] : 1
-            let decimals = max(0, min(4, Int((-log10(step)).rounded(.up))))
+            // Enough decimals to show every tick exactly (0.025 steps need three).
+            let decimals = (0...4).first { d in
+                let scaled = step * pow(10, Double(d))
+                return abs(scaled - scaled.rounded()) < 1e-6 * max(1, scaled)
+            } ?? 4
             self.format = format ?? { String(format: "%.\(decimals)f", $0) }
         }
 
@@ -155,20 +159,22 @@ struct SVGChart {
     // MARK: - Output
 
     func render() -> String {
-        // Legend rows: entries flow left to right and wrap at the chart width.
-        var rows: [[(LegendEntry, Double)]] = [[]]
-        var rowWidth = 0.0
+        // Legend: a grid of equal columns (as many as fit the widest entry), filled row by row;
+        // a single row when everything fits side by side.
         let available = width - 2 * 12
-        for entry in legend {
-            let w = 30 + Self.textWidth(entry.label, size: 12) + 18
-            if rowWidth + w > available, !rows[rows.count - 1].isEmpty {
-                rows.append([])
-                rowWidth = 0
+        let widths = legend.map { 30 + Self.textWidth($0.label, size: 12) + 18 }
+        var rows: [[(LegendEntry, Double)]] = []
+        if widths.reduce(0, +) <= available {
+            rows = legend.isEmpty ? [] : [Array(zip(legend, widths))]
+        } else {
+            let column = min(widths.max() ?? available, available)
+            let columns = max(1, Int(available / column))
+            let cell = available / Double(columns)
+            for (i, entry) in legend.enumerated() {
+                if i % columns == 0 { rows.append([]) }
+                rows[rows.count - 1].append((entry, cell))
             }
-            rows[rows.count - 1].append((entry, w))
-            rowWidth += w
         }
-        if rows.last?.isEmpty == true { rows.removeLast() }
         let legendTop = marginTop + plotHeight + axisBand
         let height = legendTop + Double(rows.count) * 20 + 8
 
@@ -259,7 +265,8 @@ struct SVGChart {
         let raw = (hi - lo) / Double(max(count, 1))
         let magnitude = pow(10, floor(log10(raw)))
         let fraction = raw / magnitude
-        let step = (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 2.5 ? 2.5 : fraction <= 5 ? 5 : 10) * magnitude
+        let f = fraction * (1 - 1e-9)
+        let step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * magnitude
         let first = floor(lo / step + 1e-9) * step
         let last = ceil(hi / step - 1e-9) * step
         var ticks: [Double] = []
