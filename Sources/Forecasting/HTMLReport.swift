@@ -199,7 +199,7 @@ struct HTMLReport {
         }
         c.line([(0, 0), (1, 1)], style: Self.reference, label: "random")
         if e.churnRate.isFinite && e.churnRate > 0 {
-            c.line([(0, 0), (e.churnRate, 1), (1, 1)], style: SVGChart.Style(color: "#c4c8cf", width: 1.2, dash: "1 3"), label: "perfect")
+            c.line([(0, 0), (e.churnRate, 1), (1, 1)], style: SVGChart.Style(color: "#6b7280", width: 1.3, dash: "1.5 3"), label: "perfect ranking")
         }
         c.verticalLine(at: 0.1, label: "top decile", style: SVGChart.Style(color: "#c4c8cf", width: 1))
         return c.legendOrdered(models.count).render()
@@ -380,7 +380,7 @@ struct HTMLReport {
     .behind { color: #b91c1c; font-size: 12.5px; }
     .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 7px; vertical-align: -1px; }
     p.note, figcaption { color: #4b5563; font-size: 13px; max-width: 980px; }
-    .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 18px; }
+    .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 18px; align-items: start; }
     figure { margin: 0; padding: 12px 14px; background: #fff; border: 1px solid #e5e7eb; border-radius: 6px; }
     figure.wide { max-width: 930px; }
     figure svg { display: block; max-width: 100%; height: auto; }

@@ -162,7 +162,7 @@ struct SVGChart {
         // Legend: a grid of equal columns (as many as fit the widest entry), filled row by row;
         // a single row when everything fits side by side.
         let available = width - 2 * 12
-        let widths = legend.map { 30 + Self.textWidth($0.label, size: 12) + 18 }
+        let widths = legend.map { 30 + Self.textWidth($0.label, size: 12) + 22 }
         var rows: [[(LegendEntry, Double)]] = []
         if widths.reduce(0, +) <= available {
             rows = legend.isEmpty ? [] : [Array(zip(legend, widths))]
@@ -254,7 +254,15 @@ struct SVGChart {
 
     /// Approximate rendered width of `text` in a sans-serif font of `size` pixels.
     static func textWidth(_ text: String, size: Double) -> Double {
-        Double(text.count) * size * 0.56
+        var em = 0.0
+        for c in text {
+            if c.isUppercase { em += c == "I" ? 0.3 : 0.7 }
+            else if c.isNumber { em += 0.64 }
+            else if "ijlft.,:;'|!()[] /-".contains(c) { em += 0.34 }
+            else if "mw".contains(c) { em += 0.9 }
+            else { em += 0.58 }
+        }
+        return em * size
     }
 
     /// Round tick values (steps of 1, 2 or 5 × 10ᵏ) covering `range` with about `count` intervals.

@@ -236,5 +236,7 @@ final class ReportRendererTests: XCTestCase {
         let report = try SyntheticReport.report(cutoffs: 5)
         try ReportRenderer.html(report).write(toFile: dir + "/report.html", atomically: true, encoding: .utf8)
         try ReportRenderer.markdown(report).write(toFile: dir + "/report.md", atomically: true, encoding: .utf8)
+        let small = try SyntheticReport.report(cutoffs: 1, epochs: 0, singleClass: true)
+        try ReportRenderer.html(small).write(toFile: dir + "/single-class.html", atomically: true, encoding: .utf8)
     }
 }
