@@ -269,7 +269,7 @@ struct HTMLReport {
         var h = "<section>\n<h2>Backtest</h2>\n<p class=\"note\">The same model scored at \(evaluations.count) cutoffs, newest first. Best ROC AUC per cutoff highlighted.</p>\n"
         h += "<div class=\"scroll\"><table class=\"metrics backtest\">\n<thead><tr><th>Cutoff</th><th>Customers</th><th>Churn rate</th>"
         for m in models { h += "<th><span class=\"swatch\" style=\"background:\(Self.style(m).color)\"></span>\(esc(Self.name(m)))</th>" }
-        h += "</tr></thead>\n<tbody>\n"
+        h += "<th>LSTM − best baseline <span class=\"sub\">(95% CI)</span></th></tr></thead>\n<tbody>\n"
         for e in evaluations.reversed() {
             let best = ReportRenderer.bestFormatted(ReportRenderer.metricColumns[0], e, models)
             h += "<tr><th scope=\"row\">\(esc(ReportRenderer.shortDate(e.cutoff)))</th><td>\(ReportRenderer.count(e.customers))</td><td>\(esc(ReportRenderer.percent(e.churnRate)))</td>"
@@ -277,9 +277,17 @@ struct HTMLReport {
                 let text = ReportRenderer.fixed(e.models[m]?.rocAUC ?? .nan, 3)
                 h += "<td\(best != nil && text == best ? " class=\"best\"" : "")>\(esc(text))</td>"
             }
+            if let (name, diff) = ReportRenderer.bestBaseline(e), e.models["lstm"] != nil {
+                let d = ReportRenderer.difference(diff)
+                let cls = d.reading == "LSTM ahead" ? "ahead" : d.reading == "baseline ahead" ? "behind" : "muted"
+                h += "<td>\(esc(d.value)) <span class=\"sub\">vs \(esc(Self.name(name)))</span>\(d.reading.isEmpty ? "" : "<br><span class=\"\(cls)\">\(esc(d.reading))</span>")</td>"
+            } else {
+                h += "<td>—</td>"
+            }
             h += "</tr>\n"
         }
         h += "</tbody>\n</table></div>\n"
+        h += lstmOverTime(evaluations)
 
         // AUC over cutoffs, oldest left; the LSTM with its interval.
         let values = evaluations.flatMap { e in models.compactMap { e.models[$0]?.rocAUC } }
@@ -308,6 +316,22 @@ struct HTMLReport {
             h += "<figure class=\"wide\">\n<h3>ROC AUC over cutoffs</h3>\n\(c.legendOrdered(models.count).render())\n<figcaption>ROC AUC per model at each cutoff, oldest left; bars on the LSTM are its 95% bootstrap interval.</figcaption>\n</figure>\n"
         }
         return h + "</section>\n"
+    }
+
+    /// Every metric of the LSTM at each cutoff, newest first.
+    func lstmOverTime(_ evaluations: [CutoffEvaluation]) -> String {
+        guard evaluations.contains(where: { $0.models["lstm"] != nil }) else { return "" }
+        var h = "<h3>LSTM metrics per cutoff</h3>\n<div class=\"scroll\"><table class=\"metrics\">\n<thead><tr><th>Cutoff</th>"
+        for c in ReportRenderer.metricColumns { h += "<th>\(esc(c.title))</th>" }
+        h += "</tr></thead>\n<tbody>\n"
+        for e in evaluations.reversed() {
+            h += "<tr><th scope=\"row\">\(esc(ReportRenderer.shortDate(e.cutoff)))</th>"
+            for c in ReportRenderer.metricColumns {
+                h += "<td>\(esc(e.models["lstm"].map { c.format(c.value($0)) } ?? "—"))</td>"
+            }
+            h += "</tr>\n"
+        }
+        return h + "</tbody>\n</table></div>\n"
     }
 
     // MARK: - Data and warnings

@@ -60,18 +60,32 @@ struct MarkdownReport {
         let evaluations = ReportRenderer.chronological(report).reversed()
         let models = ReportRenderer.orderedModels(Set(evaluations.flatMap { $0.models.keys }))
         var md = "## Backtest: ROC AUC per cutoff\n\n"
-        md += "| Cutoff | Customers | Churn rate | " + models.map { Self.cell(EvaluationReport.displayName($0)) }.joined(separator: " | ") + " |\n"
-        md += "|:--|--:|--:|" + String(repeating: "--:|", count: models.count) + "\n"
+        md += "| Cutoff | Customers | Churn rate | " + models.map { Self.cell(EvaluationReport.displayName($0)) }.joined(separator: " | ")
+            + " | LSTM − best baseline (95% CI) |\n"
+        md += "|:--|--:|--:|" + String(repeating: "--:|", count: models.count + 1) + "\n"
         for e in evaluations {
             let best = ReportRenderer.bestFormatted(ReportRenderer.metricColumns[0], e, models)
             let cells = models.map { m -> String in
                 let text = ReportRenderer.fixed(e.models[m]?.rocAUC ?? .nan, 3)
                 return best != nil && text == best ? "**\(text)**" : text
             }
+            var diff = "—"
+            if let (name, d) = ReportRenderer.bestBaseline(e), e.models["lstm"] != nil {
+                let text = ReportRenderer.difference(d)
+                diff = "\(text.value) vs \(Self.cell(EvaluationReport.displayName(name)))" + (text.reading.isEmpty ? "" : ": \(text.reading)")
+            }
             md += "| \(Self.cell(ReportRenderer.shortDate(e.cutoff))) | \(ReportRenderer.count(e.customers)) | \(ReportRenderer.percent(e.churnRate)) | "
-                + cells.joined(separator: " | ") + " |\n"
+                + cells.joined(separator: " | ") + " | \(diff) |\n"
         }
-        return md + "\nNewest cutoff first; bold: the best ROC AUC at each cutoff.\n\n"
+        md += "\nNewest cutoff first; bold: the best ROC AUC at each cutoff.\n\n"
+        md += "### LSTM metrics per cutoff\n\n"
+        md += "| Cutoff | " + ReportRenderer.metricColumns.map(\.title).joined(separator: " | ") + " |\n"
+        md += "|:--|" + String(repeating: "--:|", count: ReportRenderer.metricColumns.count) + "\n"
+        for e in evaluations {
+            let cells = ReportRenderer.metricColumns.map { c in e.models["lstm"].map { c.format(c.value($0)) } ?? "—" }
+            md += "| \(Self.cell(ReportRenderer.shortDate(e.cutoff))) | " + cells.joined(separator: " | ") + " |\n"
+        }
+        return md + "\n"
     }
 
     func training() -> String {

@@ -57,6 +57,8 @@ public enum ReportRenderer {
     static func bestFormatted(_ column: MetricColumn, _ e: CutoffEvaluation, _ models: [String]) -> String? {
         let values = models.compactMap { e.models[$0].map(column.value) }.filter(\.isFinite)
         guard let best = column.higherIsBetter ? values.max() : values.min() else { return nil }
+        // When every model shows the same value there is nothing to point out.
+        if values.count > 1 && values.allSatisfy({ column.format($0) == column.format(best) }) { return nil }
         return column.format(best)
     }
 
@@ -75,6 +77,13 @@ public enum ReportRenderer {
         if ci[0] > 0 { return (value, "LSTM ahead") }
         if ci[1] < 0 { return (value, "baseline ahead") }
         return (value, "no clear difference")
+    }
+
+    /// The baseline with the highest finite ROC AUC at one cutoff, with its paired difference.
+    static func bestBaseline(_ e: CutoffEvaluation) -> (name: String, difference: AUCDifference?)? {
+        let baselines = orderedModels(e).filter { $0 != "lstm" && (e.models[$0]?.rocAUC.isFinite ?? false) }
+        guard let best = baselines.max(by: { e.models[$0]!.rocAUC < e.models[$1]!.rocAUC }) else { return nil }
+        return (best, e.differences[best])
     }
 
     /// Warnings of every evaluation, each text once, followed by the cutoffs it applies to when
