@@ -268,7 +268,7 @@ struct HTMLReport {
         let models = ReportRenderer.orderedModels(Set(evaluations.flatMap { $0.models.keys }))
         var h = "<section>\n<h2>Backtest</h2>\n<p class=\"note\">The same model scored at \(evaluations.count) cutoffs, newest first. Best ROC AUC per cutoff highlighted.</p>\n"
         h += "<div class=\"scroll\"><table class=\"metrics backtest\">\n<thead><tr><th>Cutoff</th><th>Customers</th><th>Churn rate</th>"
-        for m in models { h += "<th><span class=\"swatch\" style=\"background:\(Self.style(m).color)\"></span>\(esc(Self.name(m)))</th>" }
+        for m in models { h += "<th class=\"wrap\"><span class=\"swatch\" style=\"background:\(Self.style(m).color)\"></span>\(esc(Self.name(m)))</th>" }
         h += "<th>LSTM − best baseline <span class=\"sub\">(95% CI)</span></th></tr></thead>\n<tbody>\n"
         for e in evaluations.reversed() {
             let best = ReportRenderer.bestFormatted(ReportRenderer.metricColumns[0], e, models)
@@ -280,14 +280,13 @@ struct HTMLReport {
             if let (name, diff) = ReportRenderer.bestBaseline(e), e.models["lstm"] != nil {
                 let d = ReportRenderer.difference(diff)
                 let cls = d.reading == "LSTM ahead" ? "ahead" : d.reading == "baseline ahead" ? "behind" : "muted"
-                h += "<td>\(esc(d.value)) <span class=\"sub\">vs \(esc(Self.name(name)))</span>\(d.reading.isEmpty ? "" : "<br><span class=\"\(cls)\">\(esc(d.reading))</span>")</td>"
+                h += "<td>\(esc(d.value))<br><span class=\"sub\">vs \(esc(Self.name(name)))</span>\(d.reading.isEmpty ? "" : "<span class=\"sub\"> · </span><span class=\"\(cls)\">\(esc(d.reading))</span>")</td>"
             } else {
                 h += "<td>—</td>"
             }
             h += "</tr>\n"
         }
         h += "</tbody>\n</table></div>\n"
-        h += lstmOverTime(evaluations)
 
         // AUC over cutoffs, oldest left; the LSTM with its interval.
         let values = evaluations.flatMap { e in models.compactMap { e.models[$0]?.rocAUC } }
@@ -315,6 +314,7 @@ struct HTMLReport {
             }
             h += "<figure class=\"wide\">\n<h3>ROC AUC over cutoffs</h3>\n\(c.legendOrdered(models.count).render())\n<figcaption>ROC AUC per model at each cutoff, oldest left; bars on the LSTM are its 95% bootstrap interval.</figcaption>\n</figure>\n"
         }
+        h += lstmOverTime(evaluations)
         return h + "</section>\n"
     }
 
@@ -385,13 +385,14 @@ struct HTMLReport {
     h1 { font-size: 26px; margin: 0 0 12px; }
     h2 { font-size: 20px; margin: 32px 0 12px; padding-bottom: 4px; border-bottom: 1px solid #d9dde3; }
     h3 { font-size: 15px; margin: 0 0 6px; }
+    h3.table-title { margin-top: 20px; }
     .verdict { font-size: 19px; font-weight: 600; line-height: 1.45; margin: 0 0 16px; padding: 14px 18px; background: #fff; border-left: 6px solid #1d4ed8; border-radius: 4px; box-shadow: 0 1px 2px rgba(0,0,0,.06); }
     .facts { display: flex; flex-wrap: wrap; gap: 10px 28px; margin: 0; }
     .facts div { display: flex; flex-direction: column; }
     .facts dt { font-size: 12px; color: #6b7280; text-transform: uppercase; letter-spacing: .04em; }
     .facts dd { margin: 0; font-size: 17px; font-weight: 600; }
     .scroll { overflow-x: auto; margin-bottom: 16px; }
-    table.backtest thead th { white-space: normal; max-width: 150px; }
+    table.backtest thead th.wrap { white-space: normal; min-width: 70px; max-width: 140px; }
     table { border-collapse: collapse; background: #fff; font-variant-numeric: tabular-nums; }
     table.metrics th, table.metrics td { padding: 7px 12px; border-bottom: 1px solid #e5e7eb; text-align: right; white-space: nowrap; }
     table.metrics thead th { font-size: 13px; color: #374151; background: #eef0f3; vertical-align: bottom; }
