@@ -95,7 +95,7 @@ struct HTMLReport {
                 h += "<td class=\"muted\">reference</td>"
             } else {
                 let d = ReportRenderer.difference(e.differences[m])
-                let cls = d.reading == "LSTM ahead" ? "ahead" : d.reading == "baseline ahead" ? "behind" : "muted"
+                let cls = d.reading == "LSTM ahead" ? "ahead" : d.reading == "baseline ahead" ? "behind" : "neutral"
                 h += "<td>\(esc(d.value))\(d.reading.isEmpty ? "" : "<br><span class=\"\(cls)\">\(esc(d.reading))</span>")</td>"
             }
             h += "</tr>\n"
@@ -279,8 +279,8 @@ struct HTMLReport {
             }
             if let (name, diff) = ReportRenderer.bestBaseline(e), e.models["lstm"] != nil {
                 let d = ReportRenderer.difference(diff)
-                let cls = d.reading == "LSTM ahead" ? "ahead" : d.reading == "baseline ahead" ? "behind" : "muted"
-                h += "<td>\(esc(d.value))<br><span class=\"sub\">vs \(esc(Self.name(name)))</span>\(d.reading.isEmpty ? "" : "<span class=\"sub\"> · </span><span class=\"\(cls)\">\(esc(d.reading))</span>")</td>"
+                let cls = d.reading == "LSTM ahead" ? "ahead" : d.reading == "baseline ahead" ? "behind" : "neutral"
+                h += "<td class=\"diff\">\(esc(d.value))<br><span class=\"sub\">vs \(esc(Self.name(name)))</span>\(d.reading.isEmpty ? "" : "<span class=\"sub\"> · </span><span class=\"\(cls)\">\(esc(d.reading))</span>")</td>"
             } else {
                 h += "<td>—</td>"
             }
@@ -392,7 +392,7 @@ struct HTMLReport {
     .facts dt { font-size: 12px; color: #6b7280; text-transform: uppercase; letter-spacing: .04em; }
     .facts dd { margin: 0; font-size: 17px; font-weight: 600; }
     .scroll { overflow-x: auto; margin-bottom: 16px; }
-    table.backtest thead th.wrap { white-space: normal; min-width: 70px; max-width: 140px; }
+    table.backtest thead th.wrap { white-space: normal; min-width: 110px; max-width: 150px; }
     table { border-collapse: collapse; background: #fff; font-variant-numeric: tabular-nums; }
     table.metrics th, table.metrics td { padding: 7px 12px; border-bottom: 1px solid #e5e7eb; text-align: right; white-space: nowrap; }
     table.metrics thead th { font-size: 13px; color: #374151; background: #eef0f3; vertical-align: bottom; }
@@ -403,11 +403,13 @@ struct HTMLReport {
     .muted { color: #6b7280; }
     .ahead { color: #15803d; font-size: 12.5px; }
     .behind { color: #b91c1c; font-size: 12.5px; }
+    .neutral { color: #6b7280; font-size: 12.5px; }
+    table.metrics td.diff { white-space: normal; min-width: 230px; }
     .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 7px; vertical-align: -1px; }
     p.note, figcaption { color: #4b5563; font-size: 13px; max-width: 980px; }
     .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 18px; align-items: start; }
     figure { margin: 0; padding: 12px 14px; background: #fff; border: 1px solid #e5e7eb; border-radius: 6px; }
-    figure.wide { max-width: 930px; }
+    figure.wide { max-width: 930px; margin-bottom: 8px; }
     figure svg { display: block; max-width: 100%; height: auto; }
     svg text { font-family: inherit; fill: #374151; }
     svg .tick { font-size: 12px; fill: #4b5563; }

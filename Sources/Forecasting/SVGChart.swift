@@ -71,7 +71,7 @@ struct SVGChart {
     private var marginRight: Double { y2 == nil ? 22 : 66 }
     private var plotWidth: Double { width - marginLeft - marginRight }
     /// Room under the plot for tick labels and the axis label.
-    private var axisBand: Double { rotateXLabels ? 70 : 48 }
+    private var axisBand: Double { rotateXLabels ? 84 : 48 }
     private var rotateXLabels: Bool {
         guard let labels = xTickLabels, labels.count > 1 else { return false }
         let widest = labels.values.map { Self.textWidth($0, size: 12) }.max() ?? 0

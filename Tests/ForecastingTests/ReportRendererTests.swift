@@ -76,11 +76,14 @@ enum SyntheticReport {
 
     static func report(cutoffs: Int = 4, epochs: Int = 14, files: [String] = ["data/events-<b>&\"2024\".csv.gz", "data/events-2.csv"],
                        singleClass: Bool = false) throws -> EvaluationReport {
-        let dates = ["1998-01-01T00:00:00Z", "1997-10-01T00:00:00Z", "1997-07-01T00:00:00Z", "1997-04-01T00:00:00Z",
-                     "1997-01-01T00:00:00Z", "1996-10-01T00:00:00Z"]
+        // Quarterly cutoffs going back from 1998-01-01, newest first.
+        let dates = (0..<cutoffs).map { k -> String in
+            let months = 1998 * 12 - 3 * k
+            return String(format: "%04d-%02d-01T00:00:00Z", months / 12, months % 12 + 1)
+        }
         var evaluations: [CutoffEvaluation] = []
         for k in 0..<cutoffs {
-            evaluations.append(try evaluation(cutoff: dates[k % dates.count], seed: UInt64(7 + k),
+            evaluations.append(try evaluation(cutoff: dates[k], seed: UInt64(7 + k),
                                               lstmSignal: 1.6 - 0.1 * Double(k), singleClass: singleClass && k == 0))
         }
         let data = EvaluationReport.DataSection(
@@ -236,6 +239,8 @@ final class ReportRendererTests: XCTestCase {
         let report = try SyntheticReport.report(cutoffs: 5)
         try ReportRenderer.html(report).write(toFile: dir + "/report.html", atomically: true, encoding: .utf8)
         try ReportRenderer.markdown(report).write(toFile: dir + "/report.md", atomically: true, encoding: .utf8)
+        let long = try SyntheticReport.report(cutoffs: 12, epochs: 45)
+        try ReportRenderer.html(long).write(toFile: dir + "/long.html", atomically: true, encoding: .utf8)
         let small = try SyntheticReport.report(cutoffs: 1, epochs: 0, singleClass: true)
         try ReportRenderer.html(small).write(toFile: dir + "/single-class.html", atomically: true, encoding: .utf8)
     }
