@@ -233,6 +233,69 @@ final class ReportRendererTests: XCTestCase {
         XCTAssertEqual(ticks.map { ($0 * 100).rounded() / 100 }, [0.40, 0.45, 0.50, 0.55, 0.60, 0.65, 0.70])
     }
 
+    func testBacktestSectionsAndDeduplicatedWarnings() throws {
+        let report = try SyntheticReport.report(cutoffs: 3)
+        let html = ReportRenderer.html(report)
+        XCTAssertTrue(html.contains("LSTM − best baseline"))
+        XCTAssertTrue(html.contains("LSTM metrics per cutoff"))
+        // Oldest cutoff first along the chart's axis, newest first in the table.
+        let table = html.range(of: "<table class=\"metrics backtest\">")!
+        let newest = html.range(of: ">1998-01-01</th>", range: table.upperBound..<html.endIndex)!
+        let oldest = html.range(of: ">1997-07-01</th>", range: table.upperBound..<html.endIndex)!
+        XCTAssertLessThan(newest.lowerBound, oldest.lowerBound)
+        // The recency warning appears at every cutoff but is listed once.
+        let warnings = ReportRenderer.warnings(report)
+        XCTAssertEqual(warnings.filter { $0.contains("recency: scores are not probabilities") }.count, 1)
+        XCTAssertTrue(warnings.contains { $0.hasSuffix("(every cutoff)") })
+        var partial = report
+        partial.evaluations[1].warnings.append("only here")
+        XCTAssertTrue(ReportRenderer.warnings(partial).contains("only here (cutoff 1997-10-01)"))
+        let md = ReportRenderer.markdown(report)
+        XCTAssertTrue(md.contains("LSTM − best baseline (95% CI)"))
+        XCTAssertTrue(md.contains("### LSTM metrics per cutoff"))
+    }
+
+    func testTiesAreNotHighlightedAndBestIsPerColumn() throws {
+        let report = try SyntheticReport.report(cutoffs: 1, singleClass: true)
+        let html = ReportRenderer.html(report)
+        // Every model has lift 1.000 on a single class: nothing to point out.
+        XCTAssertFalse(html.contains("<td class=\"best\">1.000</td>"))
+        let e = try SyntheticReport.report(cutoffs: 1).main
+        let models = ReportRenderer.orderedModels(e)
+        XCTAssertEqual(models, EvaluationPipeline.modelOrder)
+        let logLoss = ReportRenderer.metricColumns[2]
+        let best = e.models.values.map(\.logLoss).filter(\.isFinite).min()!
+        XCTAssertEqual(ReportRenderer.bestFormatted(logLoss, e, models), logLoss.format(best))
+    }
+
+    func testUnknownModelNamesAreEscapedAndOrderedLast() throws {
+        var report = try SyntheticReport.report(cutoffs: 2)
+        report.evaluations[0].models["<img src=x>"] = report.evaluations[0].models["rfm_logistic"]
+        report.evaluations[0].curves["<img src=x>"] = report.evaluations[0].curves["rfm_logistic"]
+        report.evaluations[0].differences["<img src=x>"] = report.evaluations[0].differences["rfm_logistic"]
+        XCTAssertEqual(ReportRenderer.orderedModels(report.main).last, "<img src=x>")
+        let html = ReportRenderer.html(report)
+        assertWellFormed(html)
+        XCTAssertFalse(html.contains("<img"))
+        XCTAssertTrue(html.contains("&lt;img src=x&gt;"))
+        let md = ReportRenderer.markdown(report)
+        XCTAssertTrue(md.contains("\\<img src=x\\>"), "backslash-escaped in Markdown")
+        XCTAssertFalse(md.replacingOccurrences(of: "\\<", with: "").contains("<img"))
+    }
+
+    func testChartDropsNonFiniteAndClampsPoints() {
+        var chart = SVGChart(x: .unit("x"), y: .unit("y"), ariaLabel: "a <chart>")
+        chart.line([(0, 0), (.nan, 0.5), (0.5, .infinity), (2, -1)], style: .init(color: "#000"), label: "series & more")
+        chart.rect(x0: 0, x1: .nan, y0: 0, y1: 1, color: "#000")
+        let svg = chart.render()
+        XCTAssertEqual(nonFiniteTokens(svg), [])
+        XCTAssertTrue(svg.contains("series &amp; more"))
+        XCTAssertTrue(svg.contains("a &lt;chart&gt;"))
+        XCTAssertEqual(count("<rect", in: svg), 1, "only the plot frame; the NaN bar is dropped")
+        // (2, -1) is clamped to the plot's bottom-right corner.
+        XCTAssertTrue(svg.contains("\(SVGChart.n(chart.px(1))),\(SVGChart.n(chart.py(0)))"))
+    }
+
     /// Writes the sample report for a look in a browser when REPORT_SAMPLE_DIR is set.
     func testWriteSampleReport() throws {
         guard let dir = ProcessInfo.processInfo.environment["REPORT_SAMPLE_DIR"] else { return }
