@@ -96,7 +96,7 @@ struct HTMLReport {
             } else {
                 let d = ReportRenderer.difference(e.differences[m])
                 let cls = d.reading == "LSTM ahead" ? "ahead" : d.reading == "baseline ahead" ? "behind" : "neutral"
-                h += "<td>\(esc(d.value))\(d.reading.isEmpty ? "" : "<br><span class=\"\(cls)\">\(esc(d.reading))</span>")</td>"
+                h += "<td class=\"diff\">\(esc(d.value))\(d.reading.isEmpty ? "" : "<br><span class=\"\(cls)\">\(esc(d.reading))</span>")</td>"
             }
             h += "</tr>\n"
         }
@@ -399,12 +399,15 @@ struct HTMLReport {
     table.metrics th[scope=row], table.metrics thead th:first-child { text-align: left; }
     table.metrics tr.lstm th, table.metrics tr.lstm td { background: #f3f6fe; }
     td.best { font-weight: 700; background: #e3f5e6 !important; }
-    .ci, .sub { color: #6b7280; font-size: 12.5px; font-weight: 400; }
+    .ci, .sub { color: #6b7280; font-size: 12.5px; font-weight: 400; white-space: nowrap; }
     .muted { color: #6b7280; }
     .ahead { color: #15803d; font-size: 12.5px; }
     .behind { color: #b91c1c; font-size: 12.5px; }
     .neutral { color: #6b7280; font-size: 12.5px; }
-    table.metrics td.diff { white-space: normal; min-width: 230px; }
+    table.metrics td.diff { white-space: normal; min-width: 180px; }
+    table.metrics thead th { white-space: normal; }
+    @media (max-width: 1150px) { table.metrics .ci { display: block; } table.metrics th, table.metrics td { padding: 7px 8px; } }
+    table.metrics tbody th[scope=row] { white-space: normal; min-width: 150px; }
     .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 7px; vertical-align: -1px; }
     p.note, figcaption { color: #4b5563; font-size: 13px; max-width: 980px; }
     .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 18px; align-items: start; }
