@@ -418,7 +418,7 @@ struct HTMLReport {
     svg .tick { font-size: 12px; fill: #4b5563; }
     svg .label { font-size: 13px; fill: #1f2937; }
     svg .legend { font-size: 12px; fill: #1f2937; }
-    svg .note { font-size: 11px; fill: #6b7280; }
+    svg .note { font-size: 11px; fill: #6b7280; paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
     svg .grid { stroke: #eceef1; stroke-width: 1; }
     svg .axis { stroke: #9ca3af; stroke-width: 1; }
     table.data th, table.data td { padding: 6px 12px; border-bottom: 1px solid #e5e7eb; text-align: left; vertical-align: top; }
