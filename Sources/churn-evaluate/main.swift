@@ -105,7 +105,9 @@ struct EvaluateCommand: ParsableCommand {
             if let dir = reportDirectory {
                 let url = URL(fileURLWithPath: dir)
                 try AtomicFile.write(try document.metricsJSON(), to: url.appendingPathComponent("metrics.json"))
-                Terminal.error("wrote \(dir)/metrics.json")
+                try AtomicFile.write(Data(ReportRenderer.markdown(document).utf8), to: url.appendingPathComponent("report.md"))
+                try AtomicFile.write(Data(ReportRenderer.html(document).utf8), to: url.appendingPathComponent("report.html"))
+                Terminal.error("wrote \(dir)/metrics.json, \(dir)/report.md and \(dir)/report.html")
             }
             if let dumpPath, let dump { try dump.write(to: URL(fileURLWithPath: dumpPath)) }
         }

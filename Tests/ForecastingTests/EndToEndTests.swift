@@ -111,6 +111,9 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(Set(models.keys), ["lstm", "recency", "rfm_logistic", "aggregate_logistic", "bg_nbd"])
         let lstm = try XCTUnwrap(models["lstm"] as? [String: Any])
         XCTAssertEqual((lstm["roc_auc_ci95"] as? [Double])?.count, 2)
+        let html = try String(contentsOfFile: report + "/report.html", encoding: .utf8)
+        XCTAssert(html.contains("<svg") && html.contains(json["verdict"] as! String))
+        XCTAssert(try String(contentsOfFile: report + "/report.md", encoding: .utf8).contains("ROC AUC"))
     }
 
     func testExitCodesForBadInvocations() throws {
