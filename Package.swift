@@ -25,10 +25,14 @@ func hostSupportsHaswell() -> Bool {
     #endif
 }
 
+let haswell = hostSupportsHaswell()
 let fastMath: [SwiftSetting] = [
-    .unsafeFlags(["-enforce-exclusivity=unchecked"] + (hostSupportsHaswell() ? ["-target-cpu", "haswell"] : []),
+    .unsafeFlags(["-enforce-exclusivity=unchecked"] + (haswell ? ["-target-cpu", "haswell"] : []),
                  .when(configuration: .release)),
-]
+] + (haswell ? [
+    // Fused multiply-add in our own kernels only where the target has it (else it is a libcall).
+    SwiftSetting.define("CHURN_FMA", .when(configuration: .release)),
+] : [])
 
 let package = Package(
     name: "ChurnForecaster",

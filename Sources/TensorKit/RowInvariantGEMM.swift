@@ -7,7 +7,10 @@
 /// over k in one fixed order, with the same instructions whatever the row's neighbours, on
 /// weights transposed once into `PackedWeights`.
 public enum RowInvariantGEMM {
-    /// `Wᵀ` of a `(N, K)` row-major weight, stored `(K, Np)` with Np = N rounded up to 16.
+    /// `Wᵀ` of a `(N, K)` row-major weight in slices of sixteen outputs: slice s holds
+    /// `Wᵀ[:, 16s ..< 16s+16]` as `(K, 16)` contiguous floats (N padded to a multiple of 16 with
+    /// zeros), so a kernel pass over k reads one contiguous block instead of lines 4 KB apart
+    /// that would all fall into the same L1 set.
     public final class PackedWeights: @unchecked Sendable {
         public let n: Int, k: Int, paddedN: Int
         public let buffer: FloatBuffer
@@ -19,50 +22,59 @@ public enum RowInvariantGEMM {
             buffer = FloatBuffer(count: k * paddedN)
             let p = buffer.pointer
             for row in 0..<n {
-                for col in 0..<k { p[col * paddedN + row] = weight[row * k + col] }
+                let slice = p + (row / 16) * (k * 16) + row % 16
+                for col in 0..<k { slice[col * 16] = weight[row * k + col] }
             }
         }
     }
 
+    /// `acc + x·w` per lane: one fused multiply-add where the build targets FMA hardware, a
+    /// multiply and an add otherwise. Either way every row gets the same sequence.
+    @inlinable @inline(__always)
+    static func madd(_ acc: Float8, _ x: Float8, _ w: Float8) -> Float8 {
+        #if CHURN_FMA
+        return acc.addingProduct(x, w)
+        #else
+        return acc + x * w
+        #endif
+    }
+
     /// `c (m, n) += a (m, k) · Wᵀ` with `a` rows `lda` apart and `c` rows `ldc` apart.
     ///
-    /// Rows run four at a time, sixteen outputs (two `SIMD8`) per pass over k; every row sees
-    /// the same sequence of multiplies and adds as it would alone.
+    /// Rows run six at a time, sixteen outputs (two `SIMD8`) per pass over k — twelve
+    /// accumulators, two weight loads and six broadcasts per k —; every row sees the same
+    /// sequence of operations as it would alone (a tail row runs the same loop body).
     /// - Complexity: 2·m·n·k floating-point operations.
     @inlinable
     public static func accumulate(m: Int, a: UnsafePointer<Float>, lda: Int, weights w: PackedWeights,
                                   c: UnsafeMutablePointer<Float>, ldc: Int) {
         let k = w.k, n = w.n, np = w.paddedN
         let wt = UnsafePointer(w.buffer.pointer)
-        var row = 0
-        while row < m {
-            let rows = min(4, m - row)
-            var j = 0
-            while j < np {
+        // Column slices outermost: a slice of Wᵀ (k × 16 floats) stays in L1 across all row
+        // blocks. Each output still accumulates over k in the same order, whatever m is.
+        var j = 0
+        while j < np {
+            let width = min(16, n - j)
+            var row = 0
+            while row < m {
+                let rows = min(6, m - row)
+                // Tail rows read row 0 again (their sums are discarded), so one loop body serves all.
                 let a0 = a + row * lda
-                var s00 = Float8(), s01 = Float8(), s10 = Float8(), s11 = Float8()
-                var s20 = Float8(), s21 = Float8(), s30 = Float8(), s31 = Float8()
-                if rows == 4 {
-                    let a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda
-                    for kk in 0..<k {
-                        let w0 = VectorMath.load(wt + kk * np + j), w1 = VectorMath.load(wt + kk * np + j + 8)
-                        let x0 = Float8(repeating: a0[kk]), x1 = Float8(repeating: a1[kk])
-                        let x2 = Float8(repeating: a2[kk]), x3 = Float8(repeating: a3[kk])
-                        s00 += x0 * w0; s01 += x0 * w1
-                        s10 += x1 * w0; s11 += x1 * w1
-                        s20 += x2 * w0; s21 += x2 * w1
-                        s30 += x3 * w0; s31 += x3 * w1
-                    }
-                } else {
-                    for kk in 0..<k {
-                        let w0 = VectorMath.load(wt + kk * np + j), w1 = VectorMath.load(wt + kk * np + j + 8)
-                        let x0 = Float8(repeating: a0[kk])
-                        s00 += x0 * w0; s01 += x0 * w1
-                        if rows > 1 { let x1 = Float8(repeating: a0[lda + kk]); s10 += x1 * w0; s11 += x1 * w1 }
-                        if rows > 2 { let x2 = Float8(repeating: a0[2 * lda + kk]); s20 += x2 * w0; s21 += x2 * w1 }
-                    }
+                let a1 = rows > 1 ? a0 + lda : a0, a2 = rows > 2 ? a0 + 2 * lda : a0
+                let a3 = rows > 3 ? a0 + 3 * lda : a0, a4 = rows > 4 ? a0 + 4 * lda : a0, a5 = rows > 5 ? a0 + 5 * lda : a0
+                var s00 = Float8(), s01 = Float8(), s10 = Float8(), s11 = Float8(), s20 = Float8(), s21 = Float8()
+                var s30 = Float8(), s31 = Float8(), s40 = Float8(), s41 = Float8(), s50 = Float8(), s51 = Float8()
+                var wp = wt + (j / 16) * (k * 16)
+                for kk in 0..<k {
+                    let w0 = UnsafeRawPointer(wp).load(as: Float8.self), w1 = UnsafeRawPointer(wp + 8).load(as: Float8.self)
+                    wp += 16
+                    var x = Float8(repeating: a0[kk]); s00 = madd(s00, x, w0); s01 = madd(s01, x, w1)
+                    x = Float8(repeating: a1[kk]); s10 = madd(s10, x, w0); s11 = madd(s11, x, w1)
+                    x = Float8(repeating: a2[kk]); s20 = madd(s20, x, w0); s21 = madd(s21, x, w1)
+                    x = Float8(repeating: a3[kk]); s30 = madd(s30, x, w0); s31 = madd(s31, x, w1)
+                    x = Float8(repeating: a4[kk]); s40 = madd(s40, x, w0); s41 = madd(s41, x, w1)
+                    x = Float8(repeating: a5[kk]); s50 = madd(s50, x, w0); s51 = madd(s51, x, w1)
                 }
-                let width = min(16, n - j)
                 func put(_ r: Int, _ lo: Float8, _ hi: Float8) {
                     let out = c + (row + r) * ldc + j
                     VectorMath.store(VectorMath.load(out, count: min(8, width)) + lo, out, count: min(8, width))
@@ -72,9 +84,11 @@ public enum RowInvariantGEMM {
                 if rows > 1 { put(1, s10, s11) }
                 if rows > 2 { put(2, s20, s21) }
                 if rows > 3 { put(3, s30, s31) }
-                j += 16
+                if rows > 4 { put(4, s40, s41) }
+                if rows > 5 { put(5, s50, s51) }
+                row += rows
             }
-            row += rows
+            j += 16
         }
     }
 }
