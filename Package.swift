@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TensorKit"]),
         .testTarget(name: "ChurnSimulationTests", dependencies: ["ChurnSimulation", "EventLog"]),
         .testTarget(name: "ChurnCLITests", dependencies: ["ChurnCLI"]),
-        .testTarget(name: "ForecastingTests", dependencies: ["Forecasting", "EventLog", "ChurnModel", "Evaluation"]),
+        .testTarget(name: "ForecastingTests", dependencies: ["Forecasting", "EventLog", "ChurnModel", "Evaluation", "TensorKit"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"],
                     resources: [.copy("Fixtures")]),
     ],

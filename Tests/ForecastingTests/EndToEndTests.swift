@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import TensorKit
 import XCTest
 @testable import Forecasting
 
@@ -43,6 +44,20 @@ final class EndToEndTests: XCTestCase {
         XCTAssertNotNil(loaded.baselines)
         XCTAssertEqual(loaded.history.count, 2)
         XCTAssertEqual(loaded.data.columns.values, ["amount"])
+    }
+
+    /// Same data, seed and threads → byte-identical tensors (only the creation time differs).
+    func testTrainingIsDeterministic() throws {
+        let (log, _) = try prepared()
+        var tensors: [[String: SafeTensors.Entry]] = []
+        for run in 0..<2 {
+            let path = runner.path("deterministic\(run).safetensors")
+            let result = try runner.run("churn-train", ["--events", log, "--model", path, "--threads", "1"] + Self.smallTraining)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            tensors.append(try SafeTensors.read(from: URL(fileURLWithPath: path)).tensors)
+        }
+        XCTAssertEqual(tensors[0].count, 7)
+        XCTAssertEqual(tensors[0], tensors[1])
     }
 
     func predictions(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
