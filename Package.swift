@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "TensorKit", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
         .target(name: "ChurnModel", dependencies: ["TensorKit"], swiftSettings: fastMath),
         .target(name: "EventLog", dependencies: ["CZlib", "TensorKit"], swiftSettings: fastMath),
-        .target(name: "ChurnSimulation", dependencies: ["CZlib", "TensorKit"], swiftSettings: fastMath),
+        .target(name: "ChurnSimulation", dependencies: ["CZlib", "TensorKit", "EventLog"], swiftSettings: fastMath),
         .target(name: "Evaluation", dependencies: ["TensorKit"], swiftSettings: fastMath),
         .target(name: "Forecasting", dependencies: ["ChurnModel", "EventLog", "Evaluation", "TensorKit"]),
         .target(name: "ChurnCLI", dependencies: ["TensorKit"]),

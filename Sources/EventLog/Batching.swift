@@ -28,42 +28,9 @@ public struct FeatureBatch: Sendable {
     public var batchSize: Int { rowIndices.count }
 }
 
-/// Grouping rows into batches of similar length, deterministically for a seed.
+/// Grouping rows into batches of similar length (training batches are planned by the trainer,
+/// `ChurnModel.Batching`), and the customer-level train/validation split.
 public enum BatchPlanner {
-    /// Plans training batches: shuffle rows (seeded), cut into buckets of `bucketBatches`
-    /// batches, sort each bucket by length, cut into batches, and shuffle the batch order.
-    /// - Parameters:
-    ///   - lengths: the sequence length of each row.
-    ///   - batchSize: rows per batch (the last batch may be smaller).
-    ///   - generator: the seeded generator (advanced; pass the same seed for the same plan).
-    ///   - bucketBatches: batches per bucket; larger wastes less padding but mixes less.
-    /// - Returns: row indices per batch.
-    /// - Complexity: O(n log n).
-    public static func shuffledBatches(lengths: [Int], batchSize: Int, generator: inout SeededGenerator,
-                                       bucketBatches: Int = 32) -> [[Int]] {
-        precondition(batchSize >= 1 && bucketBatches >= 1)
-        var order = Array(0..<lengths.count)
-        generator.shuffle(&order)
-        let bucket = batchSize * bucketBatches
-        var batches: [[Int]] = []
-        var start = 0
-        while start < order.count {
-            let end = min(order.count, start + bucket)
-            // Stable sort by length (ties keep the shuffled order).
-            let sorted = order[start..<end].enumerated()
-                .sorted { (lengths[$0.element], $0.offset) < (lengths[$1.element], $1.offset) }
-                .map(\.element)
-            var b = 0
-            while b < sorted.count {
-                batches.append(Array(sorted[b..<min(sorted.count, b + batchSize)]))
-                b += batchSize
-            }
-            start = end
-        }
-        generator.shuffle(&batches)
-        return batches
-    }
-
     /// Plans inference batches without shuffling: rows sorted by length (ties by index), cut
     /// into batches. Results must be scattered back by `rowIndices`.
     /// - Complexity: O(n log n).
