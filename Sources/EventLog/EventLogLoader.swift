@@ -73,6 +73,8 @@ public struct EventLogLoader {
     /// The options this loader was made with.
     public let options: LoadOptions
     public private(set) var report = LoadReport()
+    /// Customer ids seen in bad rows (capped), to name customers that end up with no event.
+    private var badRowCustomers: Set<String> = []
 
     private var customerInterner = ByteInterner(initialCapacity: 1 << 14)
     private var eventInterner = ByteInterner(initialCapacity: 256)
@@ -271,6 +273,7 @@ public struct EventLogLoader {
         for j in values.indices { values[j].append(contentsOf: r.values[j]) }
         report.blankLines += r.blankLines
         for (reason, n) in r.badCounts { report.badRowCounts[reason, default: 0] += n }
+        if badRowCustomers.count < 1_000_000 { badRowCustomers.formUnion(r.badRowCustomers) }
         for sample in r.samples
         where report.samples.lazy.filter({ $0.reason == sample.reason }).count < options.samplesPerReason {
             report.samples.append(sample)
@@ -285,6 +288,9 @@ public struct EventLogLoader {
                                valueColumns: options.columns.values, customers: customers, times: times,
                                events: events, values: values)
         var report = self.report
+        let dropped = badRowCustomers.filter { store.customerIndex(of: $0) == nil }.sorted()
+        report.droppedCustomerCount = dropped.count
+        report.droppedCustomers = Array(dropped.prefix(LoadReport.maxDroppedCustomers))
         report.samples.sort { ($0.reason, report.files.firstIndex(of: $0.file) ?? 0, $0.line) < ($1.reason, report.files.firstIndex(of: $1.file) ?? 0, $1.line) }
         return (store, report)
     }
@@ -316,6 +322,8 @@ struct ParsedChunk {
     var rowsLoaded = 0
     var blankLines = 0
     var badCounts: [BadRowReason: Int] = [:]
+    /// Customer ids of bad rows (when the id could be read), to find customers left with no row.
+    var badRowCustomers: Set<String> = []
     /// The first `samplesPerReason` bad rows per reason, in order.
     var samples: [BadRow] = []
     var firstBad: BadRow?
@@ -341,6 +349,10 @@ struct ParsedChunk {
             let row = BadRow(file: layout.file, line: reader.recordLine, reason: reason, detail: detail,
                              text: reader.recordText())
             badCounts[reason, default: 0] += 1
+            if layout.customer < reader.fieldCount, badRowCustomers.count < 100_000 {
+                let id = Self.trimmed(reader.field(layout.customer))
+                if id.count > 0 { badRowCustomers.insert(String(decoding: id, as: UTF8.self)) }
+            }
             if firstBad == nil { firstBad = row }
             if samples.lazy.filter({ $0.reason == reason }).count < layout.samplesPerReason { samples.append(row) }
         }

@@ -53,6 +53,13 @@ public struct LoadReport: Equatable, Codable, Sendable {
     public var samples: [BadRow] = []
     /// Bytes read after decompression.
     public var bytesRead = 0
+    /// Customers that appear only in bad rows, so they are not in the store at all (sorted by
+    /// id; at most `maxDroppedCustomers` kept), and how many there are.
+    public var droppedCustomers: [String] = []
+    public var droppedCustomerCount = 0
+
+    /// The most dropped customer ids kept by name.
+    public static let maxDroppedCustomers = 1000
 
     public init() {}
 
@@ -64,6 +71,11 @@ public struct LoadReport: Equatable, Codable, Sendable {
         var lines = ["read \(rowsRead) rows from \(files.count) file(s): \(rowsLoaded) loaded, \(badRows) skipped"]
         for reason in BadRowReason.allCases {
             if let n = badRowCounts[reason], n > 0 { lines.append("  \(n) skipped: \(reason.message)") }
+        }
+        if droppedCustomerCount > 0 {
+            let shown = droppedCustomers.prefix(10).joined(separator: ", ")
+            lines.append("  \(droppedCustomerCount) customer(s) had only bad rows and are left out: \(shown)"
+                         + (droppedCustomerCount > 10 ? ", …" : ""))
         }
         for s in samples {
             lines.append("  \(s.file):\(s.line): \(s.reason.message)\(s.detail.isEmpty ? "" : " (\(s.detail))"): \(s.text)")

@@ -12,6 +12,25 @@ final class CSVReaderTests: XCTestCase {
         return out
     }
 
+    /// A customer all of whose rows are bad is not in the store: it is counted and named.
+    func testCustomersWithOnlyBadRowsAreNamed() throws {
+        let text = """
+        customer_id,timestamp,event
+        a,2024-01-01,login
+        b,not-a-date,login
+        a,2024-13-01,login
+        c,2024-01-02,login,extra
+        d,2024-01-03,login
+
+        """
+        let (store, report) = try loadText(text)
+        XCTAssertEqual(store.customerIDs.sorted(), ["a", "d"])
+        XCTAssertEqual(report.droppedCustomers, ["b", "c"])
+        XCTAssertEqual(report.droppedCustomerCount, 2)
+        XCTAssert(report.summaryLines().contains { $0.contains("2 customer(s) had only bad rows and are left out: b, c") },
+                  "\(report.summaryLines())")
+    }
+
     func testQuotingAndLineNumbers() throws {
         let text = "a,b,c\n\"x, y\",\"he said \"\"hi\"\"\",\"multi\nline\"\nplain,,\"\"\n"
         for size in [16, 17, 19, 23, 1 << 20] {    // small buffers force records across refills

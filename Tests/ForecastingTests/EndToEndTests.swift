@@ -100,11 +100,15 @@ final class EndToEndTests: XCTestCase {
         let (log, model) = try prepared()
         var text = try String(contentsOfFile: log, encoding: .utf8)
         text += "c000001,2024-05-20T10:00:00Z,brand_new_event_type,\n"
+        text += "zz_only_bad_rows,2024-05-20T25:61:00Z,login,\n"
         let extended = runner.path("extended.csv")
         try text.write(toFile: extended, atomically: true, encoding: .utf8)
         let scored = try runner.run("churn-predict", ["--model", model, "--events", extended])
         XCTAssertEqual(scored.status, 0, scored.stderr)
         XCTAssertEqual(predictions(scored.stdout).count, 251)
+        // A customer whose rows were all bad cannot be scored: it is counted and named on stderr.
+        XCTAssert(scored.stderr.contains("1 customer(s) had only bad rows and are left out: zz_only_bad_rows"), scored.stderr)
+        XCTAssertFalse(scored.stdout.contains("zz_only_bad_rows"))
 
         let empty = try runner.run("churn-predict", ["--model", model, "--events", log, "--as-of", "2000-01-01"])
         XCTAssertEqual(empty.status, 0, empty.stderr)
