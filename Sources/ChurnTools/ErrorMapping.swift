@@ -21,7 +21,7 @@ extension CommandError {
             switch e {
             case .interrupted: return CommandError(.interrupted, e.description)
             case .incompatibleCheckpoint: return CommandError(.usage, e.description)
-            case .nonFinite, .emptyTrainingSet: return CommandError(.dataError, e.description)
+            case .nonFinite, .diverged, .emptyTrainingSet: return CommandError(.dataError, e.description)
             }
         case let e as AtomicFile.WriteError:
             return CommandError(.noInput, e.description)

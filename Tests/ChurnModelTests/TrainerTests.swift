@@ -106,6 +106,25 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    /// An absurd learning rate blows the weights up without NaN: the divergence guard stops it.
+    func testAbsurdLearningRateStopsAsDiverged() {
+        var options = TrainingOptions()
+        options.learningRate = 10
+        options.clipNorm = 0
+        options.epochs = 5
+        var rng = SeededGenerator(seed: 1)
+        let network = ChurnNetwork(shape: shape)
+        network.parameters.initialize(using: &rng)
+        let trainer = Trainer(network: network, options: options, train: orderDataset(count: 300, seed: 1),
+                              validation: orderDataset(count: 50, seed: 2), auc: testAUC)
+        XCTAssertThrowsError(try trainer.run(checkpoint: nil)) { error in
+            switch error as? TrainingError {
+            case .diverged?, .nonFinite?: XCTAssert("\(error)".contains("lower --learning-rate"))
+            default: XCTFail("\(error)")
+            }
+        }
+    }
+
     func testPlattScalingRecoversKnownParameters() {
         var rng = SeededGenerator(seed: 4)
         var logits: [Float] = [], labels: [Float] = []

@@ -146,6 +146,12 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(refused.status, 65)
         XCTAssert(refused.stderr.contains("corrupt.safetensors"), refused.stderr)
         XCTAssertLessThanOrEqual(refused.stderr.split(separator: "\n").count, 2, refused.stderr)
+        let absurd = runner.path("absurd.safetensors")
+        let diverged = try runner.run("churn-train", ["--events", log, "--model", absurd, "--learning-rate", "10", "--clip-norm", "0"]
+                                      + Self.smallTraining.filter { $0 != "2" && $0 != "--epochs" } + ["--epochs", "5"])
+        XCTAssertEqual(diverged.status, 65, diverged.stderr)
+        XCTAssert(diverged.stderr.contains("lower --learning-rate"), diverged.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: absurd), "no model is written after divergence")
         let help = try runner.run("churn-train", ["--help"])
         XCTAssertEqual(help.status, 0)
         XCTAssert(help.stdout.contains("--learning-rate"))

@@ -4,6 +4,7 @@ import TensorKit
 /// Why training stopped without a model.
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case nonFinite(epoch: Int, batch: Int, what: String)
+    case diverged(epoch: Int, batch: Int, loss: Double)
     case interrupted(checkpoint: String, epoch: Int, batch: Int)
     case emptyTrainingSet
     case incompatibleCheckpoint(path: String, reason: String)
@@ -13,6 +14,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case .nonFinite(let epoch, let batch, let what):
             return "\(what) became NaN or infinite in epoch \(epoch), batch \(batch); no model was written. "
                 + "Try a lower --learning-rate (e.g. a third of it) or a smaller --clip-norm."
+        case .diverged(let epoch, let batch, let loss):
+            return String(format: "training diverged: the training loss reached %.3g by epoch %d, batch %d (always predicting 50%% scores 0.69); ", loss, epoch, batch)
+                + "no model was written. Try a lower --learning-rate (e.g. a third of it) or --clip-norm 1."
         case .interrupted(let path, let epoch, let batch):
             return "interrupted in epoch \(epoch) after batch \(batch); checkpoint written to \(path) (continue with --resume)"
         case .emptyTrainingSet:
@@ -159,6 +163,13 @@ public final class Trainer {
                                      validationLoss: validationLoss, validationAUC: validationAUC,
                                      learningRate: Double(lr), seconds: seconds,
                                      sequencesPerSecond: Double(state.epochSequences) / max(seconds, 1e-9))
+            // A mean training loss far above that of always predicting 50% (logit 0) means the
+            // weights have blown up without reaching NaN (e.g. an absurd learning rate).
+            let positiveRate = train.positiveRate
+            let coinFlipLoss = log(2.0) * (1 + Double(options.positiveWeight - 1) * positiveRate)
+            guard record.trainLoss <= 3 * coinFlipLoss else {
+                throw TrainingError.diverged(epoch: record.epoch, batch: batches.count, loss: record.trainLoss)
+            }
             state.history.append(record)
             // Without a validation set every epoch counts as the best.
             let improved = validation.count == 0 || validationLoss < state.bestValidationLoss - 1e-6
@@ -198,6 +209,11 @@ public final class Trainer {
         let t1 = Self.now()
         timings.forward += t1 - t0
         guard loss.isFinite else { throw TrainingError.nonFinite(epoch: state.epoch + 1, batch: state.batch + 1, what: "the training loss") }
+        // Far above any sane binary cross-entropy (ln 2 ≈ 0.69 is a coin flip): the weights have
+        // blown up without becoming NaN yet, e.g. with an absurd learning rate.
+        guard loss <= 100 * Double(max(1, options.positiveWeight)) else {
+            throw TrainingError.diverged(epoch: state.epoch + 1, batch: state.batch + 1, loss: loss)
+        }
         network.backward(BinaryCrossEntropy.backward(logits: logits, labels: labels, posWeight: options.positiveWeight))
         let t2 = Self.now()
         timings.backward += t2 - t1
