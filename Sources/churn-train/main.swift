@@ -97,6 +97,16 @@ struct TrainCommand: ParsableCommand {
                                                         labels: try labels.labelSource())
             let snapshotSeconds = Date().timeIntervalSince(snapshotStart)
             for warning in Set(snapshotList.flatMap(\.warnings)).sorted() { Terminal.error("warning: \(warning)") }
+            if case .inactivity = labelSpec.definition, labelSpec.activeWithin == nil {
+                // Customers already silent for a whole horizon are trivially "inactive" next time too.
+                let all = snapshotList.flatMap(\.rows)
+                let silent = all.filter { BaselineFeatures.recencyDays(store: store, row: $0) >= horizon.days }.count
+                if all.count > 0, Double(silent) / Double(all.count) > 0.3 {
+                    Terminal.error("warning: \(Int((100 * Double(silent) / Double(all.count)).rounded()))% of the customers had no event in the "
+                                   + "\(horizon) before their cutoff: under inactivity churn they are trivially churned, which inflates AUC. "
+                                   + "Consider --active-within \(horizon) (or a --churn-event).")
+                }
+            }
             let rows = snapshotList.reduce(0) { $0 + $1.rows.count }
             let churners = snapshotList.reduce(0) { $0 + $1.rows.filter { $0.label == true }.count }
             Terminal.error("snapshots: \(cutoffs.map(Timestamp.format).joined(separator: ", ")); horizon \(horizon); "
