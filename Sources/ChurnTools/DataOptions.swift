@@ -52,13 +52,17 @@ public struct DataOptions {
 
 /// The flags that define snapshots and labels (SPEC §3).
 public struct LabelOptions {
-    public static let specs: [OptionSpec] = [
+    /// - Parameter modelDefaults: the tool takes horizon and churn definition from a model.
+    public static func specs(modelDefaults: Bool) -> [OptionSpec] { [
         OptionSpec("cutoff", value: "TIME", help: "Snapshot instant; history is before it.", default: "latest event − horizon"),
-        OptionSpec("horizon", value: "DURATION", help: "Label window length, e.g. 30d, 12w, 36h."),
-        OptionSpec("churn-event", value: "NAME", help: "Churn = this event in the window (default: no event at all)."),
-        OptionSpec("active-within", value: "DURATION", help: "Keep customers with an event this close before the cutoff."),
+        OptionSpec("horizon", value: "DURATION", help: "Label window length, e.g. 30d, 12w, 36h.",
+                   default: modelDefaults ? "the model's" : "30d"),
+        OptionSpec("churn-event", value: "NAME", help: "Churn = this event in the window (else: no event at all).",
+                   default: modelDefaults ? "the model's" : nil),
+        OptionSpec("active-within", value: "DURATION", help: "Keep customers with an event this close before the cutoff.",
+                   default: modelDefaults ? "the model's" : nil),
         OptionSpec("labels", value: "FILE", help: "CSV customer_id,churned (0/1) instead of window labels."),
-    ]
+    ] }
 
     public var cutoffs: [Int64]
     public var horizon: TimeSpan?

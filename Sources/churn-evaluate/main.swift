@@ -22,9 +22,9 @@ struct EvaluateCommand: ParsableCommand {
         the model's; evaluate on customers or a period the model was not trained on.
         """,
         options: [OptionSpec("model", value: "PATH", help: "Model file written by churn-train.")]
-            + DataOptions.specs + LabelOptions.specs.map { spec in
+            + DataOptions.specs + LabelOptions.specs(modelDefaults: true).map { spec in
                 spec.name == "cutoff"
-                    ? OptionSpec("cutoff", .repeated, value: "TIME", help: "Evaluation instant (repeatable: a backtest).",
+                    ? OptionSpec("cutoff", .repeated, value: "TIME", help: "Evaluation instant; several give a backtest.",
                                  default: "latest event − horizon")
                     : spec
             } + [

@@ -19,7 +19,7 @@ struct TrainCommand: ParsableCommand {
         aggregate-count logistic baselines, and writes one model file. Ctrl-C (or SIGTERM) finishes
         the current batch, writes a checkpoint beside the model and exits 130; --resume continues.
         """,
-        options: DataOptions.specs + LabelOptions.specs + [
+        options: DataOptions.specs + LabelOptions.specs(modelDefaults: false) + [
             OptionSpec("model", value: "PATH", help: "Where to write the model.", default: "models/churn.safetensors"),
             OptionSpec("snapshots", value: "K", help: "Train on K cutoffs: cutoff, cutoff − every, …", default: "1"),
             OptionSpec("every", value: "DURATION", help: "Spacing of the --snapshots cutoffs.", default: "the horizon"),

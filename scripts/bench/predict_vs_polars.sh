@@ -47,10 +47,11 @@ polars_version="$("$python" -c 'import polars; print(polars.__version__)')"
 
 # --- the log (plain CSV, and the same bytes gzip -1 compressed), at least 10M events.
 log="$work/events.csv"
-gen() {  # gen CUSTOMERS
+requested="$customers"
+gen() {  # gen CUSTOMERS (events.customers remembers the requested count, to reuse the log)
     "$simulate" --customers "$1" --days 366 --seed 3 --output "$log.tmp" --quiet
     mv "$log.tmp" "$log"
-    echo "$1" > "$work/events.customers"
+    echo "$requested" > "$work/events.customers"
 }
 if [ ! -f "$log" ] || [ "$(cat "$work/events.customers" 2>/dev/null)" != "$customers" ]; then
     echo "generating: churn-simulate --customers $customers --days 366 --seed 3" >&2
