@@ -121,6 +121,9 @@ struct TrainCommand: ParsableCommand {
             let modelURL = URL(fileURLWithPath: modelPath)
             let checkpoint = URL(fileURLWithPath: modelPath + ".checkpoint")
             var bar: ProgressBar?
+            // Fault injection for tests: behave as if Ctrl-C came after this many batches.
+            let interruptAfter = ProcessInfo.processInfo.environment["CHURN_TEST_INTERRUPT_AFTER_BATCHES"].flatMap(Int.init)
+            var batchesThisRun = 0
             let (model, summary) = try TrainingPipeline.train(
                 store: store, snapshots: snapshotList, columns: data.columns, labels: labelSpec,
                 architecture: architecture, training: training, checkpoint: checkpoint, resume: resume,
@@ -140,7 +143,10 @@ struct TrainCommand: ParsableCommand {
                                               r.learningRate, r.sequencesPerSecond, r.seconds, isBest ? "  *best" : ""))
                     }
                 },
-                shouldStop: { Interruption.isRequested })
+                shouldStop: {
+                    batchesThisRun += 1
+                    return Interruption.isRequested || batchesThisRun == interruptAfter
+                })
             model.dataSummary?.files = data.paths
             model.dataSummary?.rowsRead = report.rowsRead
             model.dataSummary?.badRows = report.badRows

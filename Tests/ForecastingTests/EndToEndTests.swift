@@ -157,6 +157,26 @@ final class EndToEndTests: XCTestCase {
         XCTAssert(help.stdout.contains("--learning-rate"))
     }
 
+    /// Interrupt (deterministically, after 7 batches) and --resume: the same final model as an
+    /// uninterrupted run with --threads 1.
+    func testResumedTrainingReachesTheUninterruptedModel() throws {
+        let (log, _) = try prepared()
+        let training = ["--threads", "1", "--hidden-size", "8", "--embedding-size", "4", "--max-events", "32", "--epochs", "3",
+                        "--patience", "10", "--batch-size", "16", "--churn-event", "cancel", "--horizon", "30d", "--events", log]
+        let reference = runner.path("reference.safetensors"), resumed = runner.path("resumed.safetensors")
+        XCTAssertEqual(try runner.run("churn-train", training + ["--model", reference]).status, 0)
+        let stopped = try runner.run("churn-train", training + ["--model", resumed],
+                                     environment: ["CHURN_TEST_INTERRUPT_AFTER_BATCHES": "7"])
+        XCTAssertEqual(stopped.status, 130, stopped.stderr)
+        XCTAssert(stopped.stderr.contains("checkpoint written"), stopped.stderr)
+        let finished = try runner.run("churn-train", training + ["--model", resumed, "--resume"])
+        XCTAssertEqual(finished.status, 0, finished.stderr)
+        XCTAssert(finished.stderr.contains("resuming from"), finished.stderr)
+        XCTAssertEqual(try SafeTensors.read(from: URL(fileURLWithPath: resumed)).tensors,
+                       try SafeTensors.read(from: URL(fileURLWithPath: reference)).tensors)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: resumed + ".checkpoint"), "the checkpoint is removed after success")
+    }
+
     func testInterruptedTrainingCheckpointsAndResumes() throws {
         let (log, _) = try prepared()
         let model = runner.path("interrupted.safetensors")

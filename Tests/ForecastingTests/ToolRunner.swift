@@ -38,11 +38,14 @@ struct ToolRunner {
 
     /// Runs `tool` with `arguments`, waiting at most `timeout` seconds.
     @discardableResult
-    func run(_ tool: String, _ arguments: [String], stdin: Data? = nil, timeout: Double = 300,
-             whileRunning: ((Process) -> Void)? = nil) throws -> Result {
+    func run(_ tool: String, _ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:],
+             timeout: Double = 300, whileRunning: ((Process) -> Void)? = nil) throws -> Result {
         let process = Process()
         process.executableURL = try Self.executable(tool)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = directory
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

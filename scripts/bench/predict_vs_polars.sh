@@ -98,7 +98,7 @@ run_side() {  # run_side FILE SIDE ROUND
         "$(field "$t" 'Maximum resident set size (kbytes)')" "$n" "$load" >> "$raw"
 }
 
-echo "log: $log ($events events, $(du -h "$log" | cut -f1); .gz $( [ -f "$log.gz" ] && du -h "$log.gz" | cut -f1))" >&2
+echo "log: $log ($events events); files: $(du -h "${files[@]}" | awk '{printf "%s %s  ", $2, $1}')" >&2
 echo "polars $polars_version via $python; $(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC')" >&2
 for f in "${files[@]}"; do
     cat "$f" > /dev/null   # same page-cache state for both sides

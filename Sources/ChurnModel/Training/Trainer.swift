@@ -241,6 +241,8 @@ public final class Trainer {
     public func saveCheckpoint(to url: URL) throws {
         let count = network.parameters.values.count
         let encoder = JSONEncoder()
+        // Before the first validation the best loss is +∞, which plain JSON cannot hold.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let stateJSON = String(decoding: try encoder.encode(state), as: UTF8.self)
         var moments = (optimizer.firstMoment, optimizer.secondMoment)
         let file = SafeTensors.File(tensors: [
@@ -261,7 +263,12 @@ public final class Trainer {
               let stateText = file.metadata["state"], let step = file.metadata["adam_step"].flatMap(Int.init) else {
             throw TrainingError.incompatibleCheckpoint(path: url.path, reason: "not a churn-forecaster checkpoint")
         }
-        let restored = try JSONDecoder().decode(State.self, from: Data(stateText.utf8))
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let restored: State
+        do { restored = try decoder.decode(State.self, from: Data(stateText.utf8)) } catch {
+            throw TrainingError.incompatibleCheckpoint(path: url.path, reason: "its training state is unreadable")
+        }
         let count = network.parameters.values.count
         guard restored.parameterCount == count else {
             throw TrainingError.incompatibleCheckpoint(path: url.path, reason: "it was written for a network of another shape")
