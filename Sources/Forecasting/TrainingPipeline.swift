@@ -8,7 +8,7 @@ import TensorKit
 public struct ArchitectureOptions: Sendable {
     public var maxEvents = 256
     public var embeddingSize = 16
-    public var hiddenSize = 64
+    public var hiddenSize = 32
     public var numLayers = 1
 
     public init() {}

@@ -21,16 +21,17 @@ struct TrainCommand: ParsableCommand {
         """,
         options: DataOptions.specs + LabelOptions.specs(modelDefaults: false) + [
             OptionSpec("model", value: "PATH", help: "Where to write the model.", default: "models/churn.safetensors"),
-            OptionSpec("snapshots", value: "K", help: "Train on K cutoffs: cutoff, cutoff − every, …", default: "1"),
+            OptionSpec("snapshots", value: "K", help: "Train on K cutoffs: cutoff, cutoff − every, … (empty ones are skipped)",
+                       default: "4; 1 with --labels"),
             OptionSpec("every", value: "DURATION", help: "Spacing of the --snapshots cutoffs.", default: "the horizon"),
             OptionSpec("max-events", value: "N", help: "Most recent events per sequence.", default: "256"),
             OptionSpec("embedding-size", value: "E", help: "Event embedding size.", default: "16"),
-            OptionSpec("hidden-size", value: "H", help: "LSTM hidden size.", default: "64"),
+            OptionSpec("hidden-size", value: "H", help: "LSTM hidden size.", default: "32"),
             OptionSpec("layers", value: "L", help: "LSTM layers.", default: "1"),
             OptionSpec("epochs", value: "N", help: "Maximum epochs.", default: "30"),
             OptionSpec("batch-size", value: "B", help: "Sequences per batch.", default: "64"),
-            OptionSpec("learning-rate", value: "R", help: "Peak AdamW learning rate (warm-up, then cosine decay).", default: "0.003"),
-            OptionSpec("weight-decay", value: "W", help: "AdamW weight decay.", default: "0.0001"),
+            OptionSpec("learning-rate", value: "R", help: "Peak AdamW learning rate (warm-up, then cosine decay).", default: "0.005"),
+            OptionSpec("weight-decay", value: "W", help: "AdamW weight decay.", default: "0.01"),
             OptionSpec("clip-norm", value: "C", help: "Global gradient-norm bound (0 = off).", default: "1"),
             OptionSpec("positive-weight", value: "W", help: "Loss weight of churners, or 'balanced'.", default: "1"),
             OptionSpec("patience", value: "P", help: "Epochs without validation improvement before stopping.", default: "5"),
@@ -53,7 +54,8 @@ struct TrainCommand: ParsableCommand {
         data = try DataOptions(parsing: a)
         labels = try LabelOptions(parsing: a)
         modelPath = a.string("model") ?? "models/churn.safetensors"
-        snapshots = try a.int("snapshots", in: 1...1000) ?? 1
+        // External labels are one per customer, so they make one snapshot by default.
+        snapshots = try a.int("snapshots", in: 1...1000) ?? (a.has("labels") ? 1 : 4)
         every = try a.value("every", expected: "a duration such as 30d", TimeSpan.init(parsing:))
         architecture.maxEvents = try a.int("max-events", in: 1...100_000) ?? architecture.maxEvents
         architecture.embeddingSize = try a.int("embedding-size", in: 1...4096) ?? architecture.embeddingSize
@@ -78,6 +80,9 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if labels.cutoffs.count > 1 { throw CommandError(.usage, "--cutoff was given more than once; use --snapshots K --every D for several cutoffs") }
         if every != nil && snapshots == 1 { throw CommandError(.usage, "--every needs --snapshots K with K > 1") }
+        if labels.labelsPath != nil && snapshots > 1 {
+            throw CommandError(.usage, "--labels gives one label per customer: use it with --snapshots 1 (the default with --labels)")
+        }
         if let e = every, e.microseconds <= 0 { throw CommandError(.usage, "--every must be positive") }
         try OutputCheck.ensureWritable(modelPath, flag: "--model")
     }

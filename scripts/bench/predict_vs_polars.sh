@@ -9,6 +9,8 @@
 #   BENCH_DIR  work directory for the log and outputs   (default /tmp/churn-predictbench)
 #   CUSTOMERS  customers to simulate (raised if the log has < 10M events) (default 34000)
 #   GZ=0       skip the second row pair on the same log gzip-compressed  (default 1)
+#   SHUFFLED=1 add a row pair on the same rows shuffled (the simulator writes them sorted by
+#              customer and time, which makes polars' sort cheap)      (default 0)
 #   MODEL      model file                                (default models/default.safetensors)
 # Builds churn-predict and churn-simulate (release) if they are missing; installs polars into
 # scripts/.venv if no python with polars is found. Needs /usr/bin/time (Debian package 'time').
@@ -70,6 +72,13 @@ if [ "${GZ:-1}" != 0 ]; then
         gzip -1 -c "$log" > "$log.gz.tmp" && mv "$log.gz.tmp" "$log.gz"
     fi
     files+=("$log.gz")
+fi
+if [ "${SHUFFLED:-0}" != 0 ]; then  # extra row: the same rows in random order (fixed shuffle)
+    if [ ! -f "$work/events_shuffled.csv" ] || [ "$work/events_shuffled.csv" -ot "$log" ]; then
+        { head -n 1 "$log"; tail -n +2 "$log" | shuf --random-source=<(yes); } > "$work/events_shuffled.csv.tmp"
+        mv "$work/events_shuffled.csv.tmp" "$work/events_shuffled.csv"
+    fi
+    files+=("$work/events_shuffled.csv")
 fi
 
 # --- rounds, alternating the two sides (and which goes first) on each file.

@@ -2,8 +2,8 @@
 public struct TrainingOptions: Codable, Equatable, Sendable {
     public var epochs = 30
     public var batchSize = 64
-    public var learningRate: Float = 3e-3
-    public var weightDecay: Float = 1e-4
+    public var learningRate: Float = 5e-3
+    public var weightDecay: Float = 1e-2
     /// Epochs without a better validation loss before stopping.
     public var patience = 5
     public var validationFraction = 0.2
