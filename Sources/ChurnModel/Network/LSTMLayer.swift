@@ -30,9 +30,15 @@ enum LSTMLayer {
             for k in 0..<G { row[k] = biasIH[k] + biasHH[k] }
         }
         if let invariant {
+            // Skipping zero inputs pays when most are zero (cutoff-step aggregates on event steps);
+            // either way each row's result is the same, so the choice may depend on the batch.
+            let sample = min(N, 256) * I
+            var zeros = 0
+            for e in 0..<sample where input[e] == 0 { zeros += 1 }
+            let sparse = zeros * 2 > sample
             Threading.parallelFor(N, minimumPerThread: 64) { rows in
                 RowInvariantGEMM.accumulate(m: rows.count, a: input + rows.lowerBound * I, lda: I, weights: invariant.ih,
-                                            c: gates + rows.lowerBound * G, ldc: G)
+                                            c: gates + rows.lowerBound * G, ldc: G, skipZeroInputs: sparse)
             }
         } else {
             BLAS.parallelGemm(transB: true, m: N, n: G, k: I, a: input, b: weightIH, beta: 1, c: gates)
