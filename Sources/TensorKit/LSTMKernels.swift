@@ -6,6 +6,17 @@
 /// `referenceCellForward` and `referenceCellBackward` are the plain scalar definitions that the
 /// tests compare them with.
 public enum LSTMKernels {
+    /// The gate math of eight hidden units: activations from pre-activations and the new cell.
+    @inlinable @inline(__always)
+    static func gates8(_ gi: Float8, _ gf: Float8, _ gg: Float8, _ go: Float8, _ cp: Float8)
+        -> (i: Float8, f: Float8, g: Float8, o: Float8, c: Float8, tanhC: Float8, h: Float8) {
+        let i = VectorMath.sigmoid(gi), f = VectorMath.sigmoid(gf)
+        let g = VectorMath.tanh(gg), o = VectorMath.sigmoid(go)
+        let c = f * cp + i * g
+        let tc = VectorMath.tanh(c)
+        return (i, f, g, o, c, tc, o * tc)
+    }
+
     /// Turns gate pre-activations into activations in place and advances the cell.
     ///
     /// `gates (R, 4H)` holds `x·W_ihᵀ + h·W_hhᵀ + b_ih + b_hh` on entry and `σ(i), σ(f), tanh(g), σ(o)`
@@ -15,30 +26,49 @@ public enum LSTMKernels {
     public static func cellForward(gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>?,
                                    c: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>?,
                                    h: UnsafeMutablePointer<Float>, rows: Int, hidden H: Int) {
+        let full = H & ~7
         for r in 0..<rows {
             let g = gates + r * 4 * H
             let cRow = c + r * H, hRow = h + r * H
-            let cpRow = cPrev.map { $0 + r * H }
+            // Full eight-lane chunks: plain vector loads and stores, nothing else in the loop.
             var j = 0
-            while j < H {
-                let n = min(8, H - j)
-                let i = VectorMath.sigmoid(VectorMath.load(g + j, count: n))
-                let f = VectorMath.sigmoid(VectorMath.load(g + H + j, count: n))
-                let gg = VectorMath.tanh(VectorMath.load(g + 2 * H + j, count: n))
-                let o = VectorMath.sigmoid(VectorMath.load(g + 3 * H + j, count: n))
-                VectorMath.store(i, g + j, count: n)
-                VectorMath.store(f, g + H + j, count: n)
-                VectorMath.store(gg, g + 2 * H + j, count: n)
-                VectorMath.store(o, g + 3 * H + j, count: n)
-                var cNew = i * gg
-                if let cpRow { cNew += f * VectorMath.load(cpRow + j, count: n) }
-                let tc = VectorMath.tanh(cNew)
-                VectorMath.store(cNew, cRow + j, count: n)
-                if let tanhC { VectorMath.store(tc, tanhC + r * H + j, count: n) }
-                VectorMath.store(o * tc, hRow + j, count: n)
+            while j < full {
+                let cp = cPrev.map { VectorMath.load($0 + r * H + j) } ?? Float8()
+                let v = gates8(VectorMath.load(g + j), VectorMath.load(g + H + j),
+                               VectorMath.load(g + 2 * H + j), VectorMath.load(g + 3 * H + j), cp)
+                VectorMath.store(v.i, g + j); VectorMath.store(v.f, g + H + j)
+                VectorMath.store(v.g, g + 2 * H + j); VectorMath.store(v.o, g + 3 * H + j)
+                VectorMath.store(v.c, cRow + j)
+                if let tanhC { VectorMath.store(v.tanhC, tanhC + r * H + j) }
+                VectorMath.store(v.h, hRow + j)
                 j += 8
             }
+            if full < H { cellForwardTail(g: g, cPrev: cPrev.map { $0 + r * H }, c: cRow, tanhC: tanhC.map { $0 + r * H },
+                                          h: hRow, from: full, hidden: H) }
         }
+    }
+
+    /// The last `H mod 8` units of one row, with the same lane math as the full chunks.
+    @usableFromInline @inline(never)
+    static func cellForwardTail(g: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>,
+                                tanhC: UnsafeMutablePointer<Float>?, h: UnsafeMutablePointer<Float>, from j: Int, hidden H: Int) {
+        let n = H - j
+        let cp = cPrev.map { VectorMath.load($0 + j, count: n) } ?? Float8()
+        let v = gates8(VectorMath.load(g + j, count: n), VectorMath.load(g + H + j, count: n),
+                       VectorMath.load(g + 2 * H + j, count: n), VectorMath.load(g + 3 * H + j, count: n), cp)
+        VectorMath.store(v.i, g + j, count: n); VectorMath.store(v.f, g + H + j, count: n)
+        VectorMath.store(v.g, g + 2 * H + j, count: n); VectorMath.store(v.o, g + 3 * H + j, count: n)
+        VectorMath.store(v.c, c + j, count: n)
+        if let tanhC { VectorMath.store(v.tanhC, tanhC + j, count: n) }
+        VectorMath.store(v.h, h + j, count: n)
+    }
+
+    /// Gate pre-activation gradients of eight units, and the cell gradient for the previous step.
+    @inlinable @inline(__always)
+    static func gradients8(i: Float8, f: Float8, g: Float8, o: Float8, tanhC tc: Float8, dh: Float8, dc: Float8, cp: Float8)
+        -> (di: Float8, df: Float8, dg: Float8, do: Float8, dcPrev: Float8) {
+        let dcj = dc + dh * o * (1 - tc * tc)
+        return (dcj * g * i * (1 - i), dcj * cp * f * (1 - f), dcj * i * (1 - g * g), dh * tc * o * (1 - o), dcj * f)
     }
 
     /// Backward of `cellForward` for one step: gate pre-activation gradients from `dh` and `dc`.
@@ -55,24 +85,19 @@ public enum LSTMKernels {
                                     tanhC: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?,
                                     rows: Int, hidden H: Int) {
         for r in 0..<rows {
-            let g = gates + r * 4 * H
-            let dg = dGates + r * 4 * H
+            let g = gates + r * 4 * H, dg = dGates + r * 4 * H
             let dcRow = dc + r * H, dhRow = dh + r * H, tRow = tanhC + r * H
-            let cpRow = cPrev.map { $0 + r * H }
             var j = 0
             while j < H {
                 let n = min(8, H - j)
-                let i = VectorMath.load(g + j, count: n), f = VectorMath.load(g + H + j, count: n)
-                let gg = VectorMath.load(g + 2 * H + j, count: n), o = VectorMath.load(g + 3 * H + j, count: n)
-                let tc = VectorMath.load(tRow + j, count: n)
-                let dhj = VectorMath.load(dhRow + j, count: n)
-                let dcj = VectorMath.load(dcRow + j, count: n) + dhj * o * (1 - tc * tc)
-                let cp = cpRow.map { VectorMath.load($0 + j, count: n) } ?? Float8()
-                VectorMath.store(dcj * gg * i * (1 - i), dg + j, count: n)
-                VectorMath.store(dcj * cp * f * (1 - f), dg + H + j, count: n)
-                VectorMath.store(dcj * i * (1 - gg * gg), dg + 2 * H + j, count: n)
-                VectorMath.store(dhj * tc * o * (1 - o), dg + 3 * H + j, count: n)
-                VectorMath.store(dcj * f, dcRow + j, count: n)
+                let cp = cPrev.map { VectorMath.load($0 + r * H + j, count: n) } ?? Float8()
+                let v = gradients8(i: VectorMath.load(g + j, count: n), f: VectorMath.load(g + H + j, count: n),
+                                   g: VectorMath.load(g + 2 * H + j, count: n), o: VectorMath.load(g + 3 * H + j, count: n),
+                                   tanhC: VectorMath.load(tRow + j, count: n), dh: VectorMath.load(dhRow + j, count: n),
+                                   dc: VectorMath.load(dcRow + j, count: n), cp: cp)
+                VectorMath.store(v.di, dg + j, count: n); VectorMath.store(v.df, dg + H + j, count: n)
+                VectorMath.store(v.dg, dg + 2 * H + j, count: n); VectorMath.store(v.do, dg + 3 * H + j, count: n)
+                VectorMath.store(v.dcPrev, dcRow + j, count: n)
                 j += 8
             }
         }
