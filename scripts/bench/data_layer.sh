@@ -38,30 +38,12 @@ SWIFT
 (cd "$pkg" && swift build -c release --product DataLayerBench >&2)
 bench="$pkg/.build/release/DataLayerBench"
 
-cat > "$work/polars_bench.py" <<'PY'
-import resource, sys, time
-import polars as pl
-path = sys.argv[1]
-t0 = time.perf_counter()
-df = pl.read_csv(path, schema_overrides={"amount": pl.Float32},
-                 columns=["customer_id", "timestamp", "event", "amount"])
-df = df.with_columns(pl.col("timestamp").str.to_datetime("%Y-%m-%d %H:%M:%S"))
-t1 = time.perf_counter()
-df = df.sort(["customer_id", "timestamp"], maintain_order=True)
-g = df.group_by("customer_id", maintain_order=True).agg(
-    pl.len().alias("n"), pl.col("timestamp").min().alias("first"), pl.col("timestamp").max().alias("last"),
-    pl.col("amount").sum().alias("amount"))
-t2 = time.perf_counter()
-mb = __import__("os").path.getsize(path) / 1e6
-print(f"polars read+parse={t1-t0:.3f}s sort+groupby={t2-t1:.3f}s total={t2-t0:.3f}s customers={g.height} events={df.height}")
-print(f"polars_events_per_second={df.height/(t2-t0):.0f} polars_mb_per_second={mb/(t2-t0):.1f} "
-      f"peak_rss_mib={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024:.0f}")
-PY
+polars_script="$repo/scripts/bench/polars_group.py"
 
 echo "file: $file ($(du -h "$file" | cut -f1)), cores: $(nproc)"
 for r in $(seq 1 "$rounds"); do
     echo "--- round $r: EventLog"
     "$bench" "$file" --value-column amount
     echo "--- round $r: polars"
-    "$python" "$work/polars_bench.py" "$file" || echo "(polars not available)"
+    "$python" "$polars_script" "$file" "%Y-%m-%d %H:%M:%S" || echo "(polars not available)"
 done
