@@ -27,8 +27,8 @@ public struct TrainingSummary: Sendable {
 
 /// Featurized snapshot rows as a `SequenceDataset`.
 public enum DatasetBuilder {
-    /// Featurizes `rows` (labels required unless `allowUnlabelled`), using both cores.
-    public static func build(featurizer: Featurizer, rows: [SnapshotRow], allowUnlabelled: Bool = false) -> SequenceDataset {
+    /// Featurizes `rows` in order, using both cores; an unlabelled row gets label 0.
+    public static func build(featurizer: Featurizer, rows: [SnapshotRow]) -> SequenceDataset {
         let parts = max(1, min(Threading.threadCount, rows.count / 256))
         var pieces = [SequenceDataset](repeating: SequenceDataset(numericSize: featurizer.spec.featureCount), count: parts)
         let chunk = (rows.count + parts - 1) / max(parts, 1)

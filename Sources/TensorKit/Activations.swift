@@ -14,10 +14,4 @@ public enum Activation {
 
     @inlinable @inline(__always)
     public static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
-
-    /// `log(1 + exp(x))` without overflow.
-    @inlinable @inline(__always)
-    public static func softplus(_ x: Double) -> Double {
-        max(x, 0) + Foundation.log1p(Foundation.exp(-abs(x)))
-    }
 }

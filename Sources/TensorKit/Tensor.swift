@@ -23,8 +23,6 @@ public struct Tensor: Equatable, Sendable {
         self.storage = storage
     }
 
-    public static func zeros(_ shape: Int...) -> Tensor { Tensor(shape: shape) }
-
     public var count: Int { storage.count }
     public var rank: Int { shape.count }
 
@@ -48,18 +46,6 @@ public struct Tensor: Equatable, Sendable {
             flat = flat * n + i
         }
         return flat
-    }
-
-    public mutating func fill(_ value: Float) {
-        storage.withUnsafeMutableBufferPointer { $0.update(repeating: value) }
-    }
-
-    /// The largest absolute element-wise difference to `other` (same element count).
-    public func maxAbsDifference(_ other: Tensor) -> Float {
-        precondition(count == other.count, "sizes differ: \(shape) vs \(other.shape)")
-        var worst: Float = 0
-        for i in 0..<count { worst = max(worst, abs(storage[i] - other.storage[i])) }
-        return worst
     }
 
     /// True when every element is finite.

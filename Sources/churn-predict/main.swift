@@ -88,8 +88,10 @@ struct PredictCommand: ParsableCommand {
             if format == .csv { try sink.write("customer_id,churn_probability\n") }
             let scorer = Scorer(model: model, store: store)
             let dump = dumpPath.map { _ in FeatureDump(numericSize: model.features.featureCount) }
-            let churned = rows.filter(alreadyChurned)
-            let scored = churned.isEmpty ? rows : rows.filter { !alreadyChurned($0) }
+            // One pass over the histories decides who already churned.
+            let isChurned = rows.map(alreadyChurned)
+            let churned = zip(rows, isChurned).filter { $0.1 }.map(\.0)
+            let scored = churned.isEmpty ? rows : zip(rows, isChurned).filter { !$0.1 }.map(\.0)
             let bar = ProgressBar(label: "scoring", total: scored.count, unit: "customers")
             // Merge the scored customers (in id order) with the already-churned ones (probability 1).
             var probabilities: [Int32: Double] = [:]

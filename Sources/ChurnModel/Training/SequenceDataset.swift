@@ -47,15 +47,4 @@ public struct SequenceDataset: Sendable {
         }
         return SequenceBatch(lengths: lens, eventIDs: ids, numeric: values, labels: ys)
     }
-
-    /// A copy holding only `indices`.
-    public func subset(_ indices: [Int]) -> SequenceDataset {
-        var out = SequenceDataset(numericSize: numericSize)
-        for k in indices {
-            let s = starts[k], n = lengths[k]
-            out.append(eventIDs: eventIDs[s ..< s + n], numeric: numeric[s * numericSize ..< (s + n) * numericSize],
-                       label: labels[k], group: groups[k])
-        }
-        return out
-    }
 }
