@@ -96,6 +96,7 @@ def main():
     parser.add_argument("--cutoff", default="2024-10-01")
     parser.add_argument("--horizon", type=int, default=60)
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--scenario", default="standard", help="churn-simulate --scenario")
     parser.add_argument("--binary", default=os.path.join(here, "..", ".build", "release", "churn-simulate"))
     args = parser.parse_args()
 
@@ -104,7 +105,7 @@ def main():
         subprocess.run([args.binary, "--customers", str(args.customers), "--seed", str(args.seed),
                         "--start", "2024-01-01", "--days", "365", "--output", log_path,
                         "--truth", truth_path, "--cutoff", args.cutoff, "--horizon", str(args.horizon),
-                        "--truth-samples", str(args.samples), "--quiet"], check=True)
+                        "--truth-samples", str(args.samples), "--scenario", args.scenario, "--quiet"], check=True)
         events = pd.read_csv(log_path, dtype={"customer_id": str, "event": str, "amount": float})
         truth = pd.read_csv(truth_path, dtype={"customer_id": str}).set_index("customer_id")
 

@@ -27,6 +27,7 @@ struct SimulateCommand: ParsableCommand {
             OptionSpec("horizon", value: "D", help: "Horizon for --truth: days, or a duration like 30d, 8w."),
             OptionSpec("truth-samples", value: "R", help: "Monte Carlo continuations per customer for --truth.", default: "200"),
             OptionSpec("compression-level", value: "L", help: "gzip level 1-9 for '.gz' outputs (1 is ~3x faster than 6, files ~25% larger).", default: "1"),
+            OptionSpec("scenario", value: "NAME", help: "Simulated business: \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")) (docs/SIMULATION.md).", default: "standard"),
             OptionSpec("quiet", .flag, help: "Print no progress or summary."),
         ])
 
@@ -41,6 +42,7 @@ struct SimulateCommand: ParsableCommand {
     var truthSamples: Int
     var compressionLevel: Int
     var quiet: Bool
+    var scenario: Scenario
 
     init(parsing arguments: ParsedArguments) throws {
         customers = try arguments.int("customers", in: 0...100_000_000) ?? 10_000
@@ -55,6 +57,7 @@ struct SimulateCommand: ParsableCommand {
         truthSamples = try arguments.int("truth-samples", in: 1...1_000_000) ?? 200
         compressionLevel = try arguments.int("compression-level", in: 1...9) ?? 1
         quiet = arguments.flag("quiet")
+        scenario = try arguments.value("scenario", expected: Scenario.allCases.map(\.rawValue).joined(separator: " or "), Scenario.init(rawValue:)) ?? .standard
     }
 
     /// Days from `90`, `90d`, `12w` or a multiple of 24 hours (`48h`).
@@ -88,7 +91,8 @@ struct SimulateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let configuration = SimulationConfiguration(customers: customers, startDay: startDay, days: days, seed: seed)
+        let configuration = SimulationConfiguration(customers: customers, startDay: startDay, days: days, seed: seed,
+                                                    parameters: scenario.parameters)
         var truth: TruthConfiguration?
         if truthPath != nil, let cutoffDay, let horizonDays {
             truth = TruthConfiguration(cutoffDay: cutoffDay, horizonDays: horizonDays, samples: truthSamples)

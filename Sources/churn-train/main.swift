@@ -32,6 +32,8 @@ struct TrainCommand: ParsableCommand {
             OptionSpec("batch-size", value: "B", help: "Sequences per batch.", default: "64"),
             OptionSpec("learning-rate", value: "R", help: "Peak AdamW learning rate (warm-up, then cosine decay).", default: "0.005"),
             OptionSpec("weight-decay", value: "W", help: "AdamW weight decay.", default: "0.01"),
+            OptionSpec("dropout", value: "P", help: "Dropout rate on the LSTM input and the head input while training.", default: "0.1"),
+            OptionSpec("average-decay", value: "D", help: "Validate and save a moving average of the weights with this decay per step (0 = raw weights).", default: "0.999"),
             OptionSpec("clip-norm", value: "C", help: "Global gradient-norm bound (0 = off).", default: "1"),
             OptionSpec("positive-weight", value: "W", help: "Loss weight of churners, or 'balanced'.", default: "1"),
             OptionSpec("patience", value: "P", help: "Epochs without validation improvement before stopping.", default: "5"),
@@ -65,6 +67,8 @@ struct TrainCommand: ParsableCommand {
         training.batchSize = try a.int("batch-size", in: 1...1_000_000) ?? training.batchSize
         training.learningRate = Float(try a.double("learning-rate", in: 1e-9...10) ?? Double(training.learningRate))
         training.weightDecay = Float(try a.double("weight-decay", in: 0...10) ?? Double(training.weightDecay))
+        training.dropout = Float(try a.double("dropout", in: 0...0.9) ?? Double(training.dropout))
+        training.averageDecay = Float(try a.double("average-decay", in: 0...0.999999) ?? Double(training.averageDecay))
         training.clipNorm = Float(try a.double("clip-norm", in: 0...1e9) ?? Double(training.clipNorm))
         if a.string("positive-weight") == "balanced" {
             balanced = true

@@ -7,9 +7,12 @@ import XCTest
 final class GradientCheckTests: XCTestCase {
     /// Relative error per element, `|a − n| / max(|a|, |n|)`, for elements whose gradient is
     /// large enough for Float differences to resolve; the worst one must be below 1e-2.
-    func check(shape: NetworkShape, lengths: [Int], posWeight: Float, seed: UInt64) throws {
+    func check(shape: NetworkShape, lengths: [Int], posWeight: Float, seed: UInt64,
+               dropout: ChurnNetwork.Dropout? = nil) throws {
         var rng = SeededGenerator(seed: seed)
         let network = ChurnNetwork(shape: shape)
+        // The same seed draws the same masks in every forward pass, so the differences see them too.
+        network.dropout = dropout
         network.parameters.initialize(using: &rng)
         // Larger weights than the default init make the gradients big enough to check in Float.
         let p = network.parameters.values
@@ -72,6 +75,36 @@ final class GradientCheckTests: XCTestCase {
     func testPositiveClassWeightAndSingleStepSequences() throws {
         try check(shape: NetworkShape(vocabularySize: 4, embeddingSize: 2, numericSize: 3, hiddenSize: 3, numLayers: 2),
                   lengths: [1, 5, 1, 2], posWeight: 3, seed: 5)
+    }
+
+    func testWithDropoutMasks() throws {
+        try check(shape: NetworkShape(vocabularySize: 6, embeddingSize: 3, numericSize: 2, hiddenSize: 5, numLayers: 2),
+                  lengths: [4, 1, 7, 3, 7, 2], posWeight: 1, seed: 11, dropout: .init(rate: 0.3, seed: 42))
+    }
+
+    /// Dropout changes training logits, draws about `rate` zeros, and never touches inference.
+    func testDropoutIsActiveInTrainingOnly() throws {
+        var rng = SeededGenerator(seed: 8)
+        let shape = NetworkShape(vocabularySize: 6, embeddingSize: 4, numericSize: 3, hiddenSize: 8, numLayers: 1)
+        let network = ChurnNetwork(shape: shape)
+        network.parameters.initialize(using: &rng)
+        let lengths = [5, 3, 8, 2]
+        let S = lengths.reduce(0, +)
+        let batch = SequenceBatch(lengths: lengths, eventIDs: (0..<S).map { _ in Int32(rng.nextInt(below: 6)) },
+                                  numeric: (0..<S * 3).map { _ in Float(rng.nextGaussian()) }, labels: [0, 1, 0, 1])
+        let plain = try network.forward(batch)
+        let inference = try network.forward(batch, mode: .inference)
+        network.dropout = .init(rate: 0.5, seed: 1)
+        let dropped = try network.forward(batch)
+        XCTAssertEqual(try network.forward(batch), dropped, "same seed, same masks")
+        XCTAssertNotEqual(dropped, plain)
+        XCTAssertEqual(try network.forward(batch, mode: .inference), inference)
+        let mask = FloatBuffer(count: 20_000)
+        var maskRNG = SeededGenerator(seed: 3)
+        ChurnNetwork.fillMask(mask.pointer, count: mask.count, rate: 0.25, using: &maskRNG)
+        let zeros = (0..<mask.count).filter { mask[$0] == 0 }.count
+        XCTAssertEqual(Double(zeros) / Double(mask.count), 0.25, accuracy: 0.015)
+        XCTAssertTrue((0..<mask.count).allSatisfy { mask[$0] == 0 || mask[$0] == Float(1 / 0.75) })
     }
 
     func testThreeLayersWithoutNumericFeatures() throws {

@@ -147,7 +147,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssert(refused.stderr.contains("corrupt.safetensors"), refused.stderr)
         XCTAssertLessThanOrEqual(refused.stderr.split(separator: "\n").count, 2, refused.stderr)
         let absurd = runner.path("absurd.safetensors")
-        let diverged = try runner.run("churn-train", ["--events", log, "--model", absurd, "--learning-rate", "10", "--clip-norm", "0", "--weight-decay", "0"]
+        let diverged = try runner.run("churn-train", ["--events", log, "--model", absurd, "--learning-rate", "10", "--clip-norm", "0", "--weight-decay", "0", "--dropout", "0"]
                                       + Self.smallTraining.filter { $0 != "2" && $0 != "--epochs" } + ["--epochs", "5"])
         XCTAssertEqual(diverged.status, 65, diverged.stderr)
         XCTAssert(diverged.stderr.contains("lower --learning-rate"), diverged.stderr)

@@ -33,6 +33,20 @@ public final class ChurnNetwork {
     /// Gradient of the loss with respect to the numeric inputs, `(S, F)` sequence-major, after `backward`.
     public private(set) var numericGradient = FloatBuffer()
 
+    /// Inverted dropout for a training forward pass: every layer-0 input value (embedding and
+    /// numeric features) and every value of the last hidden state fed to the head is zeroed with
+    /// probability `rate` and the rest scaled by `1 / (1 − rate)`; the masks come from `seed`.
+    /// Set it for one training step and clear it afterwards: inference never drops anything.
+    public struct Dropout: Sendable {
+        public var rate: Float
+        public var seed: UInt64
+        public init(rate: Float, seed: UInt64) { self.rate = rate; self.seed = seed }
+    }
+    /// Dropout for `.training` forward passes (nil: none).
+    public var dropout: Dropout?
+    private var inputMask = FloatBuffer(), headMask = FloatBuffer()
+    private var masked = false
+
     private var plan: PackingPlan?
     private var batch: SequenceBatch?
     private var lastMode = Mode.training
@@ -97,6 +111,15 @@ public final class ChurnNetwork {
                                   weight: p + parameters.embeddingOffset, plan: plan, E: E, F: F)
             }
         }
+        masked = false
+        if mode == .training, let dropout, dropout.rate > 0 {
+            masked = true
+            var rng = SeededGenerator(seed: dropout.seed)
+            inputMask.resize(N * I); headMask.resize(batch.count * H)
+            Self.fillMask(inputMask.pointer, count: N * I, rate: dropout.rate, using: &rng)
+            Self.fillMask(headMask.pointer, count: batch.count * H, rate: dropout.rate, using: &rng)
+            for i in 0..<N * I { x0.pointer[i] *= inputMask.pointer[i] }
+        }
         for l in 0..<shape.numLayers {
             gates[l].resize(N * 4 * H); cells[l].resize(N * H); hidden[l].resize(N * H)
             if mode == .training { tanhCells[l].resize(N * H) }
@@ -115,10 +138,31 @@ public final class ChurnNetwork {
         for (j, b) in plan.order.enumerated() {
             let row = top + plan.lastRows[j] * H
             var z: Float = 0
-            for k in 0..<H { z += w[k] * row[k] }
+            if masked {
+                let m = headMask.pointer + j * H
+                for k in 0..<H { z += w[k] * (row[k] * m[k]) }
+            } else {
+                for k in 0..<H { z += w[k] * row[k] }
+            }
             logits[b] = z + bias
         }
         return logits
+    }
+
+    /// Fills `count` mask values: 0 with probability `rate`, else `1 / (1 − rate)`; 16 random
+    /// bits per value.
+    static func fillMask(_ mask: UnsafeMutablePointer<Float>, count: Int, rate: Float, using rng: inout SeededGenerator) {
+        let keep = 1 / (1 - rate)
+        let threshold = UInt64((Double(rate) * 65536).rounded())
+        var i = 0
+        while i < count {
+            var bits = rng.next()
+            for _ in 0..<min(4, count - i) {
+                mask[i] = (bits & 0xFFFF) < threshold ? 0 : keep
+                bits >>= 16
+                i += 1
+            }
+        }
     }
 
     /// Back-propagates `dlogits` (B, batch order) of the last `forward` through the network,
@@ -138,9 +182,17 @@ public final class ChurnNetwork {
         dhTop.resize(N * H); dhTop.zero()
         for (j, b) in plan.order.enumerated() {
             let dz = dlogits[b], row = plan.lastRows[j]
-            for k in 0..<H {
-                dw[k] += dz * top[row * H + k]
-                dhTop.pointer[row * H + k] = dz * w[k]
+            if masked {
+                let m = headMask.pointer + j * H
+                for k in 0..<H {
+                    dw[k] += dz * (top[row * H + k] * m[k])
+                    dhTop.pointer[row * H + k] = dz * w[k] * m[k]
+                }
+            } else {
+                for k in 0..<H {
+                    dw[k] += dz * top[row * H + k]
+                    dhTop.pointer[row * H + k] = dz * w[k]
+                }
             }
             g[parameters.headBiasOffset] += dz
         }
@@ -161,6 +213,9 @@ public final class ChurnNetwork {
                                weightIH: p + parameters.weightIHOffsets[l], weightHH: p + parameters.weightHHOffsets[l],
                                plan: plan, parts: parts, I: shape.inputSize(ofLayer: l), H: H)
             swap(&dh, &dhNext)
+        }
+        if masked {
+            for i in 0..<N * shape.inputSize { dx0.pointer[i] *= inputMask.pointer[i] }
         }
         numericGradient.resize(batch.totalSteps * F)
         batch.eventIDs.withUnsafeBufferPointer { ids in

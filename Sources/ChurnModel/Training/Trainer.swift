@@ -69,6 +69,10 @@ public final class Trainer {
 
     private var optimizer: AdamOptimizer
     private let best: ParameterSet
+    /// The exponential moving average of the weights (when `options.averageDecay > 0`).
+    private let average: ParameterSet
+    /// The raw weights while the average is swapped into the network for validation.
+    private let raw: ParameterSet
     private var state = State()
     private var timings = TrainingTimings()
 
@@ -99,6 +103,9 @@ public final class Trainer {
                                   learningRate: options.learningRate, weightDecay: options.weightDecay)
         best = ParameterSet(shape: network.shape)
         best.copyValues(from: network.parameters)
+        average = ParameterSet(shape: network.shape)
+        average.copyValues(from: network.parameters)
+        raw = ParameterSet(shape: network.shape)
         state.parameterCount = network.parameters.values.count
         state.options = options
     }
@@ -156,7 +163,7 @@ public final class Trainer {
                 }
             }
             let tv = Self.now()
-            let (validationLoss, validationAUC, _) = try evaluateValidation()
+            let (validationLoss, validationAUC, _) = try withEvaluatedWeights { try evaluateValidation() }
             timings.validation += Self.now() - tv
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9
             let record = EpochRecord(epoch: state.epoch + 1, trainLoss: state.epochLossSum / Double(max(1, state.epochSequences)),
@@ -177,7 +184,7 @@ public final class Trainer {
                 state.bestValidationLoss = validation.count == 0 ? record.trainLoss : validationLoss
                 state.bestEpoch = state.epoch
                 state.epochsWithoutImprovement = 0
-                best.copyValues(from: network.parameters)
+                best.copyValues(from: averaging ? average : network.parameters)
             } else {
                 state.epochsWithoutImprovement += 1
             }
@@ -203,6 +210,11 @@ public final class Trainer {
     func step(_ batch: SequenceBatch) throws -> Double {
         let t0 = Self.now()
         network.parameters.gradients.zero()
+        if options.dropout > 0 {
+            // Masks from (seed, step): a resumed run draws exactly the masks it would have.
+            network.dropout = .init(rate: options.dropout, seed: options.seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(optimizer.step) &+ 1)
+        }
+        defer { network.dropout = nil }
         let logits = try network.forward(batch)
         let labels = batch.labels!
         let loss = BinaryCrossEntropy.forward(logits: logits, labels: labels, posWeight: options.positiveWeight)
@@ -224,7 +236,29 @@ public final class Trainer {
         guard network.parameters.valuesAreFinite else {
             throw TrainingError.nonFinite(epoch: state.epoch + 1, batch: state.batch + 1, what: "the weights")
         }
+        if averaging { updateAverage() }
         return loss
+    }
+
+    var averaging: Bool { options.averageDecay > 0 }
+
+    /// `average ← d·average + (1 − d)·weights` with `d = min(averageDecay, (1 + t) / (10 + t))`,
+    /// t the optimizer steps so far (after this step's update).
+    func updateAverage() {
+        let t = Float(optimizer.step)
+        let d = min(options.averageDecay, (1 + t) / (10 + t))
+        let a = average.values.pointer, w = network.parameters.values.pointer
+        for i in 0..<average.values.count { a[i] = d * a[i] + (1 - d) * w[i] }
+    }
+
+    /// Runs `body` with the weights that validation judges (the average when averaging) in the
+    /// network, then puts the raw weights back.
+    func withEvaluatedWeights<R>(_ body: () throws -> R) rethrows -> R {
+        guard averaging else { return try body() }
+        raw.copyValues(from: network.parameters)
+        network.parameters.copyValues(from: average)
+        defer { network.parameters.copyValues(from: raw) }
+        return try body()
     }
 
     /// Loss, AUC and logits of the current weights on the validation set.
@@ -248,6 +282,7 @@ public final class Trainer {
         let file = SafeTensors.File(tensors: [
             "parameters": .init(floats: network.parameters.values.array, shape: [count]),
             "best": .init(floats: best.values.array, shape: [count]),
+            "average": .init(floats: average.values.array, shape: [count]),
             "adam.m": .init(floats: moments.0, shape: [count]),
             "adam.v": .init(floats: moments.1, shape: [count]),
         ], metadata: ["format": "churn-forecaster-checkpoint/1", "state": stateJSON,
@@ -282,9 +317,11 @@ public final class Trainer {
             }
             return try entry.floats()
         }
-        let values = try floats("parameters"), bestValues = try floats("best")
+        let values = try floats("parameters"), bestValues = try floats("best"), averageValues = try floats("average")
         values.withUnsafeBufferPointer { network.parameters.values.pointer.update(from: $0.baseAddress!, count: count) }
         bestValues.withUnsafeBufferPointer { best.values.pointer.update(from: $0.baseAddress!, count: count) }
+        averageValues.withUnsafeBufferPointer { average.values.pointer.update(from: $0.baseAddress!, count: count) }
+        network.parameters.markModified()
         optimizer.restore(step: step, firstMoment: try floats("adam.m"), secondMoment: try floats("adam.v"))
         state = restored
     }
