@@ -9,7 +9,7 @@ active at C and prints the ROC AUC of the truth and of the regression against wh
 [C, C + H). Acceptance (issue 3): truth AUC >= regression AUC + 0.04.
 
 Usage: scripts/check_simulation.py [--customers 20000] [--seed 7] [--cutoff 2024-10-01]
-                                   [--horizon 60] [--binary .build/release/churn-simulate]
+                                   [--horizon 60] [--scenario standard] [--binary .build/release/churn-simulate]
 """
 import argparse
 import os

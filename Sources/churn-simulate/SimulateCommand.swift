@@ -8,7 +8,7 @@ struct SimulateCommand: ParsableCommand {
     static let spec = CommandSpec(
         name: "churn-simulate",
         abstract: "Simulate a subscription business's event log with a known churn process.",
-        usage: "churn-simulate [--customers N] [--start DATE] [--days D] [--seed S] [--output FILE[.gz]|-] [--truth FILE --cutoff DATE --horizon D [--truth-samples R]]",
+        usage: "churn-simulate [--customers N] [--start DATE] [--days D] [--seed S] [--scenario NAME] [--output FILE[.gz]|-] [--truth FILE --cutoff DATE --horizon D [--truth-samples R]]",
         discussion: """
         Writes a CSV event log (customer_id,timestamp,event,amount), customer by customer and time-
         ordered within each customer. The same seed gives byte-identical output. With --truth, also
