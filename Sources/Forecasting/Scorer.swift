@@ -26,8 +26,7 @@ public struct Scorer {
         var start = 0
         while start < rows.count {
             let range = start ..< min(rows.count, start + batchSize)
-            let dataset = DatasetBuilder.build(featurizer: featurizer, rows: Array(rows[range]))
-            let batch = dataset.batch(0..<dataset.count)
+            let batch = DatasetBuilder.batch(featurizer: featurizer, rows: rows[range])
             let logits = try model.network.forward(batch, mode: .inference)
             try onBatch(rows[range], batch, logits)
             out += logits

@@ -57,6 +57,38 @@ public enum DatasetBuilder {
     }
 }
 
+extension DatasetBuilder {
+    /// `rows` as one network batch, in order, featurized in parallel straight into the batch's
+    /// arrays: one write per value, where `build` then `batch` would copy the steps twice more.
+    public static func batch(featurizer: Featurizer, rows: ArraySlice<SnapshotRow>) -> SequenceBatch {
+        let f = featurizer.spec.featureCount
+        let lengths = rows.map { featurizer.length(of: $0) }
+        var starts = [Int](repeating: 0, count: lengths.count + 1)
+        for k in lengths.indices { starts[k + 1] = starts[k] + lengths[k] }
+        var ids = [Int32](repeating: 0, count: starts[lengths.count])
+        var numeric = [Float](repeating: 0, count: starts[lengths.count] * f)
+        var scratch: Float = 0
+        let parts = max(1, min(Threading.threadCount, lengths.count / 64))
+        let chunk = (lengths.count + parts - 1) / parts
+        let first = rows.startIndex
+        ids.withUnsafeMutableBufferPointer { i in
+            numeric.withUnsafeMutableBufferPointer { n in
+                withUnsafeMutablePointer(to: &scratch) { empty in
+                    let idBase = i.baseAddress!, numericBase = n.baseAddress ?? empty
+                    Threading.parallelRegions(parts) { p in
+                        for k in (p * chunk) ..< min(lengths.count, (p + 1) * chunk) {
+                            featurizer.featurize(rows[first + k], eventIDs: idBase + starts[k],
+                                                 numeric: numericBase + (f == 0 ? 0 : starts[k] * f))
+                        }
+                    }
+                }
+            }
+        }
+        return SequenceBatch(lengths: lengths, eventIDs: ids, numeric: numeric,
+                             labels: rows.map { ($0.label ?? false) ? 1 : 0 })
+    }
+}
+
 extension SequenceDataset {
     mutating func append(contentsOf other: SequenceDataset) {
         for k in 0..<other.count {

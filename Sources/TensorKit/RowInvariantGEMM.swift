@@ -53,6 +53,23 @@ public enum RowInvariantGEMM {
                                   c: UnsafeMutablePointer<Float>, ldc: Int, skipZeroInputs: Bool = false) {
         let k = w.k, n = w.n, np = w.paddedN
         let wt = UnsafePointer(w.buffer.pointer)
+        // With skipZeroInputs, each block of six rows lists its nonzero input columns once, so
+        // that the column slices below do not rescan the zeros.
+        let blocks = skipZeroInputs ? (m + 5) / 6 : 0
+        let active = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, blocks * k))
+        let activeCounts = UnsafeMutablePointer<Int>.allocate(capacity: max(1, blocks))
+        defer { active.deallocate(); activeCounts.deallocate() }
+        for b in 0..<blocks {
+            let a0 = a + b * 6 * lda, rows = min(6, m - b * 6)
+            let list = active + b * k
+            var count = 0
+            for kk in 0..<k {
+                var any: UInt32 = 0
+                for r in 0..<rows { any |= a0[r * lda + kk].bitPattern }
+                if any != 0 { list[count] = Int32(kk); count += 1 }
+            }
+            activeCounts[b] = count
+        }
         // Column slices outermost: a slice of Wᵀ (k × 16 floats) stays in L1 across all row
         // blocks. Each output still accumulates over k in the same order, whatever m is.
         var j = 0
@@ -81,11 +98,8 @@ public enum RowInvariantGEMM {
                 if skipZeroInputs {
                     // Inputs that are zero in every row of the block add exactly zero: skipping
                     // them leaves each row's result unchanged (up to the sign of a zero).
-                    for kk in 0..<k {
-                        let any = a0[kk].bitPattern | a1[kk].bitPattern | a2[kk].bitPattern
-                            | a3[kk].bitPattern | a4[kk].bitPattern | a5[kk].bitPattern
-                        if any != 0 { step(kk) }
-                    }
+                    let list = active + (row / 6) * k
+                    for index in 0..<activeCounts[row / 6] { step(Int(list[index])) }
                 } else {
                     for kk in 0..<k { step(kk) }
                 }

@@ -1,0 +1,53 @@
+import XCTest
+@testable import TensorKit
+
+/// The batch-invariant inference kernel: correct against a plain triple loop, the same bits for
+/// a row whatever shares its block, and skipping zero inputs changes nothing.
+final class RowInvariantGEMMTests: XCTestCase {
+    /// `m × k` inputs where most columns are zero on most rows (like per-step features that are
+    /// only set on the cutoff step), and a few rows dense.
+    func sparseInputs(m: Int, k: Int, using rng: inout SeededGenerator) -> [Float] {
+        var a = [Float](repeating: 0, count: m * k)
+        for r in 0..<m {
+            let dense = rng.nextInt(below: 7) == 0
+            for c in 0..<k where dense || c < 5 || rng.nextInt(below: 10) == 0 {
+                a[r * k + c] = Float(rng.nextGaussian())
+            }
+        }
+        return a
+    }
+
+    func run(_ a: [Float], m: Int, weights: RowInvariantGEMM.PackedWeights, bias: [Float], skip: Bool) -> [Float] {
+        var c = (0..<m).flatMap { _ in bias }
+        a.withUnsafeBufferPointer { ap in
+            c.withUnsafeMutableBufferPointer { cp in
+                RowInvariantGEMM.accumulate(m: m, a: ap.baseAddress!, lda: weights.k, weights: weights,
+                                            c: cp.baseAddress!, ldc: weights.n, skipZeroInputs: skip)
+            }
+        }
+        return c
+    }
+
+    func testSkippingZeroInputsIsExactAndRowInvariant() {
+        var rng = SeededGenerator(seed: 21)
+        for (m, n, k) in [(1, 8, 3), (13, 40, 63), (37, 128, 17), (6, 16, 1)] {
+            let w = (0..<n * k).map { _ in Float(rng.nextGaussian()) }
+            let bias = (0..<n).map { _ in Float(rng.nextGaussian()) }
+            let packed = w.withUnsafeBufferPointer { RowInvariantGEMM.PackedWeights(weight: $0.baseAddress!, n: n, k: k) }
+            let a = sparseInputs(m: m, k: k, using: &rng)
+            let dense = run(a, m: m, weights: packed, bias: bias, skip: false)
+            let skipped = run(a, m: m, weights: packed, bias: bias, skip: true)
+            XCTAssertEqual(dense, skipped, "m=\(m) n=\(n) k=\(k)")
+            for r in 0..<m {
+                var expected = [Double](repeating: 0, count: n)
+                for j in 0..<n {
+                    expected[j] = Double(bias[j]) + (0..<k).reduce(0.0) { $0 + Double(a[r * k + $1]) * Double(w[j * k + $1]) }
+                    XCTAssertEqual(Double(skipped[r * n + j]), expected[j], accuracy: 1e-4 * max(1, abs(expected[j])))
+                }
+                // Alone, the row gets exactly the bits it got in the block.
+                let alone = run(Array(a[r * k ..< (r + 1) * k]), m: 1, weights: packed, bias: bias, skip: true)
+                XCTAssertEqual(alone, Array(skipped[r * n ..< (r + 1) * n]), "row \(r) alone, m=\(m)")
+            }
+        }
+    }
+}
