@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/setup.sh
 ensure_system_packages
+ensure_python_test_packages
 swift build --build-tests
 swift test --skip-build "$@"
