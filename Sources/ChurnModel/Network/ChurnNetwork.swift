@@ -108,7 +108,7 @@ public final class ChurnNetwork {
             batch.numeric.withUnsafeBufferPointer { numeric in
                 Embedding.forward(out: x0.pointer, eventIDs: ids.baseAddress!,
                                   numeric: numeric.baseAddress ?? UnsafePointer(x0.pointer),
-                                  weight: p + parameters.embeddingOffset, plan: plan, E: E, F: F)
+                                  weight: p + parameters.embeddingOffset, plan: plan, parts: parts, E: E, F: F)
             }
         }
         masked = false

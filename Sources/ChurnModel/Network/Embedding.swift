@@ -1,20 +1,28 @@
+import TensorKit
+
 /// Embedding lookup fused with the concatenation of numeric features: the layer-0 input.
 enum Embedding {
     /// Builds packed `x (N, I)` rows: `x = concat(weight[eventID], numeric)`.
     /// - Parameters:
     ///   - weight: `(V, E)`; ids outside `0..<V` are rejected by the caller.
     ///   - eventIDs: `(S)` sequence-major; `numeric (S, F)` sequence-major.
+    ///   - parts: contiguous ranges of sorted sequence positions, filled in parallel.
     static func forward(out x: UnsafeMutablePointer<Float>,
                         eventIDs: UnsafePointer<Int32>, numeric: UnsafePointer<Float>,
-                        weight: UnsafePointer<Float>, plan: PackingPlan, E: Int, F: Int) {
+                        weight: UnsafePointer<Float>, plan: PackingPlan, parts: [Range<Int>], E: Int, F: Int) {
         let I = E + F
-        for t in 0..<plan.steps {
-            let base = plan.offsets[t]
-            for j in 0..<plan.batchSizes[t] {
-                let source = plan.sequenceStarts[plan.order[j]] + t
-                let row = x + (base + j) * I
-                if E > 0 { row.update(from: weight + Int(eventIDs[source]) * E, count: E) }
-                if F > 0 { (row + E).update(from: numeric + source * F, count: F) }
+        Threading.parallelRegions(parts.count) { part in
+            let range = parts[part]
+            for t in 0..<plan.steps {
+                let base = plan.offsets[t]
+                let end = min(range.upperBound, plan.batchSizes[t])
+                if end <= range.lowerBound { break }
+                for j in range.lowerBound..<end {
+                    let source = plan.sequenceStarts[plan.order[j]] + t
+                    let row = x + (base + j) * I
+                    if E > 0 { row.update(from: weight + Int(eventIDs[source]) * E, count: E) }
+                    if F > 0 { (row + E).update(from: numeric + source * F, count: F) }
+                }
             }
         }
     }

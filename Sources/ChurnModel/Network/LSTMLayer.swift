@@ -25,9 +25,11 @@ enum LSTMLayer {
                         invariant: (ih: RowInvariantGEMM.PackedWeights, hh: RowInvariantGEMM.PackedWeights)? = nil) {
         let N = plan.totalRows, G = 4 * H
         // gates = 1·(b_ih + b_hh) broadcast, then += input · W_ihᵀ in one GEMM over all steps.
-        for r in 0..<N {
-            let row = gates + r * G
-            for k in 0..<G { row[k] = biasIH[k] + biasHH[k] }
+        Threading.parallelFor(N, minimumPerThread: 512) { rows in
+            for r in rows {
+                let row = gates + r * G
+                for k in 0..<G { row[k] = biasIH[k] + biasHH[k] }
+            }
         }
         if let invariant {
             // Skipping zero inputs pays when most are zero (cutoff-step aggregates on event steps);
