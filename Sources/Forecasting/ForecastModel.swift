@@ -90,10 +90,20 @@ public final class ForecastModel {
 
     /// Reads a model file and checks that its feature spec fits its network.
     public static func read(from url: URL) throws -> ForecastModel {
-        let (parameters, config) = try ModelFile.read(from: url)
+        let bytes: Data
+        do { bytes = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
+            throw SafeTensorsError.unreadable(path: url.path, reason: (error as NSError).localizedDescription)
+        }
+        return try decode(bytes, path: url.path)
+    }
+
+    /// Reads a model file held in memory (`read(from:)` without the file system; fuzzing).
+    /// - Parameter path: the name errors give.
+    public static func decode(_ bytes: Data, path: String) throws -> ForecastModel {
+        let (parameters, config) = try ModelFile.decode(bytes, path: path)
         func section<T: Decodable>(_ value: JSONValue, _ name: String, as type: T.Type) throws -> T {
             do { return try value.decode(T.self) } catch {
-                throw ModelFileError.invalidConfig(path: url.path, reason: "section '\(name)' is malformed (\(error))")
+                throw ModelFileError.invalidConfig(path: path, reason: "section '\(name)' is malformed (\(ModelFile.describe(error)))")
             }
         }
         let spec = try section(config.features, "features", as: FeatureSpec.self)
@@ -102,9 +112,14 @@ public final class ForecastModel {
         let baselines = try section(config.baselines, "baselines", as: FittedBaselines?.self)
         let history = try section(config.history, "history", as: [EpochRecord].self)
         let summary = try section(config.dataSummary, "dataSummary", as: DataSummary?.self)
+        if let reason = spec.inconsistency { throw ModelFileError.invalidConfig(path: path, reason: reason) }
+        guard labels.horizon.microseconds > 0 else { throw ModelFileError.invalidConfig(path: path, reason: "the horizon is not positive") }
+        guard config.calibration.a.isFinite, config.calibration.b.isFinite else {
+            throw ModelFileError.invalidConfig(path: path, reason: "the calibration is not finite")
+        }
         let shape = config.network
         guard spec.vocabulary.count == shape.vocabularySize, spec.featureCount == shape.numericSize else {
-            throw ModelFileError.invalidConfig(path: url.path, reason: "the feature spec (\(spec.vocabulary.count) event types, \(spec.featureCount) numeric features) does not match the network \(shape)")
+            throw ModelFileError.invalidConfig(path: path, reason: "the feature spec (\(spec.vocabulary.count) event types, \(spec.featureCount) numeric features) does not match the network \(shape)")
         }
         let data = DataConfig(columns: labels.columns, horizon: labels.horizon, churnDefinition: labels.churnDefinition,
                               activeWithin: labels.activeWithin, features: spec)
