@@ -11,12 +11,14 @@ extension CommandError {
         switch error {
         case let e as CommandError: return e
         case let e as EventLogError:
-            return CommandError(e.exitCode == 64 ? .usage : e.exitCode == 66 ? .noInput : .dataError, e.description)
+            var message = e.description
+            if case .missingColumn = e { message += " (choose columns with --customer-column, --time-column, --event-column)" }
+            return CommandError(e.exitCode == 64 ? .usage : e.exitCode == 66 ? .noInput : .dataError, message)
         case let e as SafeTensorsError:
             if case .unreadable = e { return CommandError(.noInput, e.description) }
             return CommandError(.dataError, e.description)
         case let e as ModelFileError:
-            return CommandError(.dataError, "\(e.description). Is this a model written by churn-train?")
+            return CommandError(.dataError, "\(e.description); \(e.remedy)")
         case let e as TrainingError:
             switch e {
             case .interrupted: return CommandError(.interrupted, e.description)

@@ -244,6 +244,13 @@ public final class CSVReader {
         var total = 0
         for i in 0..<fieldCount {
             var s = fieldString(i)
+            // Control characters (NUL, escape sequences) are shown escaped, never sent to a terminal.
+            if s.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r") || $0.value == 0x7F }) {
+                s = String(String.UnicodeScalarView(s.unicodeScalars.flatMap { scalar -> [Unicode.Scalar] in
+                    (scalar.value < 0x20 && scalar != "\t" && scalar != "\n" && scalar != "\r") || scalar.value == 0x7F
+                        ? Array("\\u{\(String(scalar.value, radix: 16))}".unicodeScalars) : [scalar]
+                }))
+            }
             if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
                 s = "\"" + s.replacingAll("\"", with: "\"\"") + "\""
             }

@@ -165,9 +165,13 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
                 for k in store.offsets[c]..<historyEnd[c] { counts[Int(events[k])] += 1 }
             }
         }
-        let types = (0..<counts.count).filter { counts[$0] >= max(1, minCount) }
+        var types = (0..<counts.count).filter { counts[$0] >= max(1, minCount) }
             .sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : store.eventNames[$0] < store.eventNames[$1] }
             .map { store.eventNames[$0] }
+        // Names that differ in bytes but are equal Strings (canonically equivalent Unicode) are
+        // one event type: the featurizer maps names to ids by String.
+        var seen = Set<String>()
+        types = types.filter { seen.insert($0).inserted }
         var spec = FeatureSpec(vocabulary: types, valueColumns: store.valueColumns, maxEvents: maxEvents)
 
         // Standardization over the steps in scope, from raw (identity-standardized) features.

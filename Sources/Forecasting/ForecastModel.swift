@@ -90,11 +90,7 @@ public final class ForecastModel {
 
     /// Reads a model file and checks that its feature spec fits its network.
     public static func read(from url: URL) throws -> ForecastModel {
-        let bytes: Data
-        do { bytes = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw SafeTensorsError.unreadable(path: url.path, reason: (error as NSError).localizedDescription)
-        }
-        return try decode(bytes, path: url.path)
+        try decode(SafeTensors.contents(of: url), path: url.path)
     }
 
     /// Reads a model file held in memory (`read(from:)` without the file system; fuzzing).

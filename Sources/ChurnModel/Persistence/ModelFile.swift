@@ -11,6 +11,15 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
     case unexpectedTensor(path: String, name: String)
     case nonFinite(path: String, name: String)
 
+    /// What the user can do about it.
+    public var remedy: String {
+        switch self {
+        case .notAModel: return "give --model a model file written by churn-train"
+        case .unsupportedFormat: return "use the churn-forecaster version that wrote it, or retrain with this one"
+        default: return "the file is damaged or was edited: restore it or retrain with churn-train"
+        }
+    }
+
     public var description: String {
         switch self {
         case .notAModel(let path, let reason):
@@ -52,11 +61,7 @@ public enum ModelFile {
     /// Reads and validates a model file: format, config, every tensor's presence, dtype and
     /// shape against the config, and finiteness of every weight.
     public static func read(from url: URL) throws -> (parameters: ParameterSet, config: ModelConfig) {
-        let bytes: Data
-        do { bytes = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw SafeTensorsError.unreadable(path: url.path, reason: (error as NSError).localizedDescription)
-        }
-        return try decode(bytes, path: url.path)
+        try decode(SafeTensors.contents(of: url), path: url.path)
     }
 
     /// The largest dimension a model file may declare (vocabulary, embedding, numeric features,
@@ -75,6 +80,9 @@ public enum ModelFile {
         }
         guard let format = file.metadata["format"] else {
             throw ModelFileError.notAModel(path: path, reason: "a safetensors file without the churn-forecaster 'format' metadata (a foreign model?)")
+        }
+        guard format.hasPrefix("churn-forecaster/") else {
+            throw ModelFileError.notAModel(path: path, reason: "a safetensors file of format '\(format)', not a churn-forecaster model")
         }
         guard format == ModelConfig.format else { throw ModelFileError.unsupportedFormat(path: path, format: format) }
         guard let configText = file.metadata["config"] else { throw ModelFileError.invalidConfig(path: path, reason: "no 'config' metadata") }
