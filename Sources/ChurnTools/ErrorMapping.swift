@@ -12,7 +12,11 @@ extension CommandError {
         case let e as CommandError: return e
         case let e as EventLogError:
             var message = e.description
-            if case .missingColumn = e { message += " (choose columns with --customer-column, --time-column, --event-column)" }
+            switch e {
+            case .missingColumn: message += " (choose columns with --customer-column, --time-column, --event-column)"
+            case .emptySnapshot: message += "; choose another --cutoff (or a longer --active-within)"
+            default: break
+            }
             return CommandError(e.exitCode == 64 ? .usage : e.exitCode == 66 ? .noInput : .dataError, message)
         case let e as SafeTensorsError:
             if case .unreadable = e { return CommandError(.noInput, e.description) }

@@ -243,7 +243,9 @@ public final class CSVReader {
         var parts: [String] = []
         var total = 0
         for i in 0..<fieldCount {
-            var s = fieldString(i)
+            // Only the start of a long field can be shown: decode no more than that.
+            let bytes = field(i)
+            var s = String(decoding: UnsafeBufferPointer(rebasing: bytes.prefix(4 * maxLength + 4)), as: UTF8.self)
             // Control characters (NUL, escape sequences) are shown escaped, never sent to a terminal.
             if s.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r") || $0.value == 0x7F }) {
                 s = String(String.UnicodeScalarView(s.unicodeScalars.flatMap { scalar -> [Unicode.Scalar] in
