@@ -20,6 +20,21 @@ public enum AtomicFile {
         try writer.commit()
     }
 
+    /// Writes all of `bytes` to a descriptor, retrying short writes and EINTR.
+    /// - Returns: `nil`, or the `errno` of the failed write.
+    public static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
+        var written = 0
+        while written < bytes.count {
+            let n = Foundation.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            written += n
+        }
+        return nil
+    }
+
     /// A file written in pieces (streamed output) that replaces its target only on `commit()`.
     ///
     /// The temporary file is `.NAME.PID.RANDOM.tmp` in the target's directory. Dropping the
@@ -46,20 +61,7 @@ public enum AtomicFile {
         /// - Throws: `WriteError`; the temporary file is then removed.
         public func write(_ data: Data) throws {
             precondition(!finished, "write after commit or failure")
-            var failure: Int32?
-            data.withUnsafeBytes { raw in
-                var written = 0
-                while written < raw.count {
-                    let n = Foundation.write(descriptor, raw.baseAddress! + written, raw.count - written)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        failure = errno
-                        return
-                    }
-                    written += n
-                }
-            }
-            if let failure { throw fail(failure) }
+            if let failure = data.withUnsafeBytes({ AtomicFile.writeAll(descriptor, $0) }) { throw fail(failure) }
         }
 
         /// Flushes the temporary file to disk and renames it over the target.

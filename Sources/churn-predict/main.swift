@@ -153,20 +153,8 @@ final class OutputSink {
 
     func write(_ text: String) throws {
         if let file { return try file.write(Data(text.utf8)) }
-        var failure: Int32?
         var bytes = text
-        bytes.withUTF8 { raw in
-            var written = 0
-            while written < raw.count {
-                let n = Foundation.write(STDOUT_FILENO, raw.baseAddress! + written, raw.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                written += n
-            }
-        }
+        let failure = bytes.withUTF8 { AtomicFile.writeAll(STDOUT_FILENO, UnsafeRawBufferPointer($0)) }
         if let failure { throw CommandError(.noInput, "cannot write to standard output: \(String(cString: strerror(failure)))") }
     }
 

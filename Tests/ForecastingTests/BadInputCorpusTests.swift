@@ -5,23 +5,10 @@ import XCTest
 /// of the message — one or two lines naming the file, line or flag, no stack trace, no signal,
 /// no hang. Corpus files are generated into a scratch directory; crash inputs found by fuzzing
 /// live in `Fuzz/crashes` and are replayed by `FuzzRegressionTests`.
-final class BadInputCorpusTests: XCTestCase {
-    static var runner: ToolRunner!
+final class BadInputCorpusTests: ToolTestCase {
     static let header = "customer_id,timestamp,event,amount\n"
     /// Two customers, a few days of events: enough for a model to score.
     static let goodRows = "c1,2024-01-01,login,\nc1,2024-01-05T10:00:00Z,purchase,12.5\nc2,2024-01-02,login,\nc2,2024-01-03,view,\n"
-
-    override class func setUp() {
-        super.setUp()
-        runner = try? ToolRunner()
-    }
-
-    override class func tearDown() {
-        runner?.remove()
-        super.tearDown()
-    }
-
-    var runner: ToolRunner { Self.runner }
 
     /// A tiny model (H = 2) trained once on a small simulated log, with an `amount` column.
     func model() throws -> (model: String, log: String) {

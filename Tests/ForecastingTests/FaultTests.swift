@@ -4,21 +4,7 @@ import XCTest
 
 /// Faults while the executables run (issue 9): SIGKILL in the middle of writing, a full disk, a
 /// file-size limit, SIGTERM during training, an unwritable output path.
-final class FaultTests: XCTestCase {
-    static var runner: ToolRunner!
-
-    override class func setUp() {
-        super.setUp()
-        runner = try? ToolRunner()
-    }
-
-    override class func tearDown() {
-        runner?.remove()
-        super.tearDown()
-    }
-
-    var runner: ToolRunner { Self.runner }
-
+final class FaultTests: ToolTestCase {
     /// A 1,500-customer log (≈ 4 MB) and a small model with long sequences (so feature dumps are
     /// about 20 MB), made once.
     func prepared() throws -> (log: String, model: String) {

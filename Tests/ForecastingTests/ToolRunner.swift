@@ -81,3 +81,21 @@ struct ToolRunner {
                       stderr: String(decoding: stderrData, as: UTF8.self))
     }
 }
+
+/// A test case whose tests share one `ToolRunner` scratch directory, made before the class's
+/// first test and removed after its last.
+class ToolTestCase: XCTestCase {
+    nonisolated(unsafe) private static var runners: [ObjectIdentifier: ToolRunner] = [:]
+
+    override class func setUp() {
+        super.setUp()
+        runners[ObjectIdentifier(self)] = try? ToolRunner()
+    }
+
+    override class func tearDown() {
+        runners.removeValue(forKey: ObjectIdentifier(self))?.remove()
+        super.tearDown()
+    }
+
+    var runner: ToolRunner { Self.runners[ObjectIdentifier(type(of: self))]! }
+}
