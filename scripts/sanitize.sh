@@ -26,12 +26,19 @@ run() {
 }
 
 # Leak checking stays off: the Swift runtime's metadata caches and Foundation's singletons are
-# never freed and would be reported at exit.
-export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:detect_stack_use_after_return=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$here/scripts/sanitizers/tsan.supp${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
+# never freed and would be reported at exit. A report aborts the process (tests see a signal,
+# never one of the tools' exit codes).
+address() {
+    ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}" run address .build-asan "$@"
+}
+# TSan's own exit code after a report is 66, which is also the tools' "no input": use 86.
+thread() {
+    TSAN_OPTIONS="halt_on_error=1:exitcode=86:second_deadlock_stack=1:suppressions=$here/scripts/sanitizers/tsan.supp${TSAN_OPTIONS:+:$TSAN_OPTIONS}" \
+        run thread .build-tsan "$@"
+}
 case $which in
-    address) run address .build-asan "$@" ;;
-    thread) run thread .build-tsan "$@" ;;
-    all) run address .build-asan "$@"; run thread .build-tsan "$@" ;;
+    address) address "$@" ;;
+    thread) thread "$@" ;;
+    all) address "$@"; thread "$@" ;;
     *) echo "usage: scripts/sanitize.sh [address|thread|all] [swift test arguments]" >&2; exit 64 ;;
 esac

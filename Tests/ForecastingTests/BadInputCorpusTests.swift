@@ -40,7 +40,7 @@ final class BadInputCorpusTests: ToolTestCase {
                 file: StaticString = #filePath, line: UInt = #line) throws -> ToolRunner.Result {
         let result = try runner.run(tool, arguments, timeout: 60)
         XCTAssertEqual(result.status, status, "\(arguments): \(result.stderr)", file: file, line: line)
-        for crash in ["Fatal error", "stack trace", "Stack dump", "Segmentation", "Illegal instruction", "0x0000"] {
+        for crash in ["Fatal error", "stack trace", "Stack dump", "Segmentation", "Illegal instruction", "0x0000", "Sanitizer"] {
             XCTAssertFalse(result.stderr.contains(crash), "crash report: \(result.stderr)", file: file, line: line)
         }
         let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
