@@ -5,13 +5,13 @@ import XCTest
 /// Faults while the executables run (issue 9): SIGKILL in the middle of writing, a full disk, a
 /// file-size limit, SIGTERM during training, an unwritable output path.
 final class FaultTests: ToolTestCase {
-    /// A 1,500-customer log (≈ 4 MB) and a small model with long sequences (so feature dumps are
-    /// about 20 MB), made once.
+    /// A 1,000-customer log (≈ 3 MB) and a small model with long sequences (so feature dumps are
+    /// about 15 MB; trained on the small log), made once.
     func prepared() throws -> (log: String, model: String) {
         let log = runner.path("events.csv"), model = runner.path("model.safetensors")
         if FileManager.default.fileExists(atPath: model) { return (log, model) }
-        XCTAssertEqual(try runner.run("churn-simulate", ["--customers", "1500", "--days", "60", "--seed", "1", "--output", log]).status, 0)
-        let train = try runner.run("churn-train", ["--events", log, "--model", model, "--hidden-size", "2", "--embedding-size", "2",
+        XCTAssertEqual(try runner.run("churn-simulate", ["--customers", "1000", "--days", "60", "--seed", "1", "--output", log]).status, 0)
+        let train = try runner.run("churn-train", ["--events", try smallLog(), "--model", model, "--hidden-size", "2", "--embedding-size", "2",
                                                    "--max-events", "128", "--epochs", "1", "--batch-size", "64", "--snapshots", "1",
                                                    "--value-column", "amount"])
         XCTAssertEqual(train.status, 0, train.stderr)
@@ -86,7 +86,7 @@ final class FaultTests: ToolTestCase {
                 try previous.write(to: URL(fileURLWithPath: target))
             }
         }
-        if !caught { throw XCTSkip("the 20 MB write finished between two polls three times") }
+        if !caught { throw XCTSkip("the 15 MB write finished between two polls three times") }
     }
 
     /// A tmpfs of 16 KB (needs root and `mount`; skipped otherwise): the tools fail with a clear
