@@ -95,7 +95,8 @@ public enum ModelFile {
         guard n.vocabularySize >= 2, dimensions.contains(n.vocabularySize), dimensions.contains(n.embeddingSize),
               dimensions.contains(n.numericSize), n.inputSize >= 1, n.hiddenSize >= 1, n.hiddenSize <= 65_536,
               n.numLayers >= 1, n.numLayers <= 64 else {
-            throw ModelFileError.invalidConfig(path: path, reason: "implausible network shape \(n)")
+            throw ModelFileError.invalidConfig(path: path, reason: "implausible network shape (vocabulary \(n.vocabularySize), embedding \(n.embeddingSize), "
+                                               + "numeric features \(n.numericSize), hidden \(n.hiddenSize), layers \(n.numLayers))")
         }
         // Every tensor is checked against the file before anything is allocated for the shape.
         var expected = Set<String>()
