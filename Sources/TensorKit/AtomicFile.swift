@@ -35,6 +35,19 @@ public enum AtomicFile {
         return nil
     }
 
+    /// Removes the temporary files of `url` left by writers that were killed (SIGKILL, power
+    /// loss): `.NAME.PID.RANDOM.tmp` whose process no longer exists.
+    static func removeAbandonedTemporaries(of url: URL) {
+        let directory = url.deletingLastPathComponent().path
+        let prefix = ".\(url.lastPathComponent)."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            let parts = name.dropFirst(prefix.count).split(separator: ".")
+            guard parts.count == 3, let pid = Int32(parts[0]), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(directory + "/" + name) }
+        }
+    }
+
     /// A file written in pieces (streamed output) that replaces its target only on `commit()`.
     ///
     /// The temporary file is `.NAME.PID.RANDOM.tmp` in the target's directory. Dropping the
@@ -50,6 +63,7 @@ public enum AtomicFile {
         public init(_ url: URL) throws {
             self.url = url
             let directory = url.deletingLastPathComponent()
+            AtomicFile.removeAbandonedTemporaries(of: url)
             temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp").path
             descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else { throw WriteError(path: url.path, reason: String(cString: strerror(errno))) }

@@ -66,6 +66,10 @@ final class FaultTests: ToolTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: target)), previous, "the previous predictions must survive intact")
         if !caught { throw XCTSkip("churn-predict finished before the kill; the previous file was replaced whole") }
         XCTAssertFalse(files(in: runner.directory.path, prefix: ".scores.csv.").isEmpty, "the partial output stays in the temporary file")
+        // The next run replaces the file and removes what the killed one left behind.
+        let next = try runner.run("churn-predict", ["--model", model, "--events", log, "--output", target])
+        XCTAssertEqual(next.status, 0, next.stderr)
+        XCTAssertEqual(files(in: runner.directory.path, prefix: ".scores.csv."), [], "abandoned temporary files are removed")
     }
 
     func testSIGKILLWhileWritingASafetensorsFileLeavesThePreviousFile() throws {
