@@ -13,6 +13,7 @@ extension CommandError {
         case let e as EventLogError:
             var message = e.description
             switch e {
+            case .missingColumn(_, "churned", _): message += " (a --labels file has the columns customer_id,churned)"
             case .missingColumn: message += " (choose columns with --customer-column, --time-column, --event-column)"
             case .emptySnapshot: message += "; choose another --cutoff (or a longer --active-within)"
             default: break

@@ -76,15 +76,15 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): the file has a header but no data rows"
         case .missingColumn(let path, let column, let header):
             // At most a dozen names, each cut short: a header of garbage must not flood the terminal.
-            let shown = header.prefix(12).map { "'\($0.count > 40 ? String($0.prefix(40)) + "…" : $0)'" }
+            let shown = header.prefix(12).map { "'\($0.forMessage())'" }
             return "\(path): missing column '\(column)'; the header has: \(shown.joined(separator: ", "))"
                 + (header.count > 12 ? ", … (\(header.count) columns)" : "")
         case .duplicateColumn(let path, let column, let positions):
             return "\(path): column '\(column)' appears \(positions.count) times in the header (columns "
                 + "\(positions.map(String.init).joined(separator: ", "))); rename the copies so the column is unambiguous"
         case .notText(let path):
-            return "\(path): the header row is not UTF-8 text (a binary file, or another encoding?); expected a CSV event log "
-                + "with a header such as customer_id,timestamp,event"
+            return "\(path): the header row is not UTF-8 text (a binary file, or another encoding?); expected UTF-8 CSV "
+                + "with a header row such as customer_id,timestamp,event"
         case .badRow(let row):
             return "\(row.file):\(row.line): \(row.reason.message)\(row.detail.isEmpty ? "" : " (\(row.detail))"): \(row.text)"
         case .noGoodRows(let path, let rowsRead, let first):

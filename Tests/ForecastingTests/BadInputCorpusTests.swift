@@ -169,6 +169,18 @@ final class BadInputCorpusTests: ToolTestCase {
         XCTAssertEqual(late.stdout.split(separator: "\n").count, 41, "every customer is scored after the last event")
     }
 
+    func testBadLabelsFiles() throws {
+        let (_, log) = try model()
+        let train = ["--events", log, "--model", runner.path("labelled.safetensors"), "--hidden-size", "2", "--epochs", "1", "--labels"]
+        try expect("churn-train", train + [write("labels-binary.csv", Data([0xFF, 0xFE, 0x00, 0x41, 0x0A, 0x31]))], status: 65,
+                   mentions: ["labels-binary.csv", "not UTF-8 text"])
+        try expect("churn-train", train + [write("labels-columns.csv", "customer_id,label\nc000001,1\n")], status: 65,
+                   mentions: ["labels-columns.csv", "missing column 'churned'", "customer_id,churned"])
+        let escaped = try expect("churn-train", train + [write("labels-value.csv", "customer_id,churned\nc000001,\u{1B}[31mred\n")],
+                                 status: 65, mentions: ["labels-value.csv:2", "\\u{1b}[31mred", "not 0 or 1"])
+        XCTAssertFalse(escaped.stderr.contains("\u{1B}"), "an escape sequence reached the terminal")
+    }
+
     // MARK: Model files
 
     /// The tiny model's bytes split into its header (as JSON) and data section.
