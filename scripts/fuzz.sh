@@ -24,11 +24,16 @@ common=(-sanitize=fuzzer,address -parse-as-library -O -g -enforce-exclusivity=un
         -I "$out" -I Sources/COpenBLAS -I Sources/CZlib)
 [[ -n "$blas_include" ]] && common+=(-Xcc -I"$blas_include")
 
-# module NAME: compiles Sources/NAME/*.swift into $out/libNAME.a and $out/NAME.swiftmodule,
-# unless they are newer than every source.
+# module NAME DEPENDENCY...: compiles Sources/NAME into $out/libNAME.a and $out/NAME.swiftmodule,
+# unless it is newer than every source and every dependency (modules built before it).
 module() {
     local name=$1 lib="$out/lib$1.a"
-    if [[ -f "$lib" ]] && [[ -z $(find "Sources/$name" -name '*.swift' -newer "$lib") ]]; then return; fi
+    shift
+    local stale=false dependency
+    [[ -f "$lib" ]] || stale=true
+    $stale || [[ -z $(find "Sources/$name" -name '*.swift' -newer "$lib") ]] || stale=true
+    for dependency in "$@"; do if [[ "$out/lib$dependency.a" -nt "$lib" ]]; then stale=true; fi; done
+    $stale || return 0
     echo "compiling $name" >&2
     swiftc "${common[@]}" -module-name "$name" -emit-module -emit-module-path "$out/$name.swiftmodule" \
         -emit-library -static -o "$lib" $(find "Sources/$name" -name '*.swift' | sort)
@@ -45,7 +50,8 @@ build() {
         modelfile) modules=(TensorKit EventLog ChurnModel Evaluation Forecasting) ;;
         *) echo "unknown target $t (csv, timestamp, modelfile)" >&2; exit 64 ;;
     esac
-    for m in "${modules[@]}"; do module "$m"; done
+    local built=()
+    for m in "${modules[@]}"; do module "$m" ${built[@]+"${built[@]}"}; built+=("$m"); done
     local libs=()
     for (( i=${#modules[@]}-1; i>=0; i-- )); do libs+=("-l${modules[i]}"); done
     local exe="$out/fuzz-$t"

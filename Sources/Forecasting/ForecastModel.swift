@@ -109,7 +109,15 @@ public final class ForecastModel {
         let history = try section(config.history, "history", as: [EpochRecord].self)
         let summary = try section(config.dataSummary, "dataSummary", as: DataSummary?.self)
         if let reason = spec.inconsistency { throw ModelFileError.invalidConfig(path: path, reason: reason) }
-        guard labels.horizon.microseconds > 0 else { throw ModelFileError.invalidConfig(path: path, reason: "the horizon is not positive") }
+        // Evaluate and predict read the labels' columns and featurize with the spec's.
+        guard spec.valueColumns == labels.columns.values else {
+            throw ModelFileError.invalidConfig(path: path, reason: "the value columns of 'features' and 'labels' differ")
+        }
+        // The bounds of `TimeSpan(parsing:)`: instants ± spans never overflow.
+        let spans = 1 ..< Int64(1e18)
+        guard spans.contains(labels.horizon.microseconds), spans.contains(labels.activeWithin?.microseconds ?? 1) else {
+            throw ModelFileError.invalidConfig(path: path, reason: "the horizon or active-within span is not a positive duration below 10¹⁸ µs")
+        }
         guard config.calibration.a.isFinite, config.calibration.b.isFinite else {
             throw ModelFileError.invalidConfig(path: path, reason: "the calibration is not finite")
         }

@@ -63,6 +63,14 @@ final class FuzzRegressionTests: XCTestCase {
             guard let model = try? ForecastModel.decode(bytes, path: name) else { continue }
             XCTAssert(model.network.parameters.valuesAreFinite, name)
             XCTAssertNil(model.features.inconsistency, name)
+            // As churn-predict: a store with the model's value columns, featurized and scored.
+            let values = model.data.columns.values
+            let store = EventStore(customerIDs: ["a", "b"], eventNames: ["login"], valueColumns: values, customers: [0, 1],
+                                   times: [0, Timestamp.microsecondsPerDay], events: [0, 0], values: values.map { _ in [1, 2] })
+            let snapshot = SnapshotBuilder.make(store: store, cutoff: SnapshotBuilder.defaultAsOf(store: store),
+                                                options: SnapshotOptions(horizon: model.data.horizon, activeWithin: model.data.activeWithin),
+                                                labels: .none)
+            XCTAssertEqual(try Scorer(model: model, store: store).logits(rows: snapshot.rows).count, snapshot.rows.count, name)
         }
     }
 }
