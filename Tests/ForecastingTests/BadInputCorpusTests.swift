@@ -247,6 +247,13 @@ final class BadInputCorpusTests: ToolTestCase {
         config["__metadata__"] = meta
         try refused("config.safetensors", try safetensors(config, data), ["implausible network shape"])
 
+        // The value columns of the labels section disagree with the feature spec's.
+        var columns = header
+        meta = try XCTUnwrap(columns["__metadata__"] as? [String: String])
+        meta["config"] = meta["config"]!.replacingOccurrences(of: "\"values\":[\"amount\"]", with: "\"values\":[]")
+        columns["__metadata__"] = meta
+        try refused("columns.safetensors", try safetensors(columns, data), ["value columns of 'features' and 'labels' differ"])
+
         try expect("churn-predict", ["--model", runner.path("absent.safetensors"), "--events", log], status: 66,
                    mentions: ["absent.safetensors: no such model file (--model)"])
         try expect("churn-predict", ["--model", runner.directory.path, "--events", log], status: 66, mentions: ["is a directory"])
