@@ -27,6 +27,10 @@ public struct DataOptions {
                                 event: a.string("event-column") ?? base.event,
                                 values: a.has("value-column") ? a.strings("value-column") : base.values)
         strict = a.flag("strict")
+        if let model = columnsFromModel, columns.values != model.values {
+            throw CommandError(.usage, "--value-column \(columns.values.joined(separator: ",")): the model was trained on value columns "
+                               + "[\(model.values.joined(separator: ","))]; give the same columns in the same order, or omit --value-column")
+        }
         if paths.filter({ $0 == "-" }).count > 1 { throw CommandError(.usage, "--events - (standard input) can be given only once") }
     }
 

@@ -11,12 +11,19 @@ extension CommandError {
         switch error {
         case let e as CommandError: return e
         case let e as EventLogError:
-            return CommandError(e.exitCode == 64 ? .usage : e.exitCode == 66 ? .noInput : .dataError, e.description)
+            var message = e.description
+            switch e {
+            case .missingColumn(_, "churned", _): message += " (a --labels file has the columns customer_id,churned)"
+            case .missingColumn: message += " (choose columns with --customer-column, --time-column, --event-column)"
+            case .emptySnapshot: message += "; choose another --cutoff (or a longer --active-within)"
+            default: break
+            }
+            return CommandError(e.exitCode == 64 ? .usage : e.exitCode == 66 ? .noInput : .dataError, message)
         case let e as SafeTensorsError:
             if case .unreadable = e { return CommandError(.noInput, e.description) }
             return CommandError(.dataError, e.description)
         case let e as ModelFileError:
-            return CommandError(.dataError, "\(e.description). Is this a model written by churn-train?")
+            return CommandError(.dataError, "\(e.description); \(e.remedy)")
         case let e as TrainingError:
             switch e {
             case .interrupted: return CommandError(.interrupted, e.description)

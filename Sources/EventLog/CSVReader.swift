@@ -243,7 +243,9 @@ public final class CSVReader {
         var parts: [String] = []
         var total = 0
         for i in 0..<fieldCount {
-            var s = fieldString(i)
+            // Only the start of a long field can be shown: decode no more than that.
+            let bytes = field(i)
+            var s = String(decoding: UnsafeBufferPointer(rebasing: bytes.prefix(4 * maxLength + 4)), as: UTF8.self).escapingControlCharacters()
             if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
                 s = "\"" + s.replacingAll("\"", with: "\"\"") + "\""
             }
@@ -258,6 +260,24 @@ public final class CSVReader {
 }
 
 extension String {
+    /// Control characters other than tab and line ends (NUL, escape sequences) written as
+    /// `\u{1b}`, so that text from a file never drives a terminal.
+    func escapingControlCharacters() -> String {
+        func isControl(_ scalar: Unicode.Scalar) -> Bool {
+            (scalar.value < 0x20 && scalar != "\t" && scalar != "\n" && scalar != "\r") || scalar.value == 0x7F
+        }
+        guard unicodeScalars.contains(where: isControl) else { return self }
+        return String(String.UnicodeScalarView(unicodeScalars.flatMap { scalar -> [Unicode.Scalar] in
+            isControl(scalar) ? Array("\\u{\(String(scalar.value, radix: 16))}".unicodeScalars) : [scalar]
+        }))
+    }
+
+    /// The text for a message: control characters escaped, cut to `maxLength` characters.
+    func forMessage(maxLength: Int = 40) -> String {
+        let short = count > maxLength ? String(prefix(maxLength)) + "…" : self
+        return short.escapingControlCharacters()
+    }
+
     func replacingAll(_ target: Character, with replacement: String) -> String {
         var out = ""
         out.reserveCapacity(utf8.count)

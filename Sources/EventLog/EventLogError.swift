@@ -23,6 +23,10 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
     case noDataRows(path: String)
     /// A required column is not in the header.
     case missingColumn(path: String, column: String, header: [String])
+    /// A required column appears more than once in the header (1-based positions).
+    case duplicateColumn(path: String, column: String, positions: [Int])
+    /// A header row that is not UTF-8 text (binary data, another encoding).
+    case notText(path: String)
     /// `strict` loading stopped at the first bad row.
     case badRow(BadRow)
     /// A file whose every data row was bad.
@@ -71,7 +75,16 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noDataRows(let path):
             return "\(path): the file has a header but no data rows"
         case .missingColumn(let path, let column, let header):
-            return "\(path): missing column '\(column)'; the header has: \(header.map { "'\($0)'" }.joined(separator: ", "))"
+            // At most a dozen names, each cut short: a header of garbage must not flood the terminal.
+            let shown = header.prefix(12).map { "'\($0.forMessage())'" }
+            return "\(path): missing column '\(column)'; the header has: \(shown.joined(separator: ", "))"
+                + (header.count > 12 ? ", … (\(header.count) columns)" : "")
+        case .duplicateColumn(let path, let column, let positions):
+            return "\(path): column '\(column)' appears \(positions.count) times in the header (columns "
+                + "\(positions.map(String.init).joined(separator: ", "))); rename the copies so the column is unambiguous"
+        case .notText(let path):
+            return "\(path): the header row is not UTF-8 text (a binary file, or another encoding?); expected UTF-8 CSV "
+                + "with a header row such as customer_id,timestamp,event"
         case .badRow(let row):
             return "\(row.file):\(row.line): \(row.reason.message)\(row.detail.isEmpty ? "" : " (\(row.detail))"): \(row.text)"
         case .noGoodRows(let path, let rowsRead, let first):

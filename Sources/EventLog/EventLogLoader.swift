@@ -132,13 +132,20 @@ public struct EventLogLoader {
             let reader = CSVReader(source: ArrayByteSource(record.bytes), name: name, firstLine: record.firstLine,
                                    skipsByteOrderMark: false)
             guard try reader.nextRecord(), !reader.isBlankLine else { continue }
+            guard (0..<reader.fieldCount).allSatisfy({ ParsedChunk.isText(reader.field($0)) }) else {
+                throw EventLogError.notText(path: name)
+            }
             header = (0..<reader.fieldCount).map { reader.fieldString($0).trimmingASCIISpaces() }
             break
         }
         if header.isEmpty { throw EventLogError.emptyFile(path: name) }
         func column(_ wanted: String) throws -> Int {
-            guard let index = header.firstIndex(of: wanted) else {
+            let positions = header.indices.filter { header[$0] == wanted }
+            guard let index = positions.first else {
                 throw EventLogError.missingColumn(path: name, column: wanted, header: header)
+            }
+            if positions.count > 1 {
+                throw EventLogError.duplicateColumn(path: name, column: wanted, positions: positions.map { $0 + 1 })
             }
             return index
         }
@@ -351,7 +358,7 @@ struct ParsedChunk {
             badCounts[reason, default: 0] += 1
             if layout.customer < reader.fieldCount, badRowCustomers.count < 100_000 {
                 let id = Self.trimmed(reader.field(layout.customer))
-                if id.count > 0 { badRowCustomers.insert(String(decoding: id, as: UTF8.self)) }
+                if id.count > 0, Self.isText(id) { badRowCustomers.insert(String(decoding: id, as: UTF8.self)) }
             }
             if firstBad == nil { firstBad = row }
             if samples.lazy.filter({ $0.reason == reason }).count < layout.samplesPerReason { samples.append(row) }
@@ -368,6 +375,12 @@ struct ParsedChunk {
             }
             if Self.trimmed(reader.field(layout.customer)).count == 0 {
                 bad(.emptyCustomer, "column '\(columns.customer)'")
+                continue
+            }
+            // Ids and names become Strings: bytes that are not UTF-8 would turn distinct ids
+            // into the same String (U+FFFD), and NUL would cut them short in C tools.
+            if !Self.isText(reader.field(layout.customer)) || !Self.isText(reader.field(layout.event)) {
+                bad(.invalidText, "column '\(Self.isText(reader.field(layout.customer)) ? columns.event : columns.customer)'")
                 continue
             }
             guard let time = Timestamp.parse(reader.field(layout.time)) else {
@@ -432,6 +445,17 @@ struct ParsedChunk {
             }
         }
         touchedSlots = sink
+    }
+
+    /// Whether `bytes` are valid UTF-8 without NUL (a fast path for ASCII).
+    @inline(__always)
+    static func isText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var ascii = true
+        for b in bytes {
+            if b == 0 { return false }
+            if b >= 0x80 { ascii = false }
+        }
+        return ascii || String(validating: bytes, as: UTF8.self) != nil
     }
 
     @inline(__always)

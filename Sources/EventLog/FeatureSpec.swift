@@ -107,6 +107,28 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
         return features.map { NumericFeature(name: $0.0, scope: $0.1, mean: 0, std: 1) }
     }
 
+    /// Why a spec read from a file cannot featurize, or `nil` when it can: the version is this
+    /// one's, the vocabulary starts with `<unk>` and `<cutoff>`, the numeric features are exactly
+    /// `layout(valueColumns:typeAggregates:)` with finite means and positive finite deviations.
+    public var inconsistency: String? {
+        if version != Self.currentVersion { return "feature version \(version), but this version computes version \(Self.currentVersion) features" }
+        if vocabulary.count < 2 || vocabulary[0] != Self.unknownToken || vocabulary[1] != Self.cutoffToken {
+            return "the vocabulary does not start with \(Self.unknownToken), \(Self.cutoffToken)"
+        }
+        if !(1...1_000_000).contains(maxEvents) { return "maxEvents \(maxEvents) is outside 1…1000000" }
+        if Set(typeAggregates).count != typeAggregates.count || Set(valueColumns).count != valueColumns.count {
+            return "an event type or value column is listed twice"
+        }
+        let expected = Self.layout(valueColumns: valueColumns, typeAggregates: typeAggregates)
+        if numericFeatures.map(\.name) != expected.map(\.name) || numericFeatures.map(\.scope) != expected.map(\.scope) {
+            return "the numeric features do not match the value columns and event-type aggregates"
+        }
+        if let bad = numericFeatures.first(where: { !$0.mean.isFinite || !$0.std.isFinite || $0.std <= 0 }) {
+            return "feature '\(bad.name)' has an invalid standardization (mean \(bad.mean), std \(bad.std))"
+        }
+        return nil
+    }
+
     /// Creates a spec with identity standardization; the first `maxTypeAggregates` event types
     /// (pass them most frequent first) get per-type aggregates.
     public init(vocabulary eventTypes: [String], valueColumns: [String], maxEvents: Int = 256) {
@@ -143,9 +165,13 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
                 for k in store.offsets[c]..<historyEnd[c] { counts[Int(events[k])] += 1 }
             }
         }
-        let types = (0..<counts.count).filter { counts[$0] >= max(1, minCount) }
+        var types = (0..<counts.count).filter { counts[$0] >= max(1, minCount) }
             .sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : store.eventNames[$0] < store.eventNames[$1] }
             .map { store.eventNames[$0] }
+        // Names that differ in bytes but are equal Strings (canonically equivalent Unicode) are
+        // one event type: the featurizer maps names to ids by String.
+        var seen = Set<String>()
+        types = types.filter { seen.insert($0).inserted }
         var spec = FeatureSpec(vocabulary: types, valueColumns: store.valueColumns, maxEvents: maxEvents)
 
         // Standardization over the steps in scope, from raw (identity-standardized) features.

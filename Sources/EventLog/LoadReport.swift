@@ -4,6 +4,7 @@ public enum BadRowReason: String, CaseIterable, Codable, Sendable, Comparable {
     case badTimestamp = "bad_timestamp"
     case badNumber = "bad_number"
     case emptyCustomer = "empty_customer_id"
+    case invalidText = "invalid_text"
 
     /// A short human-readable explanation.
     public var message: String {
@@ -12,6 +13,7 @@ public enum BadRowReason: String, CaseIterable, Codable, Sendable, Comparable {
         case .badTimestamp: return "unparsable timestamp"
         case .badNumber: return "unparsable number"
         case .emptyCustomer: return "empty customer id"
+        case .invalidText: return "id or event name that is not UTF-8 text (invalid bytes or NUL)"
         }
     }
 

@@ -275,6 +275,9 @@ public struct ExternalLabels: Sendable, Equatable {
         var header: [String] = []
         while try reader.nextRecord() {
             if reader.isBlankLine { continue }
+            guard (0..<reader.fieldCount).allSatisfy({ ParsedChunk.isText(reader.field($0)) }) else {
+                throw EventLogError.notText(path: name)
+            }
             header = (0..<reader.fieldCount).map { reader.fieldString($0).trimmingASCIISpaces() }
             break
         }
@@ -299,10 +302,10 @@ public struct ExternalLabels: Sendable, Equatable {
             case "1", "true", "1.0": value = true
             case "0", "false", "0.0": value = false
             case let other:
-                throw EventLogError.badLabel(path: name, line: line, reason: "label '\(other)' is not 0 or 1")
+                throw EventLogError.badLabel(path: name, line: line, reason: "label '\(other.forMessage())' is not 0 or 1")
             }
             if let previous = labels[id], previous != value {
-                throw EventLogError.badLabel(path: name, line: line, reason: "customer '\(id)' has conflicting labels")
+                throw EventLogError.badLabel(path: name, line: line, reason: "customer '\(id.forMessage())' has conflicting labels")
             }
             labels[id] = value
         }

@@ -90,10 +90,16 @@ public final class ForecastModel {
 
     /// Reads a model file and checks that its feature spec fits its network.
     public static func read(from url: URL) throws -> ForecastModel {
-        let (parameters, config) = try ModelFile.read(from: url)
+        try decode(SafeTensors.contents(of: url), path: url.path)
+    }
+
+    /// Reads a model file held in memory (`read(from:)` without the file system; fuzzing).
+    /// - Parameter path: the name errors give.
+    public static func decode(_ bytes: Data, path: String) throws -> ForecastModel {
+        let (parameters, config) = try ModelFile.decode(bytes, path: path)
         func section<T: Decodable>(_ value: JSONValue, _ name: String, as type: T.Type) throws -> T {
             do { return try value.decode(T.self) } catch {
-                throw ModelFileError.invalidConfig(path: url.path, reason: "section '\(name)' is malformed (\(error))")
+                throw ModelFileError.invalidConfig(path: path, reason: "section '\(name)' is malformed (\(ModelFile.describe(error)))")
             }
         }
         let spec = try section(config.features, "features", as: FeatureSpec.self)
@@ -102,9 +108,22 @@ public final class ForecastModel {
         let baselines = try section(config.baselines, "baselines", as: FittedBaselines?.self)
         let history = try section(config.history, "history", as: [EpochRecord].self)
         let summary = try section(config.dataSummary, "dataSummary", as: DataSummary?.self)
+        if let reason = spec.inconsistency { throw ModelFileError.invalidConfig(path: path, reason: reason) }
+        // Evaluate and predict read the labels' columns and featurize with the spec's.
+        guard spec.valueColumns == labels.columns.values else {
+            throw ModelFileError.invalidConfig(path: path, reason: "the value columns of 'features' and 'labels' differ")
+        }
+        // The bounds of `TimeSpan(parsing:)`: instants ± spans never overflow.
+        let spans = 1 ..< Int64(1e18)
+        guard spans.contains(labels.horizon.microseconds), spans.contains(labels.activeWithin?.microseconds ?? 1) else {
+            throw ModelFileError.invalidConfig(path: path, reason: "the horizon or active-within span is not a positive duration below 10¹⁸ µs")
+        }
+        guard config.calibration.a.isFinite, config.calibration.b.isFinite else {
+            throw ModelFileError.invalidConfig(path: path, reason: "the calibration is not finite")
+        }
         let shape = config.network
         guard spec.vocabulary.count == shape.vocabularySize, spec.featureCount == shape.numericSize else {
-            throw ModelFileError.invalidConfig(path: url.path, reason: "the feature spec (\(spec.vocabulary.count) event types, \(spec.featureCount) numeric features) does not match the network \(shape)")
+            throw ModelFileError.invalidConfig(path: path, reason: "the feature spec (\(spec.vocabulary.count) event types, \(spec.featureCount) numeric features) does not match the network \(shape)")
         }
         let data = DataConfig(columns: labels.columns, horizon: labels.horizon, churnDefinition: labels.churnDefinition,
                               activeWithin: labels.activeWithin, features: spec)

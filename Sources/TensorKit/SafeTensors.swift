@@ -130,7 +130,8 @@ public enum SafeTensors {
                 elements = product
             }
             guard begin >= 0, end >= begin, end <= dataLength else {
-                throw SafeTensorsError.invalidOffsets("tensor '\(name)' spans bytes \(begin)..<\(end) of a \(dataLength)-byte data section")
+                throw SafeTensorsError.invalidOffsets("tensor '\(name)' spans bytes \(begin)..<\(end) of a \(dataLength)-byte data section"
+                                                    + (end > dataLength ? " (a truncated file?)" : ""))
             }
             guard end - begin == elements * dtype.byteSize else {
                 throw SafeTensorsError.shapeMismatch("tensor '\(name)' has \(end - begin) bytes for shape \(shape) of \(dtype.rawValue)")
@@ -186,12 +187,22 @@ public enum SafeTensors {
         return out
     }
 
-    /// Reads and validates a file from disk.
-    public static func read(from url: URL) throws -> File {
-        let bytes: Data
-        do { bytes = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
+    /// The bytes of a file, with errors a user can act on ("no such file", "is a directory",
+    /// "permission denied") rather than Foundation's generic ones.
+    /// - Throws: `SafeTensorsError.unreadable`.
+    public static func contents(of url: URL) throws -> Data {
+        var info = stat()
+        if stat(url.path, &info) != 0 { throw SafeTensorsError.unreadable(path: url.path, reason: String(cString: strerror(errno))) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw SafeTensorsError.unreadable(path: url.path, reason: "it is a directory") }
+        if access(url.path, R_OK) != 0 { throw SafeTensorsError.unreadable(path: url.path, reason: String(cString: strerror(errno))) }
+        do { return try Data(contentsOf: url, options: .mappedIfSafe) } catch {
             throw SafeTensorsError.unreadable(path: url.path, reason: (error as NSError).localizedDescription)
         }
+    }
+
+    /// Reads and validates a file from disk.
+    public static func read(from url: URL) throws -> File {
+        let bytes = try contents(of: url)
         do { return try decode(bytes) } catch let error as SafeTensorsError {
             throw SafeTensorsError.inFile(path: url.path, error)
         }

@@ -144,46 +144,21 @@ struct PredictCommand: ParsableCommand {
 /// Standard output, or a file written through a temporary file and renamed at the end.
 final class OutputSink {
     let path: String
-    private let handle: FileHandle
-    private let temporary: String?
+    private let file: AtomicFile.Writer?
 
     init(path: String) throws {
         self.path = path
-        if path == "-" {
-            handle = FileHandle.standardOutput
-            temporary = nil
-        } else {
-            let url = URL(fileURLWithPath: path)
-            let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
-            guard FileManager.default.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp) else {
-                throw CommandError(.noInput, "cannot write \(path)")
-            }
-            handle = h
-            temporary = tmp
-        }
+        file = path == "-" ? nil : try AtomicFile.Writer(URL(fileURLWithPath: path))
     }
 
     func write(_ text: String) throws {
-        do { try handle.write(contentsOf: Data(text.utf8)) } catch {
-            if let temporary { unlink(temporary) }
-            throw CommandError(.noInput, "cannot write \(path): \((error as NSError).localizedDescription)")
-        }
+        if let file { return try file.write(Data(text.utf8)) }
+        var bytes = text
+        let failure = bytes.withUTF8 { AtomicFile.writeAll(STDOUT_FILENO, UnsafeRawBufferPointer($0)) }
+        if let failure { throw CommandError(.noInput, "cannot write to standard output: \(String(cString: strerror(failure)))") }
     }
 
-    func finish() throws {
-        guard let temporary else { return }
-        do {
-            try handle.synchronize()
-            try handle.close()
-        } catch {
-            unlink(temporary)
-            throw CommandError(.noInput, "cannot write \(path): \((error as NSError).localizedDescription)")
-        }
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw CommandError(.noInput, "cannot write \(path): \(String(cString: strerror(errno)))")
-        }
-    }
+    func finish() throws { try file?.commit() }
 }
 
 PredictCommand.main()

@@ -6,22 +6,9 @@ import XCTest
 
 /// The executables on a small simulated log: train → predict → evaluate, exit codes, shards,
 /// interruption and resume.
-final class EndToEndTests: XCTestCase {
-    static var runner: ToolRunner!
+final class EndToEndTests: ToolTestCase {
     static let smallTraining = ["--hidden-size", "8", "--embedding-size", "4", "--max-events", "32", "--epochs", "2",
                                 "--batch-size", "32", "--churn-event", "cancel", "--horizon", "30d", "--value-column", "amount"]
-
-    override class func setUp() {
-        super.setUp()
-        runner = try? ToolRunner()
-    }
-
-    override class func tearDown() {
-        runner?.remove()
-        super.tearDown()
-    }
-
-    var runner: ToolRunner { Self.runner }
 
     /// A small log and a model trained on it, made once for the whole class.
     func prepared() throws -> (log: String, model: String) {

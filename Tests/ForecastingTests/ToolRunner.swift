@@ -37,12 +37,20 @@ struct ToolRunner {
     }
 
     /// Runs `tool` with `arguments`, waiting at most `timeout` seconds.
+    /// - Parameter wrapper: a command that runs the tool, e.g. `["/bin/sh", "-c", "ulimit -f 8; exec \"$0\" \"$@\""]`
+    ///   (the tool's path and arguments follow it).
     @discardableResult
     func run(_ tool: String, _ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:],
-             timeout: Double = 300, whileRunning: ((Process) -> Void)? = nil) throws -> Result {
+             timeout: Double = 300, wrapper: [String] = [], whileRunning: ((Process) -> Void)? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = try Self.executable(tool)
-        process.arguments = arguments
+        let executable = try Self.executable(tool)
+        if let command = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = Array(wrapper.dropFirst()) + [executable.path] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = arguments
+        }
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
@@ -72,4 +80,22 @@ struct ToolRunner {
         return Result(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
                       stderr: String(decoding: stderrData, as: UTF8.self))
     }
+}
+
+/// A test case whose tests share one `ToolRunner` scratch directory, made before the class's
+/// first test and removed after its last.
+class ToolTestCase: XCTestCase {
+    nonisolated(unsafe) private static var runners: [ObjectIdentifier: ToolRunner] = [:]
+
+    override class func setUp() {
+        super.setUp()
+        runners[ObjectIdentifier(self)] = try? ToolRunner()
+    }
+
+    override class func tearDown() {
+        runners.removeValue(forKey: ObjectIdentifier(self))?.remove()
+        super.tearDown()
+    }
+
+    var runner: ToolRunner { Self.runners[ObjectIdentifier(type(of: self))]! }
 }

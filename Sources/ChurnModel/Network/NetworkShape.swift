@@ -27,4 +27,15 @@ public struct NetworkShape: Codable, Equatable, Sendable {
 
     /// The input width of layer `layer`: I for layer 0, H above it.
     public func inputSize(ofLayer layer: Int) -> Int { layer == 0 ? inputSize : hiddenSize }
+
+    /// Every parameter tensor's PyTorch name and shape, in file and buffer order.
+    public var parameterShapes: [(name: String, shape: [Int])] {
+        let H = hiddenSize
+        var shapes: [(name: String, shape: [Int])] = [("embedding.weight", [vocabularySize, embeddingSize])]
+        for l in 0..<numLayers {
+            shapes += [("lstm.weight_ih_l\(l)", [4 * H, inputSize(ofLayer: l)]), ("lstm.weight_hh_l\(l)", [4 * H, H]),
+                       ("lstm.bias_ih_l\(l)", [4 * H]), ("lstm.bias_hh_l\(l)", [4 * H])]
+        }
+        return shapes + [("head.weight", [1, H]), ("head.bias", [1])]
+    }
 }

@@ -36,18 +36,15 @@ public final class ParameterSet {
             offset += (dims.reduce(1, *) + 15) / 16 * 16
             return start
         }
-        let H = shape.hiddenSize
-        embeddingOffset = add("embedding.weight", [shape.vocabularySize, shape.embeddingSize])
-        var wih: [Int] = [], whh: [Int] = [], bih: [Int] = [], bhh: [Int] = []
-        for l in 0..<shape.numLayers {
-            wih.append(add("lstm.weight_ih_l\(l)", [4 * H, shape.inputSize(ofLayer: l)]))
-            whh.append(add("lstm.weight_hh_l\(l)", [4 * H, H]))
-            bih.append(add("lstm.bias_ih_l\(l)", [4 * H]))
-            bhh.append(add("lstm.bias_hh_l\(l)", [4 * H]))
-        }
-        weightIHOffsets = wih; weightHHOffsets = whh; biasIHOffsets = bih; biasHHOffsets = bhh
-        headWeightOffset = add("head.weight", [1, H])
-        headBiasOffset = add("head.bias", [1])
+        var named: [String: Int] = [:]
+        for (name, dims) in shape.parameterShapes { named[name] = add(name, dims) }
+        embeddingOffset = named["embedding.weight"]!
+        weightIHOffsets = (0..<shape.numLayers).map { named["lstm.weight_ih_l\($0)"]! }
+        weightHHOffsets = (0..<shape.numLayers).map { named["lstm.weight_hh_l\($0)"]! }
+        biasIHOffsets = (0..<shape.numLayers).map { named["lstm.bias_ih_l\($0)"]! }
+        biasHHOffsets = (0..<shape.numLayers).map { named["lstm.bias_hh_l\($0)"]! }
+        headWeightOffset = named["head.weight"]!
+        headBiasOffset = named["head.bias"]!
         self.entries = entries
         values = FloatBuffer(count: offset)
         gradients = FloatBuffer(count: offset)

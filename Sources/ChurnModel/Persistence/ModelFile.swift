@@ -11,6 +11,15 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
     case unexpectedTensor(path: String, name: String)
     case nonFinite(path: String, name: String)
 
+    /// What the user can do about it.
+    public var remedy: String {
+        switch self {
+        case .notAModel: return "give --model a model file written by churn-train"
+        case .unsupportedFormat: return "use the churn-forecaster version that wrote it, or retrain with this one"
+        default: return "the file is damaged or was edited: restore it or retrain with churn-train"
+        }
+    }
+
     public var description: String {
         switch self {
         case .notAModel(let path, let reason):
@@ -52,14 +61,28 @@ public enum ModelFile {
     /// Reads and validates a model file: format, config, every tensor's presence, dtype and
     /// shape against the config, and finiteness of every weight.
     public static func read(from url: URL) throws -> (parameters: ParameterSet, config: ModelConfig) {
-        let path = url.path
+        try decode(SafeTensors.contents(of: url), path: url.path)
+    }
+
+    /// The largest dimension a model file may declare (vocabulary, embedding, numeric features,
+    /// hidden size): far beyond any real model, small enough that no size computation overflows.
+    public static let maximumDimension = 1 << 24
+
+    /// Validates a model file held in memory (`read(from:)` without the file system; fuzzing).
+    /// - Parameters:
+    ///   - bytes: the whole file.
+    ///   - path: the name errors give.
+    /// - Throws: `ModelFileError` naming `path`.
+    public static func decode(_ bytes: Data, path: String) throws -> (parameters: ParameterSet, config: ModelConfig) {
         let file: SafeTensors.File
-        do { file = try SafeTensors.read(from: url) } catch let error as SafeTensorsError {
-            if case .unreadable = error { throw error }
-            throw ModelFileError.notAModel(path: path, reason: "\(error)".replacingOccurrences(of: path + ": ", with: ""))
+        do { file = try SafeTensors.decode(bytes) } catch let error as SafeTensorsError {
+            throw ModelFileError.notAModel(path: path, reason: "\(error)")
         }
         guard let format = file.metadata["format"] else {
             throw ModelFileError.notAModel(path: path, reason: "a safetensors file without the churn-forecaster 'format' metadata (a foreign model?)")
+        }
+        guard format.hasPrefix("churn-forecaster/") else {
+            throw ModelFileError.notAModel(path: path, reason: "a safetensors file of format '\(format)', not a churn-forecaster model")
         }
         guard format == ModelConfig.format else { throw ModelFileError.unsupportedFormat(path: path, format: format) }
         guard let configText = file.metadata["config"] else { throw ModelFileError.invalidConfig(path: path, reason: "no 'config' metadata") }
@@ -68,30 +91,39 @@ public enum ModelFile {
             throw ModelFileError.invalidConfig(path: path, reason: Self.describe(error))
         }
         let n = config.network
-        guard n.vocabularySize >= 2, n.embeddingSize >= 0, n.numericSize >= 0, n.inputSize >= 1,
-              n.hiddenSize >= 1, n.hiddenSize <= 65_536, n.numLayers >= 1, n.numLayers <= 64 else {
-            throw ModelFileError.invalidConfig(path: path, reason: "implausible network shape \(n)")
+        let dimensions = 0...maximumDimension
+        guard n.vocabularySize >= 2, dimensions.contains(n.vocabularySize), dimensions.contains(n.embeddingSize),
+              dimensions.contains(n.numericSize), n.inputSize >= 1, n.hiddenSize >= 1, n.hiddenSize <= 65_536,
+              n.numLayers >= 1, n.numLayers <= 64 else {
+            throw ModelFileError.invalidConfig(path: path, reason: "implausible network shape (vocabulary \(n.vocabularySize), embedding \(n.embeddingSize), "
+                                               + "numeric features \(n.numericSize), hidden \(n.hiddenSize), layers \(n.numLayers))")
+        }
+        // Every tensor is checked against the file before anything is allocated for the shape.
+        var expected = Set<String>()
+        for (name, shape) in n.parameterShapes {
+            expected.insert(name)
+            guard let tensor = file.tensors[name] else { throw ModelFileError.missingTensor(path: path, name: name) }
+            guard tensor.dtype == .f32 else {
+                throw ModelFileError.notAModel(path: path, reason: "tensor '\(name)' is \(tensor.dtype.rawValue), expected F32")
+            }
+            guard tensor.shape == shape else {
+                throw ModelFileError.wrongShape(path: path, name: name, expected: shape, found: tensor.shape)
+            }
+        }
+        if let extra = file.tensors.keys.sorted().first(where: { !expected.contains($0) }) {
+            throw ModelFileError.unexpectedTensor(path: path, name: extra)
         }
         let parameters = ParameterSet(shape: n)
         for entry in parameters.entries {
-            guard let tensor = file.tensors[entry.name] else { throw ModelFileError.missingTensor(path: path, name: entry.name) }
-            guard tensor.dtype == .f32 else {
-                throw ModelFileError.notAModel(path: path, reason: "tensor '\(entry.name)' is \(tensor.dtype.rawValue), expected F32")
-            }
-            guard tensor.shape == entry.shape else {
-                throw ModelFileError.wrongShape(path: path, name: entry.name, expected: entry.shape, found: tensor.shape)
-            }
-            let values = try tensor.floats()
+            let values = try file.tensors[entry.name]!.floats()
             guard values.allSatisfy(\.isFinite) else { throw ModelFileError.nonFinite(path: path, name: entry.name) }
             parameters.set(entry.name, Tensor(shape: entry.shape, storage: values))
-        }
-        if let extra = file.tensors.keys.sorted().first(where: { parameters.entry(named: $0) == nil }) {
-            throw ModelFileError.unexpectedTensor(path: path, name: extra)
         }
         return (parameters, config)
     }
 
-    static func describe(_ error: Error) -> String {
+    /// A decoding error in a few words, naming the JSON key path.
+    public static func describe(_ error: Error) -> String {
         switch error {
         case DecodingError.keyNotFound(let key, let context):
             return "missing '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'"
