@@ -12,7 +12,7 @@ public enum LSTMKernels {
         -> (i: Float8, f: Float8, g: Float8, o: Float8, c: Float8, tanhC: Float8, h: Float8) {
         let i = VectorMath.sigmoid(gi), f = VectorMath.sigmoid(gf)
         let g = VectorMath.tanh(gg), o = VectorMath.sigmoid(go)
-        let c = f * cp + i * g
+        let c = VectorMath.madd(f, cp, i * g)
         let tc = VectorMath.tanh(c)
         return (i, f, g, o, c, tc, o * tc)
     }

@@ -17,21 +17,33 @@ public enum VectorMath {
         // n = round(x / ln 2) by the magic-number trick: adding 1.5·2²³ leaves n in the low
         // mantissa bits, which also gives 2ⁿ's exponent bits without a float-to-int conversion.
         let magic = Float8(repeating: 12_582_912)
-        let shifted = x * 1.44269504088896341 + magic
+        let shifted = madd(x, Float8(repeating: 1.44269504088896341), magic)
         let n = shifted - magic
-        x = x - n * 0.693359375
-        x = x - n * -2.12194440e-4
+        x = madd(n, Float8(repeating: -0.693359375), x)
+        x = madd(n, Float8(repeating: 2.12194440e-4), x)
         let z = x * x
         var y = Float8(repeating: 1.9875691500e-4)
-        y = y * x + 1.3981999507e-3
-        y = y * x + 8.3334519073e-3
-        y = y * x + 4.1665795894e-2
-        y = y * x + 1.6666665459e-1
-        y = y * x + 5.0000001201e-1
-        y = y * z + x + 1
+        y = madd(y, x, Float8(repeating: 1.3981999507e-3))
+        y = madd(y, x, Float8(repeating: 8.3334519073e-3))
+        y = madd(y, x, Float8(repeating: 4.1665795894e-2))
+        y = madd(y, x, Float8(repeating: 1.6666665459e-1))
+        y = madd(y, x, Float8(repeating: 5.0000001201e-1))
+        y = madd(y, z, x + 1)
         let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
         let scale = unsafeBitCast((integer &+ 127) &<< 23, to: Float8.self)
         return y * scale
+    }
+
+    /// `a·b + c` per lane: one fused multiply-add (a single rounding) where the build targets FMA
+    /// hardware (`CHURN_FMA`), a multiply and an add otherwise (without the hardware instruction
+    /// `addingProduct` would be a slow library call per lane).
+    @inlinable @inline(__always)
+    public static func madd(_ a: Float8, _ b: Float8, _ c: Float8) -> Float8 {
+        #if CHURN_FMA
+        return c.addingProduct(a, b)
+        #else
+        return a * b + c
+        #endif
     }
 
     /// `1 / (1 + e^−x)` per lane.

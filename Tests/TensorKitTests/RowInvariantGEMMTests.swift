@@ -30,7 +30,8 @@ final class RowInvariantGEMMTests: XCTestCase {
 
     func testSkippingZeroInputsIsExactAndRowInvariant() {
         var rng = SeededGenerator(seed: 21)
-        for (m, n, k) in [(1, 8, 3), (13, 40, 63), (37, 128, 17), (6, 16, 1)] {
+        // Row counts leave every remainder mod 6 (the two-row tail pass) and none.
+        for (m, n, k) in [(1, 8, 3), (13, 40, 63), (37, 128, 17), (6, 16, 1), (8, 24, 5), (16, 32, 9), (11, 16, 20), (29, 48, 7)] {
             let w = (0..<n * k).map { _ in Float(rng.nextGaussian()) }
             let bias = (0..<n).map { _ in Float(rng.nextGaussian()) }
             let packed = w.withUnsafeBufferPointer { RowInvariantGEMM.PackedWeights(weight: $0.baseAddress!, n: n, k: k) }
@@ -48,6 +49,21 @@ final class RowInvariantGEMMTests: XCTestCase {
                 let alone = run(Array(a[r * k ..< (r + 1) * k]), m: 1, weights: packed, bias: bias, skip: true)
                 XCTAssertEqual(alone, Array(skipped[r * n ..< (r + 1) * n]), "row \(r) alone, m=\(m)")
             }
+        }
+    }
+
+    func testPackingTheTransposeEqualsPackingTheTransposedMatrix() {
+        var rng = SeededGenerator(seed: 5)
+        for (n, k) in [(20, 7), (16, 64), (3, 33)] {
+            // matrix (k, n) row-major; its transpose (n, k) is the weight.
+            let matrix = (0..<k * n).map { _ in Float(rng.nextGaussian()) }
+            var transposed = [Float](repeating: 0, count: n * k)
+            for row in 0..<k { for col in 0..<n { transposed[col * k + row] = matrix[row * n + col] } }
+            let direct = transposed.withUnsafeBufferPointer { RowInvariantGEMM.PackedWeights(weight: $0.baseAddress!, n: n, k: k) }
+            let viaTranspose = RowInvariantGEMM.PackedWeights(n: n, k: k)
+            matrix.withUnsafeBufferPointer { viaTranspose.pack(transposeOf: $0.baseAddress!) }
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: direct.buffer.pointer, count: direct.buffer.count)),
+                           Array(UnsafeBufferPointer(start: viaTranspose.buffer.pointer, count: viaTranspose.buffer.count)), "n=\(n) k=\(k)")
         }
     }
 }

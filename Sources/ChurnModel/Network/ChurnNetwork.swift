@@ -57,6 +57,15 @@ public final class ChurnNetwork {
 
     private var packedWeights: [(ih: RowInvariantGEMM.PackedWeights, hh: RowInvariantGEMM.PackedWeights)] = []
     private var packedGeneration = -1
+    // Training packs W_hh (forward) and W_hhᵀ (backward) afresh on every pass — 4H·H floats,
+    // nothing next to the pass itself — so that weights changed through raw pointers (finite
+    // differences, checkpoint loads) can never be stale.
+    private lazy var trainingHH: [RowInvariantGEMM.PackedWeights] = (0..<shape.numLayers).map { _ in
+        RowInvariantGEMM.PackedWeights(n: 4 * shape.hiddenSize, k: shape.hiddenSize)
+    }
+    private lazy var trainingHHTransposed: [RowInvariantGEMM.PackedWeights] = (0..<shape.numLayers).map { _ in
+        RowInvariantGEMM.PackedWeights(n: shape.hiddenSize, k: 4 * shape.hiddenSize)
+    }
 
     private func inferenceWeights() -> [(ih: RowInvariantGEMM.PackedWeights, hh: RowInvariantGEMM.PackedWeights)] {
         if packedGeneration != parameters.generation || packedWeights.count != shape.numLayers {
@@ -68,6 +77,16 @@ public final class ChurnNetwork {
             packedGeneration = parameters.generation
         }
         return packedWeights
+    }
+
+    private func trainingRecurrentWeights(layer l: Int) -> RowInvariantGEMM.PackedWeights {
+        trainingHH[l].pack(weight: parameters.values.pointer + parameters.weightHHOffsets[l])
+        return trainingHH[l]
+    }
+
+    private func transposedRecurrentWeights(layer l: Int) -> RowInvariantGEMM.PackedWeights {
+        trainingHHTransposed[l].pack(transposeOf: parameters.values.pointer + parameters.weightHHOffsets[l])
+        return trainingHHTransposed[l]
     }
 
     public init(shape: NetworkShape, parameters: ParameterSet? = nil) {
@@ -129,7 +148,8 @@ public final class ChurnNetwork {
                               weightIH: p + parameters.weightIHOffsets[l], weightHH: p + parameters.weightHHOffsets[l],
                               biasIH: p + parameters.biasIHOffsets[l], biasHH: p + parameters.biasHHOffsets[l],
                               plan: plan, parts: parts, I: shape.inputSize(ofLayer: l), H: H,
-                              invariant: mode == .inference ? packed[l] : nil)
+                              packedIH: mode == .inference ? packed[l].ih : nil,
+                              packedHH: mode == .inference ? packed[l].hh : trainingRecurrentWeights(layer: l))
         }
         // logit = head.weight · h_last + head.bias
         let top = hidden[shape.numLayers - 1].pointer
@@ -211,7 +231,8 @@ public final class ChurnNetwork {
                                input: input, gates: gates[l].pointer, c: cells[l].pointer,
                                tanhC: tanhCells[l].pointer, h: hidden[l].pointer,
                                weightIH: p + parameters.weightIHOffsets[l], weightHH: p + parameters.weightHHOffsets[l],
-                               plan: plan, parts: parts, I: shape.inputSize(ofLayer: l), H: H)
+                               plan: plan, parts: parts, I: shape.inputSize(ofLayer: l), H: H,
+                               packedHHTransposed: transposedRecurrentWeights(layer: l))
             swap(&dh, &dhNext)
         }
         if masked {

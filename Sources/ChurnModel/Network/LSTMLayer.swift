@@ -13,8 +13,11 @@ enum LSTMLayer {
     /// - Parameters:
     ///   - gates: out `(N, 4H)` activations; `c`, `tanhC` (nil for inference), `h`: out `(N, H)`.
     ///   - parts: contiguous ranges of sorted sequence positions, one time loop per core.
-    ///   - invariant: packed weights for batch-invariant inference (`RowInvariantGEMM`) instead
-    ///     of BLAS, so that each sequence's result does not depend on the rest of the batch.
+    ///   - packedIH: `W_ih` packed for `RowInvariantGEMM`, or nil for one BLAS GEMM. Inference
+    ///     passes it (with `packedHH`) so that each sequence's result does not depend on the
+    ///     rest of the batch.
+    ///   - packedHH: `W_hh` packed for the per-step recurrent products (our kernel beats BLAS on
+    ///     these small products: a few dozen rows each), or nil for BLAS.
     ///   - input: `(N, I)`; weightIH `(4H, I)`, weightHH `(4H, H)`, biases `(4H)`.
     static func forward(gates: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
                         tanhC: UnsafeMutablePointer<Float>?, h: UnsafeMutablePointer<Float>,
@@ -22,7 +25,7 @@ enum LSTMLayer {
                         weightIH: UnsafePointer<Float>, weightHH: UnsafePointer<Float>,
                         biasIH: UnsafePointer<Float>, biasHH: UnsafePointer<Float>,
                         plan: PackingPlan, parts: [Range<Int>], I: Int, H: Int,
-                        invariant: (ih: RowInvariantGEMM.PackedWeights, hh: RowInvariantGEMM.PackedWeights)? = nil) {
+                        packedIH: RowInvariantGEMM.PackedWeights? = nil, packedHH: RowInvariantGEMM.PackedWeights? = nil) {
         let N = plan.totalRows, G = 4 * H
         // gates = 1·(b_ih + b_hh) broadcast, then += input · W_ihᵀ in one GEMM over all steps.
         Threading.parallelFor(N, minimumPerThread: 512) { rows in
@@ -31,7 +34,7 @@ enum LSTMLayer {
                 for k in 0..<G { row[k] = biasIH[k] + biasHH[k] }
             }
         }
-        if let invariant {
+        if let packedIH {
             // Skipping zero inputs pays when most are zero (cutoff-step aggregates on event steps);
             // either way each row's result is the same, so the choice may depend on the batch.
             let sample = min(N, 256) * I
@@ -39,7 +42,7 @@ enum LSTMLayer {
             for e in 0..<sample where input[e] == 0 { zeros += 1 }
             let sparse = zeros * 2 > sample
             Threading.parallelFor(N, minimumPerThread: 64) { rows in
-                RowInvariantGEMM.accumulate(m: rows.count, a: input + rows.lowerBound * I, lda: I, weights: invariant.ih,
+                RowInvariantGEMM.accumulate(m: rows.count, a: input + rows.lowerBound * I, lda: I, weights: packedIH,
                                             c: gates + rows.lowerBound * G, ldc: G, skipZeroInputs: sparse)
             }
         } else {
@@ -56,8 +59,8 @@ enum LSTMLayer {
                 if t > 0 {
                     let prev = plan.offsets[t - 1] + first
                     // The active rows of step t are a prefix of step t − 1's.
-                    if let invariant {
-                        RowInvariantGEMM.accumulate(m: rows, a: h + prev * H, lda: H, weights: invariant.hh,
+                    if let packedHH {
+                        RowInvariantGEMM.accumulate(m: rows, a: h + prev * H, lda: H, weights: packedHH,
                                                     c: gates + base * G, ldc: G)
                     } else {
                         BLAS.gemm(transB: true, m: rows, n: G, k: H, a: h + prev * H, b: weightHH,
@@ -78,6 +81,7 @@ enum LSTMLayer {
     ///   - dh: in `(N, H)` gradient arriving at each output from above; clobbered (the recurrent
     ///     gradient is accumulated into it).
     ///   - dgates: scratch `(N, 4H)`; hPrev: scratch `(N, H)`; dc: scratch `(B, H)`.
+    ///   - packedHHTransposed: `W_hhᵀ` packed for the per-step products `dgates · W_hh`, or nil for BLAS.
     static func backward(dinput: UnsafeMutablePointer<Float>?,
                          dweightIH: UnsafeMutablePointer<Float>, dweightHH: UnsafeMutablePointer<Float>,
                          dbiasIH: UnsafeMutablePointer<Float>, dbiasHH: UnsafeMutablePointer<Float>,
@@ -86,7 +90,8 @@ enum LSTMLayer {
                          input: UnsafePointer<Float>, gates: UnsafePointer<Float>,
                          c: UnsafePointer<Float>, tanhC: UnsafePointer<Float>, h: UnsafePointer<Float>,
                          weightIH: UnsafePointer<Float>, weightHH: UnsafePointer<Float>,
-                         plan: PackingPlan, parts: [Range<Int>], I: Int, H: Int) {
+                         plan: PackingPlan, parts: [Range<Int>], I: Int, H: Int,
+                         packedHHTransposed: RowInvariantGEMM.PackedWeights? = nil) {
         let N = plan.totalRows, G = 4 * H
         dc.update(repeating: 0, count: plan.batchCount * H)
         Threading.parallelRegions(parts.count) { part in
@@ -101,8 +106,13 @@ enum LSTMLayer {
                                          rows: rows, hidden: H)
                 if t > 0 {
                     // dh_{t−1}[rows] += dgates_t · W_hh
-                    BLAS.gemm(m: rows, n: H, k: G, a: dgates + base * G, b: weightHH,
-                              beta: 1, c: dh + (plan.offsets[t - 1] + first) * H)
+                    let target = dh + (plan.offsets[t - 1] + first) * H
+                    if let packedHHTransposed {
+                        RowInvariantGEMM.accumulate(m: rows, a: dgates + base * G, lda: G, weights: packedHHTransposed,
+                                                    c: target, ldc: H)
+                    } else {
+                        BLAS.gemm(m: rows, n: H, k: G, a: dgates + base * G, b: weightHH, beta: 1, c: target)
+                    }
                 }
             }
         }
