@@ -27,14 +27,17 @@ enum LSTMLayer {
                         plan: PackingPlan, parts: [Range<Int>], I: Int, H: Int,
                         packedIH: RowInvariantGEMM.PackedWeights? = nil, packedHH: RowInvariantGEMM.PackedWeights? = nil) {
         let N = plan.totalRows, G = 4 * H
-        // gates = 1·(b_ih + b_hh) broadcast, then += input · W_ihᵀ in one GEMM over all steps.
-        Threading.parallelFor(N, minimumPerThread: 512) { rows in
-            for r in rows {
-                let row = gates + r * G
-                for k in 0..<G { row[k] = biasIH[k] + biasHH[k] }
-            }
-        }
+        // gates = input · W_ihᵀ for all steps in one product, plus the biases b_ih + b_hh: BLAS
+        // overwrites the gates and the cell kernel adds the biases as it reads each step (no pass
+        // over all N rows just to write them); the batch-invariant kernel accumulates onto the
+        // biases broadcast first, so that each row's sum has the same order whatever the batch.
+        let biasSum = UnsafeMutablePointer<Float>.allocate(capacity: G)
+        defer { biasSum.deallocate() }
+        for k in 0..<G { biasSum[k] = biasIH[k] + biasHH[k] }
         if let packedIH {
+            Threading.parallelFor(N, minimumPerThread: 512) { rows in
+                for r in rows { (gates + r * G).update(from: biasSum, count: G) }
+            }
             // Skipping zero inputs pays when most are zero (cutoff-step aggregates on event steps);
             // either way each row's result is the same, so the choice may depend on the batch.
             let sample = min(N, 256) * I
@@ -46,8 +49,9 @@ enum LSTMLayer {
                                             c: gates + rows.lowerBound * G, ldc: G, skipZeroInputs: sparse)
             }
         } else {
-            BLAS.parallelGemm(transB: true, m: N, n: G, k: I, a: input, b: weightIH, beta: 1, c: gates)
+            BLAS.parallelGemm(transB: true, m: N, n: G, k: I, a: input, b: weightIH, beta: 0, c: gates)
         }
+        let cellBias: UnsafePointer<Float>? = packedIH == nil ? UnsafePointer(biasSum) : nil
         // Each part runs the time loop for its own contiguous block of sequences.
         Threading.parallelRegions(parts.count) { part in
             let first = parts[part].lowerBound, end = parts[part].upperBound
@@ -69,7 +73,8 @@ enum LSTMLayer {
                     cPrev = UnsafePointer(c + prev * H)
                 }
                 LSTMKernels.cellForward(gates: gates + base * G, cPrev: cPrev, c: c + base * H,
-                                        tanhC: tanhC.map { $0 + base * H }, h: h + base * H, rows: rows, hidden: H)
+                                        tanhC: tanhC.map { $0 + base * H }, h: h + base * H, rows: rows, hidden: H,
+                                        bias: cellBias)
             }
         }
     }
