@@ -26,6 +26,7 @@ struct CustomerProcess {
     var bugUntil = Int.min / 2
     var caseOpen = false
     var caseOpenedDay = 0
+    var reopenDay = Int.min / 2
     var priceIncreaseDay = Int.min / 2
     var featureAbandoned = false
     var plan = 0
@@ -158,9 +159,18 @@ struct CustomerProcess {
             if rng.chance(rate) {
                 out.emit(second: 8 * 3600 + rng.nextInt(below: 10 * 3600), kind: .ticketResolved, amountCents: -1)
                 caseOpen = false
+                if k.reopenProbability > 0 && rng.chance(k.reopenProbability) {
+                    reopenDay = day + 1 + rng.nextInt(below: 3)
+                }
             } else if day - caseOpenedDay >= k.ticketExpiryDays {
                 caseOpen = false
             }
+        } else if !caseOpen && day == reopenDay {
+            // The fix did not work: the customer reopens the ticket, which support now treats as
+            // stuck and which frustrates at once (as if opened fastResolutionDays + 1 days ago).
+            out.emit(second: 7 * 3600 + rng.nextInt(below: 14 * 3600), kind: .supportTicket, amountCents: -1)
+            caseOpen = true
+            caseOpenedDay = day - max(k.fastResolutionDays, k.frustrationDelayDays) - 1
         }
 
         // Sessions.
@@ -225,7 +235,8 @@ struct CustomerProcess {
         }
     }
 
-    /// An error may open a support ticket (or a follow-up on the open one) minutes later.
+    /// An error may open a support ticket (or a follow-up on the open one) minutes later; a new
+    /// ticket may come with `extraTicketMessages` further messages.
     @inline(__always)
     mutating func handleError<R: EventReceiver>(day: Int, second: Int, _ k: ProcessConstants,
                                                 _ rng: inout SeededGenerator, _ out: inout R) {
@@ -233,7 +244,16 @@ struct CustomerProcess {
             if rng.chance(k.ticketProbability) {
                 caseOpen = true
                 caseOpenedDay = day
-                out.emit(second: second + 60 + rng.nextInt(below: 1800), kind: .supportTicket, amountCents: -1)
+                reopenDay = Int.min / 2
+                var at = second + 60 + rng.nextInt(below: 1800)
+                out.emit(second: at, kind: .supportTicket, amountCents: -1)
+                if k.extraTicketMessages > 0 {
+                    let extra = rng.geometric(k.extraTicketMessages / (1 + k.extraTicketMessages))
+                    for _ in 0..<extra {
+                        at = min(86_399, at + 60 + rng.nextInt(below: 900))
+                        out.emit(second: at, kind: .supportTicket, amountCents: -1)
+                    }
+                }
             }
         } else if rng.chance(k.followUpProbability) {
             out.emit(second: second + 60 + rng.nextInt(below: 1800), kind: .supportTicket, amountCents: -1)

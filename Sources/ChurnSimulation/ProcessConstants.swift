@@ -8,7 +8,8 @@ struct ProcessConstants: Sendable {
     var declineDepth, declineDays: ClosedRange<Double>
     var recoveryRate, bugEpisodeRate, bugMultiplier: Double
     var bugDays: ClosedRange<Int>
-    var ticketProbability, followUpProbability, resolveRate, stuckResolveRate: Double
+    var ticketProbability, followUpProbability, extraTicketMessages, reopenProbability: Double
+    var resolveRate, stuckResolveRate: Double
     var fastResolutionDays: Int
     var ticketExpiryDays, frustrationDelayDays, retryIntervalDays, retries: Int
     var retrySuccess: Double
@@ -38,6 +39,8 @@ struct ProcessConstants: Sendable {
         bugDays = p.bugDays
         ticketProbability = p.ticketProbability
         followUpProbability = p.followUpProbability
+        extraTicketMessages = p.extraTicketMessages
+        reopenProbability = p.reopenProbability
         resolveRate = p.resolveRate
         stuckResolveRate = p.stuckResolveRate
         fastResolutionDays = p.fastResolutionDays

@@ -85,6 +85,13 @@ public struct ProcessParameters: Sendable {
     public var ticketProbability = 0.5
     /// Probability that an error while a ticket is open leads to a follow-up ticket.
     public var followUpProbability = 0.2
+    /// Mean number of further `support_ticket` messages a customer sends minutes after opening a
+    /// ticket (geometric; 0 in the standard process, where a ticket is one event).
+    public var extraTicketMessages = 0.0
+    /// Probability that a resolution does not fix the problem: 1 to 3 days after the
+    /// `ticket_resolved` the customer reopens the ticket (a `support_ticket`), and it is then
+    /// treated as stuck and frustrating from the start (0 in the standard process).
+    public var reopenProbability = 0.0
     /// Daily probability that an open ticket gets resolved during its first `fastResolutionDays`
     /// (checked from the day after it opened).
     public var resolveRate = 0.2

@@ -3,11 +3,18 @@ public enum Scenario: String, CaseIterable, Sendable {
     /// The documented defaults, `ProcessParameters()`: churn driven mostly by latent traits and
     /// engagement decline, with order effects concerning a minority of customers.
     case standard
-    /// A business whose churn depends on the order of events: frequent product errors and slow
-    /// support (a ticket *not followed* by `ticket_resolved` drives voluntary churn), frequent
-    /// failed payments (a `payment_failed` *not followed* by `payment` drives involuntary churn),
-    /// and no hidden differences in base cancel hazard between segments. Counts per window see
-    /// how many tickets or failures there were, not whether the last one was resolved.
+    /// A business whose churn depends on the order of events. Support resolves most tickets
+    /// within days, but a quarter of the resolutions do not fix the problem: the customer reopens
+    /// the ticket 1–3 days after `ticket_resolved`, and a reopened ticket (a `support_ticket`
+    /// *after* the `ticket_resolved`) is stuck and multiplies the cancel hazard by e^4 until it is
+    /// resolved (2 %/day) or abandoned. A new ticket comes with a geometric number of further
+    /// messages (mean 1.5), so per-window counts of `support_ticket` and `ticket_resolved` are
+    /// nearly the same for "ticket, reply, resolved" and "ticket, resolved, reopened"; only the
+    /// order tells them apart. Failed payments are twice as frequent and their retries succeed
+    /// with probability 0.3 (a `payment_failed` *not followed* by `payment` ends in an
+    /// involuntary cancel). Errors per day, base cancel hazard and the weights of the latent
+    /// signals (decline, price increase, abandoned feature, young account) are evened out or
+    /// lowered, so that order is the main observable signal (docs/SIMULATION.md).
     case order
 
     /// The process parameters of this scenario.
@@ -19,16 +26,24 @@ public enum Scenario: String, CaseIterable, Sendable {
         case .order:
             for i in p.segments.indices {
                 p.segments[i].baseHazard = 0.0006
-                p.segments[i].errorRate *= 3
+                p.segments[i].errorRate = 0.05 / p.segments[i].sessionsPerDay
                 p.segments[i].paymentFailureRate *= 2
             }
-            p.resolveRate = 0.5
-            p.fastResolutionDays = 2
-            p.stuckResolveRate = 0.01
-            p.frustrationDelayDays = 3
-            p.frustrationWeight = 3.0
+            p.ticketProbability = 0.7
+            p.extraTicketMessages = 1.5
+            p.followUpProbability = 0.05
+            p.resolveRate = 0.6
+            p.fastResolutionDays = 4
+            p.reopenProbability = 0.25
+            p.stuckResolveRate = 0.02
+            p.ticketExpiryDays = 40
+            p.frustrationDelayDays = 2
+            p.frustrationWeight = 4.0
             p.retrySuccess = 0.3
-            p.declineWeight = 1.0
+            p.declineWeight = 0.5
+            p.priceWeight = 0.5
+            p.abandonWeight = 0.3
+            p.newCustomerWeight = 0.3
         }
         return p
     }
