@@ -66,9 +66,8 @@ public enum RowInvariantGEMM {
     /// worth it for sparse inputs (per-step features that are 0 on most steps), not for dense ones.
     ///
     /// Rows run six at a time, sixteen outputs (two `SIMD8`) per pass over k — twelve
-    /// accumulators, two weight loads and six broadcasts per k —, the last `m mod 6` rows two
-    /// at a time; every output is the same chain of multiply-adds over k in either pass, so a
-    /// row's result is the same as it would be alone.
+    /// accumulators, two weight loads and six broadcasts per k —; every row sees the same
+    /// sequence of operations as it would alone (a tail row runs the same loop body).
     /// - Complexity: 2·m·n·k floating-point operations.
     @inlinable
     public static func accumulate(m: Int, a: UnsafePointer<Float>, lda: Int, weights w: PackedWeights,
@@ -98,10 +97,12 @@ public enum RowInvariantGEMM {
         while j < np {
             let width = min(16, n - j)
             var row = 0
-            while row + 6 <= m {
-                let rows = 6
+            while row < m {
+                let rows = min(6, m - row)
+                // Tail rows read row 0 again (their sums are discarded), so one loop body serves all.
                 let a0 = a + row * lda
-                let a1 = a0 + lda, a2 = a0 + 2 * lda, a3 = a0 + 3 * lda, a4 = a0 + 4 * lda, a5 = a0 + 5 * lda
+                let a1 = rows > 1 ? a0 + lda : a0, a2 = rows > 2 ? a0 + 2 * lda : a0
+                let a3 = rows > 3 ? a0 + 3 * lda : a0, a4 = rows > 4 ? a0 + 4 * lda : a0, a5 = rows > 5 ? a0 + 5 * lda : a0
                 var s00 = Float8(), s01 = Float8(), s10 = Float8(), s11 = Float8(), s20 = Float8(), s21 = Float8()
                 var s30 = Float8(), s31 = Float8(), s40 = Float8(), s41 = Float8(), s50 = Float8(), s51 = Float8()
                 let slice = wt + (j / 16) * (k * 16)
@@ -128,53 +129,15 @@ public enum RowInvariantGEMM {
                     VectorMath.store(VectorMath.load(out, count: min(8, width)) + lo, out, count: min(8, width))
                     if width > 8 { VectorMath.store(VectorMath.load(out + 8, count: width - 8) + hi, out + 8, count: width - 8) }
                 }
-                put(0, s00, s01); put(1, s10, s11); put(2, s20, s21)
-                put(3, s30, s31); put(4, s40, s41); put(5, s50, s51)
+                put(0, s00, s01)
+                if rows > 1 { put(1, s10, s11) }
+                if rows > 2 { put(2, s20, s21) }
+                if rows > 3 { put(3, s30, s31) }
+                if rows > 4 { put(4, s40, s41) }
+                if rows > 5 { put(5, s50, s51) }
                 row += rows
             }
-            if row < m {
-                let list = skipZeroInputs ? UnsafePointer(active + (row / 6) * k) : nil
-                accumulatePairs(rows: row ..< m, a: a, lda: lda, slice: wt + (j / 16) * (k * 16), k: k,
-                                active: list, activeCount: skipZeroInputs ? activeCounts[row / 6] : 0,
-                                c: c, ldc: ldc, column: j, width: width)
-            }
             j += 16
-        }
-    }
-
-    /// The last `m mod 6` rows of `accumulate` for one sixteen-column slice, two rows at a time
-    /// (a third of the six-row pass per pair). Each output is the same chain of multiply-adds
-    /// over k as in a six-row block, so a row's result does not depend on which pass it falls
-    /// into. Kept out of line so that the six-row loop keeps its twelve accumulators in registers.
-    @usableFromInline @inline(never)
-    static func accumulatePairs(rows: Range<Int>, a: UnsafePointer<Float>, lda: Int, slice: UnsafePointer<Float>, k: Int,
-                                active: UnsafePointer<Int32>?, activeCount: Int,
-                                c: UnsafeMutablePointer<Float>, ldc: Int, column j: Int, width: Int) {
-        var row = rows.lowerBound
-        while row < rows.upperBound {
-            let a0 = a + row * lda
-            let pair = row + 1 < rows.upperBound
-            let a1 = pair ? a0 + lda : a0   // a lone last row runs twice; one sum is dropped
-            var s00 = Float8(), s01 = Float8(), s10 = Float8(), s11 = Float8()
-            @inline(__always) func step(_ kk: Int) {
-                let wp = slice + kk * 16
-                let w0 = UnsafeRawPointer(wp).load(as: Float8.self), w1 = UnsafeRawPointer(wp + 8).load(as: Float8.self)
-                var x = Float8(repeating: a0[kk]); s00 = madd(s00, x, w0); s01 = madd(s01, x, w1)
-                x = Float8(repeating: a1[kk]); s10 = madd(s10, x, w0); s11 = madd(s11, x, w1)
-            }
-            if let active {
-                for index in 0..<activeCount { step(Int(active[index])) }
-            } else {
-                for kk in 0..<k { step(kk) }
-            }
-            func put(_ r: Int, _ lo: Float8, _ hi: Float8) {
-                let out = c + r * ldc + j
-                VectorMath.store(VectorMath.load(out, count: min(8, width)) + lo, out, count: min(8, width))
-                if width > 8 { VectorMath.store(VectorMath.load(out + 8, count: width - 8) + hi, out + 8, count: width - 8) }
-            }
-            put(row, s00, s01)
-            if pair { put(row + 1, s10, s11) }
-            row += 2
         }
     }
 }
