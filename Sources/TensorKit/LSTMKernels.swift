@@ -19,12 +19,12 @@ public enum LSTMKernels {
 
     /// Turns gate pre-activations into activations in place and advances the cell.
     ///
-    /// `gates (R, 4H)` holds `x·W_ihᵀ + h·W_hhᵀ` on entry and `σ(i), σ(f), tanh(g), σ(o)` on exit
-    /// (kept for the backward pass); `bias (4H)`, `b_ih + b_hh`, is added to every row on the way
-    /// in (nil: the pre-activations already contain it), which spares a pass that would write
-    /// the bias into all N rows of the gates before the products. `cPrev (R, H)` may be nil
-    /// (zero state).
-    /// Writes `c (R, H)`, `tanhC (R, H)` (kept for backward; nil to skip) and `h (R, H)`.
+    /// `gates (R, 4H)` holds `x·W_ihᵀ + h·W_hhᵀ` on entry and, when `tanhC` is given (training),
+    /// `σ(i), σ(f), tanh(g), σ(o)` on exit (kept for the backward pass; inference leaves them).
+    /// `bias (4H)`, `b_ih + b_hh`, is added to every row on the way in (nil: the pre-activations
+    /// already contain it), which spares a pass that would write the bias into all N rows of the
+    /// gates before the products. `cPrev (R, H)` may be nil (zero state).
+    /// Writes `c (R, H)`, `tanhC (R, H)` (kept for backward; nil for inference) and `h (R, H)`.
     @inlinable
     public static func cellForward(gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>?,
                                    c: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>?,
@@ -45,10 +45,12 @@ public enum LSTMKernels {
                     gg += VectorMath.load(bias + 2 * H + j); go += VectorMath.load(bias + 3 * H + j)
                 }
                 let v = gates8(gi, gf, gg, go, cp)
-                VectorMath.store(v.i, g + j); VectorMath.store(v.f, g + H + j)
-                VectorMath.store(v.g, g + 2 * H + j); VectorMath.store(v.o, g + 3 * H + j)
+                if let tanhC {
+                    VectorMath.store(v.i, g + j); VectorMath.store(v.f, g + H + j)
+                    VectorMath.store(v.g, g + 2 * H + j); VectorMath.store(v.o, g + 3 * H + j)
+                    VectorMath.store(v.tanhC, tanhC + r * H + j)
+                }
                 VectorMath.store(v.c, cRow + j)
-                if let tanhC { VectorMath.store(v.tanhC, tanhC + r * H + j) }
                 VectorMath.store(v.h, hRow + j)
                 j += 8
             }
@@ -71,10 +73,12 @@ public enum LSTMKernels {
             gg += VectorMath.load(bias + 2 * H + j, count: n); go += VectorMath.load(bias + 3 * H + j, count: n)
         }
         let v = gates8(gi, gf, gg, go, cp)
-        VectorMath.store(v.i, g + j, count: n); VectorMath.store(v.f, g + H + j, count: n)
-        VectorMath.store(v.g, g + 2 * H + j, count: n); VectorMath.store(v.o, g + 3 * H + j, count: n)
+        if let tanhC {
+            VectorMath.store(v.i, g + j, count: n); VectorMath.store(v.f, g + H + j, count: n)
+            VectorMath.store(v.g, g + 2 * H + j, count: n); VectorMath.store(v.o, g + 3 * H + j, count: n)
+            VectorMath.store(v.tanhC, tanhC + j, count: n)
+        }
         VectorMath.store(v.c, c + j, count: n)
-        if let tanhC { VectorMath.store(v.tanhC, tanhC + j, count: n) }
         VectorMath.store(v.h, h + j, count: n)
     }
 

@@ -11,7 +11,8 @@ enum LSTMLayer {
     /// One GEMM projects the inputs of every step at once; each step then adds one recurrent
     /// GEMM over its active rows and runs the fused cell kernel.
     /// - Parameters:
-    ///   - gates: out `(N, 4H)` activations; `c`, `tanhC` (nil for inference), `h`: out `(N, H)`.
+    ///   - gates: out `(N, 4H)` activations (training; inference uses it as scratch);
+    ///     `c`, `tanhC` (nil for inference), `h`: out `(N, H)`.
     ///   - parts: contiguous ranges of sorted sequence positions, one time loop per core.
     ///   - packedIH: `W_ih` packed for `RowInvariantGEMM`, or nil for one BLAS GEMM. Inference
     ///     passes it (with `packedHH`) so that each sequence's result does not depend on the
@@ -27,27 +28,22 @@ enum LSTMLayer {
                         plan: PackingPlan, parts: [Range<Int>], I: Int, H: Int,
                         packedIH: RowInvariantGEMM.PackedWeights? = nil, packedHH: RowInvariantGEMM.PackedWeights? = nil) {
         let N = plan.totalRows, G = 4 * H
-        // gates = input · W_ihᵀ for all steps in one product, plus the biases b_ih + b_hh: BLAS
-        // overwrites the gates and the cell kernel adds the biases as it reads each step (no pass
-        // over all N rows just to write them); the batch-invariant kernel accumulates onto the
-        // biases broadcast first, so that each row's sum has the same order whatever the batch.
+        // Biases b_ih + b_hh. Training: BLAS writes input · W_ihᵀ for all steps in one product and
+        // the cell kernel adds the biases as it reads each step (no pass over all N rows just to
+        // write them). Inference: each step's rows get bias + input · W_ihᵀ + h · W_hhᵀ inside the
+        // time loop, while they are in cache (one product over all steps would send N·4H floats
+        // to memory and back), always in that order, so each row's sum is the same whatever the batch.
         let biasSum = UnsafeMutablePointer<Float>.allocate(capacity: G)
         defer { biasSum.deallocate() }
         for k in 0..<G { biasSum[k] = biasIH[k] + biasHH[k] }
-        if let packedIH {
-            Threading.parallelFor(N, minimumPerThread: 512) { rows in
-                for r in rows { (gates + r * G).update(from: biasSum, count: G) }
-            }
+        var sparse = false
+        if packedIH != nil {
             // Skipping zero inputs pays when most are zero (cutoff-step aggregates on event steps);
             // either way each row's result is the same, so the choice may depend on the batch.
             let sample = min(N, 256) * I
             var zeros = 0
             for e in 0..<sample where input[e] == 0 { zeros += 1 }
-            let sparse = zeros * 2 > sample
-            Threading.parallelFor(N, minimumPerThread: 64) { rows in
-                RowInvariantGEMM.accumulate(m: rows.count, a: input + rows.lowerBound * I, lda: I, weights: packedIH,
-                                            c: gates + rows.lowerBound * G, ldc: G, skipZeroInputs: sparse)
-            }
+            sparse = zeros * 2 > sample
         } else {
             BLAS.parallelGemm(transB: true, m: N, n: G, k: I, a: input, b: weightIH, beta: 0, c: gates)
         }
@@ -59,20 +55,28 @@ enum LSTMLayer {
                 let rows = min(end, plan.batchSizes[t]) - first
                 if rows <= 0 { break }
                 let base = plan.offsets[t] + first
+                // Inference keeps no gates for backward: every step of a part reuses the part's
+                // first rows of the buffer, which stay in cache.
+                let stepGates = gates + (packedIH != nil ? first : base) * G
+                if let packedIH {
+                    for r in 0..<rows { (stepGates + r * G).update(from: biasSum, count: G) }
+                    RowInvariantGEMM.accumulate(m: rows, a: input + base * I, lda: I, weights: packedIH,
+                                                c: stepGates, ldc: G, skipZeroInputs: sparse)
+                }
                 var cPrev: UnsafePointer<Float>? = nil
                 if t > 0 {
                     let prev = plan.offsets[t - 1] + first
                     // The active rows of step t are a prefix of step t − 1's.
                     if let packedHH {
                         RowInvariantGEMM.accumulate(m: rows, a: h + prev * H, lda: H, weights: packedHH,
-                                                    c: gates + base * G, ldc: G)
+                                                    c: stepGates, ldc: G)
                     } else {
                         BLAS.gemm(transB: true, m: rows, n: G, k: H, a: h + prev * H, b: weightHH,
-                                  beta: 1, c: gates + base * G)
+                                  beta: 1, c: stepGates)
                     }
                     cPrev = UnsafePointer(c + prev * H)
                 }
-                LSTMKernels.cellForward(gates: gates + base * G, cPrev: cPrev, c: c + base * H,
+                LSTMKernels.cellForward(gates: stepGates, cPrev: cPrev, c: c + base * H,
                                         tanhC: tanhC.map { $0 + base * H }, h: h + base * H, rows: rows, hidden: H,
                                         bias: cellBias)
             }
