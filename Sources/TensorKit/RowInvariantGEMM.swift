@@ -65,23 +65,26 @@ public enum RowInvariantGEMM {
     /// With `skipZeroInputs`, columns of `a` that are zero in a whole block of rows are skipped:
     /// worth it for sparse inputs (per-step features that are 0 on most steps), not for dense ones.
     ///
-    /// Rows run six at a time, sixteen outputs (two `SIMD8`) per pass over k — twelve
-    /// accumulators, two weight loads and six broadcasts per k —; every row sees the same
-    /// sequence of operations as it would alone (a tail row runs the same loop body).
+    /// Rows run four at a time, sixteen outputs (two `SIMD8`) per pass over k — eight
+    /// accumulators, two weight loads and four broadcasts per k, still bound by the two FMA
+    /// pipes —; every row sees the same sequence of operations as it would alone (a tail row
+    /// runs the same loop body). Four rather than six: with two cores each time loop gets 32 of
+    /// a batch of 64 sequences, eight blocks of four, where blocks of six padded the last 2 rows
+    /// to 6 (11% of the recurrent product was padding).
     /// - Complexity: 2·m·n·k floating-point operations.
     @inlinable
     public static func accumulate(m: Int, a: UnsafePointer<Float>, lda: Int, weights w: PackedWeights,
                                   c: UnsafeMutablePointer<Float>, ldc: Int, skipZeroInputs: Bool = false) {
         let k = w.k, n = w.n, np = w.paddedN
         let wt = UnsafePointer(w.buffer.pointer)
-        // With skipZeroInputs, each block of six rows lists its nonzero input columns once, so
+        // With skipZeroInputs, each block of four rows lists its nonzero input columns once, so
         // that the column slices below do not rescan the zeros.
-        let blocks = skipZeroInputs ? (m + 5) / 6 : 0
+        let blocks = skipZeroInputs ? (m + 3) / 4 : 0
         let active = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, blocks * k))
         let activeCounts = UnsafeMutablePointer<Int>.allocate(capacity: max(1, blocks))
         defer { active.deallocate(); activeCounts.deallocate() }
         for b in 0..<blocks {
-            let a0 = a + b * 6 * lda, rows = min(6, m - b * 6)
+            let a0 = a + b * 4 * lda, rows = min(4, m - b * 4)
             let list = active + b * k
             var count = 0
             for kk in 0..<k {
@@ -98,13 +101,13 @@ public enum RowInvariantGEMM {
             let width = min(16, n - j)
             var row = 0
             while row < m {
-                let rows = min(6, m - row)
+                let rows = min(4, m - row)
                 // Tail rows read row 0 again (their sums are discarded), so one loop body serves all.
                 let a0 = a + row * lda
                 let a1 = rows > 1 ? a0 + lda : a0, a2 = rows > 2 ? a0 + 2 * lda : a0
-                let a3 = rows > 3 ? a0 + 3 * lda : a0, a4 = rows > 4 ? a0 + 4 * lda : a0, a5 = rows > 5 ? a0 + 5 * lda : a0
+                let a3 = rows > 3 ? a0 + 3 * lda : a0
                 var s00 = Float8(), s01 = Float8(), s10 = Float8(), s11 = Float8(), s20 = Float8(), s21 = Float8()
-                var s30 = Float8(), s31 = Float8(), s40 = Float8(), s41 = Float8(), s50 = Float8(), s51 = Float8()
+                var s30 = Float8(), s31 = Float8()
                 let slice = wt + (j / 16) * (k * 16)
                 @inline(__always) func step(_ kk: Int) {
                     let wp = slice + kk * 16
@@ -113,14 +116,12 @@ public enum RowInvariantGEMM {
                     x = Float8(repeating: a1[kk]); s10 = madd(s10, x, w0); s11 = madd(s11, x, w1)
                     x = Float8(repeating: a2[kk]); s20 = madd(s20, x, w0); s21 = madd(s21, x, w1)
                     x = Float8(repeating: a3[kk]); s30 = madd(s30, x, w0); s31 = madd(s31, x, w1)
-                    x = Float8(repeating: a4[kk]); s40 = madd(s40, x, w0); s41 = madd(s41, x, w1)
-                    x = Float8(repeating: a5[kk]); s50 = madd(s50, x, w0); s51 = madd(s51, x, w1)
                 }
                 if skipZeroInputs {
                     // Inputs that are zero in every row of the block add exactly zero: skipping
                     // them leaves each row's result unchanged (up to the sign of a zero).
-                    let list = active + (row / 6) * k
-                    for index in 0..<activeCounts[row / 6] { step(Int(list[index])) }
+                    let list = active + (row / 4) * k
+                    for index in 0..<activeCounts[row / 4] { step(Int(list[index])) }
                 } else {
                     for kk in 0..<k { step(kk) }
                 }
@@ -133,8 +134,6 @@ public enum RowInvariantGEMM {
                 if rows > 1 { put(1, s10, s11) }
                 if rows > 2 { put(2, s20, s21) }
                 if rows > 3 { put(3, s30, s31) }
-                if rows > 4 { put(4, s40, s41) }
-                if rows > 5 { put(5, s50, s51) }
                 row += rows
             }
             j += 16
