@@ -49,17 +49,6 @@ public enum RowInvariantGEMM {
         }
     }
 
-    /// `acc + x·w` per lane: one fused multiply-add where the build targets FMA hardware, a
-    /// multiply and an add otherwise. Either way every row gets the same sequence.
-    @inlinable @inline(__always)
-    static func madd(_ acc: Float8, _ x: Float8, _ w: Float8) -> Float8 {
-        #if CHURN_FMA
-        return acc.addingProduct(x, w)
-        #else
-        return acc + x * w
-        #endif
-    }
-
     /// `c (m, n) += a (m, k) · Wᵀ` with `a` rows `lda` apart and `c` rows `ldc` apart.
     ///
     /// With `skipZeroInputs`, columns of `a` that are zero in a whole block of rows are skipped:
@@ -109,13 +98,15 @@ public enum RowInvariantGEMM {
                 var s00 = Float8(), s01 = Float8(), s10 = Float8(), s11 = Float8(), s20 = Float8(), s21 = Float8()
                 var s30 = Float8(), s31 = Float8()
                 let slice = wt + (j / 16) * (k * 16)
+                // VectorMath.madd: one fused multiply-add per lane where the target has FMA, the
+                // same chain for every row either way.
                 @inline(__always) func step(_ kk: Int) {
                     let wp = slice + kk * 16
                     let w0 = UnsafeRawPointer(wp).load(as: Float8.self), w1 = UnsafeRawPointer(wp + 8).load(as: Float8.self)
-                    var x = Float8(repeating: a0[kk]); s00 = madd(s00, x, w0); s01 = madd(s01, x, w1)
-                    x = Float8(repeating: a1[kk]); s10 = madd(s10, x, w0); s11 = madd(s11, x, w1)
-                    x = Float8(repeating: a2[kk]); s20 = madd(s20, x, w0); s21 = madd(s21, x, w1)
-                    x = Float8(repeating: a3[kk]); s30 = madd(s30, x, w0); s31 = madd(s31, x, w1)
+                    var x = Float8(repeating: a0[kk]); s00 = VectorMath.madd(x, w0, s00); s01 = VectorMath.madd(x, w1, s01)
+                    x = Float8(repeating: a1[kk]); s10 = VectorMath.madd(x, w0, s10); s11 = VectorMath.madd(x, w1, s11)
+                    x = Float8(repeating: a2[kk]); s20 = VectorMath.madd(x, w0, s20); s21 = VectorMath.madd(x, w1, s21)
+                    x = Float8(repeating: a3[kk]); s30 = VectorMath.madd(x, w0, s30); s31 = VectorMath.madd(x, w1, s31)
                 }
                 if skipZeroInputs {
                     // Inputs that are zero in every row of the block add exactly zero: skipping

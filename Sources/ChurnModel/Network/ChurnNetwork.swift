@@ -145,7 +145,7 @@ public final class ChurnNetwork {
             let input = l == 0 ? x0.pointer : hidden[l - 1].pointer
             LSTMLayer.forward(gates: gates[l].pointer, c: cells[l].pointer, tanhC: mode == .training ? tanhCells[l].pointer : nil,
                               h: hidden[l].pointer, input: input,
-                              weightIH: p + parameters.weightIHOffsets[l], weightHH: p + parameters.weightHHOffsets[l],
+                              weightIH: p + parameters.weightIHOffsets[l],
                               biasIH: p + parameters.biasIHOffsets[l], biasHH: p + parameters.biasHHOffsets[l],
                               plan: plan, parts: parts, I: shape.inputSize(ofLayer: l), H: H,
                               packedIH: mode == .inference ? packed[l].ih : nil,
@@ -230,7 +230,7 @@ public final class ChurnNetwork {
                                dh: dh.pointer, dgates: dgates.pointer, hPrev: hPrev.pointer, dc: dc.pointer,
                                input: input, gates: gates[l].pointer, c: cells[l].pointer,
                                tanhC: tanhCells[l].pointer, h: hidden[l].pointer,
-                               weightIH: p + parameters.weightIHOffsets[l], weightHH: p + parameters.weightHHOffsets[l],
+                               weightIH: p + parameters.weightIHOffsets[l],
                                plan: plan, parts: parts, I: shape.inputSize(ofLayer: l), H: H,
                                packedHHTransposed: transposedRecurrentWeights(layer: l))
             swap(&dh, &dhNext)

@@ -8,8 +8,10 @@ import TensorKit
 enum LSTMLayer {
     /// Forward through all steps.
     ///
-    /// One GEMM projects the inputs of every step at once; each step then adds one recurrent
-    /// GEMM over its active rows and runs the fused cell kernel.
+    /// Training projects the inputs of every step in one BLAS GEMM; inference projects each
+    /// step's rows inside the time loop. Each step adds one recurrent product over its active
+    /// rows (our row-invariant kernel, which beats BLAS on these few-dozen-row products) and
+    /// runs the fused cell kernel.
     /// - Parameters:
     ///   - gates: out `(N, 4H)` activations (training; inference uses it as scratch);
     ///     `c`, `tanhC` (nil for inference), `h`: out `(N, H)`.
@@ -17,16 +19,15 @@ enum LSTMLayer {
     ///   - packedIH: `W_ih` packed for `RowInvariantGEMM`, or nil for one BLAS GEMM. Inference
     ///     passes it (with `packedHH`) so that each sequence's result does not depend on the
     ///     rest of the batch.
-    ///   - packedHH: `W_hh` packed for the per-step recurrent products (our kernel beats BLAS on
-    ///     these small products: a few dozen rows each), or nil for BLAS.
-    ///   - input: `(N, I)`; weightIH `(4H, I)`, weightHH `(4H, H)`, biases `(4H)`.
+    ///   - packedHH: `W_hh` packed for the per-step recurrent products.
+    ///   - input: `(N, I)`; weightIH `(4H, I)`, biases `(4H)`.
     static func forward(gates: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
                         tanhC: UnsafeMutablePointer<Float>?, h: UnsafeMutablePointer<Float>,
                         input: UnsafePointer<Float>,
-                        weightIH: UnsafePointer<Float>, weightHH: UnsafePointer<Float>,
+                        weightIH: UnsafePointer<Float>,
                         biasIH: UnsafePointer<Float>, biasHH: UnsafePointer<Float>,
                         plan: PackingPlan, parts: [Range<Int>], I: Int, H: Int,
-                        packedIH: RowInvariantGEMM.PackedWeights? = nil, packedHH: RowInvariantGEMM.PackedWeights? = nil) {
+                        packedIH: RowInvariantGEMM.PackedWeights?, packedHH: RowInvariantGEMM.PackedWeights) {
         let N = plan.totalRows, G = 4 * H
         // Biases b_ih + b_hh. Training: BLAS writes input · W_ihᵀ for all steps in one product and
         // the cell kernel adds the biases as it reads each step (no pass over all N rows just to
@@ -67,13 +68,7 @@ enum LSTMLayer {
                 if t > 0 {
                     let prev = plan.offsets[t - 1] + first
                     // The active rows of step t are a prefix of step t − 1's.
-                    if let packedHH {
-                        RowInvariantGEMM.accumulate(m: rows, a: h + prev * H, lda: H, weights: packedHH,
-                                                    c: stepGates, ldc: G)
-                    } else {
-                        BLAS.gemm(transB: true, m: rows, n: G, k: H, a: h + prev * H, b: weightHH,
-                                  beta: 1, c: stepGates)
-                    }
+                    RowInvariantGEMM.accumulate(m: rows, a: h + prev * H, lda: H, weights: packedHH, c: stepGates, ldc: G)
                     cPrev = UnsafePointer(c + prev * H)
                 }
                 LSTMKernels.cellForward(gates: stepGates, cPrev: cPrev, c: c + base * H,
@@ -90,7 +85,7 @@ enum LSTMLayer {
     ///   - dh: in `(N, H)` gradient arriving at each output from above; clobbered (the recurrent
     ///     gradient is accumulated into it).
     ///   - dgates: scratch `(N, 4H)`; hPrev: scratch `(N, H)`; dc: scratch `(B, H)`.
-    ///   - packedHHTransposed: `W_hhᵀ` packed for the per-step products `dgates · W_hh`, or nil for BLAS.
+    ///   - packedHHTransposed: `W_hhᵀ` packed for the per-step products `dgates · W_hh`.
     static func backward(dinput: UnsafeMutablePointer<Float>?,
                          dweightIH: UnsafeMutablePointer<Float>, dweightHH: UnsafeMutablePointer<Float>,
                          dbiasIH: UnsafeMutablePointer<Float>, dbiasHH: UnsafeMutablePointer<Float>,
@@ -98,9 +93,9 @@ enum LSTMLayer {
                          hPrev: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>,
                          input: UnsafePointer<Float>, gates: UnsafePointer<Float>,
                          c: UnsafePointer<Float>, tanhC: UnsafePointer<Float>, h: UnsafePointer<Float>,
-                         weightIH: UnsafePointer<Float>, weightHH: UnsafePointer<Float>,
+                         weightIH: UnsafePointer<Float>,
                          plan: PackingPlan, parts: [Range<Int>], I: Int, H: Int,
-                         packedHHTransposed: RowInvariantGEMM.PackedWeights? = nil) {
+                         packedHHTransposed: RowInvariantGEMM.PackedWeights) {
         let N = plan.totalRows, G = 4 * H
         dc.update(repeating: 0, count: plan.batchCount * H)
         Threading.parallelRegions(parts.count) { part in
@@ -115,13 +110,8 @@ enum LSTMLayer {
                                          rows: rows, hidden: H)
                 if t > 0 {
                     // dh_{t−1}[rows] += dgates_t · W_hh
-                    let target = dh + (plan.offsets[t - 1] + first) * H
-                    if let packedHHTransposed {
-                        RowInvariantGEMM.accumulate(m: rows, a: dgates + base * G, lda: G, weights: packedHHTransposed,
-                                                    c: target, ldc: H)
-                    } else {
-                        BLAS.gemm(m: rows, n: H, k: G, a: dgates + base * G, b: weightHH, beta: 1, c: target)
-                    }
+                    RowInvariantGEMM.accumulate(m: rows, a: dgates + base * G, lda: G, weights: packedHHTransposed,
+                                                c: dh + (plan.offsets[t - 1] + first) * H, ldc: H)
                 }
             }
         }
