@@ -1,4 +1,9 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import TensorKit
 
 /// Which CSV columns hold the customer, time, event and values (SPEC §2).
@@ -158,44 +163,57 @@ public struct EventLogLoader {
         let threads = max(1, options.threads ?? Threading.threadCount)
         var rowsRead = 0, rowsLoaded = 0
         var firstBad: BadRow?
-        // Reading (and decompressing) the next batch of chunks on this thread overlaps parsing
-        // the current batch on the worker threads.
         func readBatch() throws -> [RecordChunker.Chunk] {
             var chunks: [RecordChunker.Chunk] = []
             while chunks.count < 2 * threads, let chunk = try chunker.nextChunk() { chunks.append(chunk) }
             return chunks
         }
-        var chunks = try readBatch()
-        while !chunks.isEmpty {
-            let results: [ParsedChunk]
-            let next: [RecordChunker.Chunk]
-            if threads == 1 {
-                results = Self.parse(chunks, layout: layout, threads: 1,
-                                     knownCustomers: customerInterner, knownEvents: eventInterner)
-                next = try readBatch()
-            } else {
-                let job = ParseJob(chunks: chunks, layout: layout, threads: threads,
-                                   knownCustomers: customerInterner, knownEvents: eventInterner)
-                let group = DispatchGroup()
-                DispatchQueue.global().async(group: group) { job.run() }
-                do {
-                    next = try readBatch()
-                } catch {
-                    group.wait()
-                    throw error
-                }
-                group.wait()
-                results = job.takeResults()
-            }
+        // Interns a batch's new ids (in input order, so the result does not depend on the thread
+        // count) and counts its rows; throws the first bad row under `strict`.
+        func intern(_ results: [ParsedChunk]) throws -> [ChunkCodes] {
+            var codes: [ChunkCodes] = []
             for r in results {
                 if firstBad == nil { firstBad = r.firstBad }
                 if options.strict, let bad = r.firstBad { throw EventLogError.badRow(bad) }
-                merge(r)
+                codes.append(internNewIDs(of: r))
                 rowsRead += r.rowsRead
                 rowsLoaded += r.rowsLoaded
             }
-            chunks = next
+            return codes
+        }
+        func progress() {
             options.progress?(LoadProgress(file: name, bytesRead: chunker.bytesRead, rowsRead: rowsRead, finished: false))
+        }
+        if threads == 1 {
+            var chunks = try readBatch()
+            while !chunks.isEmpty {
+                let results = Self.parse(chunks, layout: layout, threads: 1,
+                                         knownCustomers: customerInterner, knownEvents: eventInterner)
+                for (r, codes) in zip(results, try intern(results)) { append(r, codes) }
+                progress()
+                chunks = try readBatch()
+            }
+        } else {
+            // A pipeline on the calling thread: while the workers parse batch i + 1, this thread
+            // appends batch i to the columns and reads (and decompresses) batch i + 2. New ids are
+            // interned between the two, while no job holds the interners, so they are never copied.
+            var running = ParseJob.start(try readBatch(), layout: layout, threads: threads,
+                                         knownCustomers: customerInterner, knownEvents: eventInterner)
+            while let job = running {
+                let next: [RecordChunker.Chunk]
+                do {
+                    next = try readBatch()
+                } catch {
+                    job.wait()
+                    throw error
+                }
+                let results = job.waitForResults()
+                let codes = try intern(results)
+                running = ParseJob.start(next, layout: layout, threads: threads,
+                                         knownCustomers: customerInterner, knownEvents: eventInterner)
+                for (r, c) in zip(results, codes) { append(r, c) }
+                progress()
+            }
         }
         options.progress?(LoadProgress(file: name, bytesRead: chunker.bytesRead, rowsRead: rowsRead, finished: true))
         report.rowsRead += rowsRead
@@ -204,19 +222,30 @@ public struct EventLogLoader {
         if rowsLoaded == 0 { throw EventLogError.noGoodRows(path: name, rowsRead: rowsRead, firstBadRow: firstBad) }
     }
 
-    /// One batch of chunks parsed off the reading thread. Holds the interner snapshots only
-    /// until `takeResults()`, so the loader's interners are uniquely referenced again when it
-    /// merges (no copy-on-write).
+    /// One batch of chunks parsed off the calling thread. Holds the interner snapshots only until
+    /// the parse ends, so the loader's interners are uniquely referenced again when it interns
+    /// the batch's new ids (no copy-on-write).
     private final class ParseJob: @unchecked Sendable {
-        let chunks: [RecordChunker.Chunk]
-        let layout: ChunkLayout
-        let threads: Int
-        var knownCustomers: ByteInterner?
-        var knownEvents: ByteInterner?
-        var results: [ParsedChunk] = []
+        private let chunks: [RecordChunker.Chunk]
+        private let layout: ChunkLayout
+        private let threads: Int
+        private var knownCustomers: ByteInterner?
+        private var knownEvents: ByteInterner?
+        private var results: [ParsedChunk] = []
+        private let group = DispatchGroup()
 
-        init(chunks: [RecordChunker.Chunk], layout: ChunkLayout, threads: Int,
-             knownCustomers: ByteInterner, knownEvents: ByteInterner) {
+        /// Starts parsing `chunks` in the background (`nil` when there are none).
+        static func start(_ chunks: [RecordChunker.Chunk], layout: ChunkLayout, threads: Int,
+                          knownCustomers: ByteInterner, knownEvents: ByteInterner) -> ParseJob? {
+            guard !chunks.isEmpty else { return nil }
+            let job = ParseJob(chunks: chunks, layout: layout, threads: threads,
+                               knownCustomers: knownCustomers, knownEvents: knownEvents)
+            DispatchQueue.global().async(group: job.group) { job.run() }
+            return job
+        }
+
+        private init(chunks: [RecordChunker.Chunk], layout: ChunkLayout, threads: Int,
+                     knownCustomers: ByteInterner, knownEvents: ByteInterner) {
             self.chunks = chunks
             self.layout = layout
             self.threads = threads
@@ -224,14 +253,18 @@ public struct EventLogLoader {
             self.knownEvents = knownEvents
         }
 
-        func run() {
+        private func run() {
             results = EventLogLoader.parse(chunks, layout: layout, threads: threads,
                                            knownCustomers: knownCustomers!, knownEvents: knownEvents!)
-        }
-
-        func takeResults() -> [ParsedChunk] {
             knownCustomers = nil
             knownEvents = nil
+        }
+
+        func wait() { group.wait() }
+
+        /// Waits for the parse and hands over its results.
+        func waitForResults() -> [ParsedChunk] {
+            group.wait()
             defer { results = [] }
             return results
         }
@@ -257,9 +290,14 @@ public struct EventLogLoader {
         return results.map { $0! }
     }
 
-    /// Appends a parsed chunk, mapping its new (negative, chunk-local) customer and event codes
-    /// to global indices.
-    private mutating func merge(_ r: ParsedChunk) {
+    /// Global codes for a parsed chunk's chunk-local (new) ids.
+    private struct ChunkCodes {
+        var customers: [Int32]
+        var events: [Int32]
+    }
+
+    /// Interns the ids a parsed chunk saw first, returning their global codes.
+    private mutating func internNewIDs(of r: ParsedChunk) -> ChunkCodes {
         var customerMap = [Int32](repeating: 0, count: r.customerInterner.count)
         for i in 0..<customerMap.count {
             let h = r.customerInterner.hash(at: i)
@@ -270,10 +308,16 @@ public struct EventLogLoader {
             let h = r.eventInterner.hash(at: i)
             eventMap[i] = r.eventInterner.withBytes(at: i) { eventInterner.intern($0, hash: h) }
         }
-        customerMap.withUnsafeBufferPointer { map in
+        return ChunkCodes(customers: customerMap, events: eventMap)
+    }
+
+    /// Appends a parsed chunk's events and report counts, mapping its new (negative,
+    /// chunk-local) customer and event codes to global ones. Does not touch the interners.
+    private mutating func append(_ r: ParsedChunk, _ codes: ChunkCodes) {
+        codes.customers.withUnsafeBufferPointer { map in
             for c in r.customers { customers.append(c >= 0 ? c : map[Int(-1 - c)]) }
         }
-        eventMap.withUnsafeBufferPointer { map in
+        codes.events.withUnsafeBufferPointer { map in
             for e in r.events { events.append(e >= 0 ? e : map[Int(-1 - e)]) }
         }
         times.append(contentsOf: r.times)
@@ -432,7 +476,9 @@ struct ParsedChunk {
                         let bytes = UnsafeBufferPointer(rebasing: arena[start..<ends[r]])
                         if r > 0 {
                             let previousStart = r == 1 ? 0 : ends[r - 2]
-                            if bytes.elementsEqual(UnsafeBufferPointer(rebasing: arena[previousStart..<ends[r - 1]])) {
+                            let previousCount = ends[r - 1] - previousStart
+                            if previousCount == bytes.count,
+                               previousCount == 0 || memcmp(bytes.baseAddress!, arena.baseAddress! + previousStart, previousCount) == 0 {
                                 customers.append(customers[r - 1])
                                 continue
                             }

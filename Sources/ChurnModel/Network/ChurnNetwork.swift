@@ -140,7 +140,8 @@ public final class ChurnNetwork {
             for i in 0..<N * I { x0.pointer[i] *= inputMask.pointer[i] }
         }
         for l in 0..<shape.numLayers {
-            gates[l].resize(N * 4 * H); cells[l].resize(N * H); hidden[l].resize(N * H)
+            // Inference uses the gate buffer only as per-step scratch: one row per sequence.
+            gates[l].resize((mode == .inference ? batch.count : N) * 4 * H); cells[l].resize(N * H); hidden[l].resize(N * H)
             if mode == .training { tanhCells[l].resize(N * H) }
             let input = l == 0 ? x0.pointer : hidden[l - 1].pointer
             LSTMLayer.forward(gates: gates[l].pointer, c: cells[l].pointer, tanhC: mode == .training ? tanhCells[l].pointer : nil,

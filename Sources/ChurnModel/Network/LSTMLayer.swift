@@ -13,7 +13,7 @@ enum LSTMLayer {
     /// rows (our row-invariant kernel, which beats BLAS on these few-dozen-row products) and
     /// runs the fused cell kernel.
     /// - Parameters:
-    ///   - gates: out `(N, 4H)` activations (training; inference uses it as scratch);
+    ///   - gates: out `(N, 4H)` activations (training); with `packedIH`, scratch of `(B, 4H)`;
     ///     `c`, `tanhC` (nil for inference), `h`: out `(N, H)`.
     ///   - parts: contiguous ranges of sorted sequence positions, one time loop per core.
     ///   - packedIH: `W_ih` packed for `RowInvariantGEMM`, or nil for one BLAS GEMM. Inference
