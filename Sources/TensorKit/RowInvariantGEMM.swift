@@ -15,10 +15,11 @@ public enum RowInvariantGEMM {
         public let n: Int, k: Int, paddedN: Int
         public let buffer: FloatBuffer
 
-        /// Packs `weight (n, k)`.
-        public convenience init(weight: UnsafePointer<Float>, n: Int, k: Int) {
+        /// Packs `weight (n, k)`, rows `ldw` apart (default `k`: contiguous; a larger `ldw` packs
+        /// a block of columns of a wider matrix).
+        public convenience init(weight: UnsafePointer<Float>, n: Int, k: Int, ldw: Int? = nil) {
             self.init(n: n, k: k)
-            pack(weight: weight)
+            pack(weight: weight, ldw: ldw ?? k)
         }
 
         /// Room for a `(n, k)` weight, zero until packed.
@@ -29,12 +30,13 @@ public enum RowInvariantGEMM {
             buffer = FloatBuffer(count: k * paddedN)
         }
 
-        /// Packs `weight (n, k)` row-major in place of the current contents.
-        public func pack(weight: UnsafePointer<Float>) {
-            let p = buffer.pointer
+        /// Packs `weight (n, k)` row-major, rows `ldw` apart (default `k`), in place of the
+        /// current contents.
+        public func pack(weight: UnsafePointer<Float>, ldw: Int? = nil) {
+            let p = buffer.pointer, ldw = ldw ?? k
             for row in 0..<n {
                 let slice = p + (row / 16) * (k * 16) + row % 16
-                for col in 0..<k { slice[col * 16] = weight[row * k + col] }
+                for col in 0..<k { slice[col * 16] = weight[row * ldw + col] }
             }
         }
 
@@ -49,7 +51,22 @@ public enum RowInvariantGEMM {
         }
     }
 
-    /// `c (m, n) += a (m, k) · Wᵀ` with `a` rows `lda` apart and `c` rows `ldc` apart.
+    /// Rows of a table that start the sums of `accumulate` in place of zero: row r of the
+    /// product starts from `table + Int(index[r]) * ldt` (n floats). A product over the first
+    /// columns of a wider input, tabulated per distinct value of those columns (an embedding:
+    /// one row per event type), continues there exactly as if those columns had been summed first.
+    public struct InitialRows {
+        public var table: UnsafePointer<Float>
+        public var ldt: Int
+        public var index: UnsafePointer<Int32>
+        @inlinable
+        public init(table: UnsafePointer<Float>, ldt: Int, index: UnsafePointer<Int32>) {
+            self.table = table; self.ldt = ldt; self.index = index
+        }
+    }
+
+    /// `c (m, n) += a (m, k) · Wᵀ` with `a` rows `lda` apart and `c` rows `ldc` apart; with
+    /// `initial`, `c += initial row + a · Wᵀ`, the row's sum continuing from the table row.
     ///
     /// With `skipZeroInputs`, columns of `a` that are zero in a whole block of rows are skipped:
     /// worth it for sparse inputs (per-step features that are 0 on most steps), not for dense ones.
@@ -63,7 +80,8 @@ public enum RowInvariantGEMM {
     /// - Complexity: 2·m·n·k floating-point operations.
     @inlinable
     public static func accumulate(m: Int, a: UnsafePointer<Float>, lda: Int, weights w: PackedWeights,
-                                  c: UnsafeMutablePointer<Float>, ldc: Int, skipZeroInputs: Bool = false) {
+                                  c: UnsafeMutablePointer<Float>, ldc: Int, skipZeroInputs: Bool = false,
+                                  initial: InitialRows? = nil) {
         let k = w.k, n = w.n, np = w.paddedN
         let wt = UnsafePointer(w.buffer.pointer)
         // With skipZeroInputs, each block of four rows lists its nonzero input columns once, so
@@ -97,6 +115,15 @@ public enum RowInvariantGEMM {
                 let a3 = rows > 3 ? a0 + 3 * lda : a0
                 var s00 = Float8(), s01 = Float8(), s10 = Float8(), s11 = Float8(), s20 = Float8(), s21 = Float8()
                 var s30 = Float8(), s31 = Float8()
+                if let initial {
+                    // Tail rows start from row 0's table row, as they read row 0's inputs.
+                    func start(_ r: Int) -> (Float8, Float8) {
+                        let t = initial.table + Int(initial.index[row + (r < rows ? r : 0)]) * initial.ldt + j
+                        return (VectorMath.load(t, count: min(8, width)),
+                                width > 8 ? VectorMath.load(t + 8, count: width - 8) : Float8())
+                    }
+                    (s00, s01) = start(0); (s10, s11) = start(1); (s20, s21) = start(2); (s30, s31) = start(3)
+                }
                 let slice = wt + (j / 16) * (k * 16)
                 // VectorMath.madd: one fused multiply-add per lane where the target has FMA, the
                 // same chain for every row either way.

@@ -52,6 +52,51 @@ final class RowInvariantGEMMTests: XCTestCase {
         }
     }
 
+    /// Inference's tabulated embedding: a product over `[table-indexed columns, rest]` equals,
+    /// bit for bit, the rest's product started from the tabulated rows of the first columns.
+    func testStartingFromTabulatedRowsEqualsSummingThoseColumnsInPlace() {
+        var rng = SeededGenerator(seed: 8)
+        for (m, n, e, f, v) in [(13, 128, 16, 47, 9), (5, 40, 3, 6, 4), (1, 16, 8, 0, 2), (22, 24, 5, 9, 30)] {
+            let k = e + f
+            let table = (0..<v * e).map { _ in Float(rng.nextGaussian()) }          // (v, e)
+            let ids = (0..<m).map { _ in Int32(rng.nextInt(below: v)) }
+            let rest = sparseInputs(m: m, k: f, using: &rng)
+            var full = [Float](repeating: 0, count: m * k)
+            for r in 0..<m {
+                for c in 0..<e { full[r * k + c] = table[Int(ids[r]) * e + c] }
+                for c in 0..<f { full[r * k + e + c] = rest[r * f + c] }
+            }
+            let w = (0..<n * k).map { _ in Float(rng.nextGaussian()) }
+            let bias = (0..<n).map { _ in Float(rng.nextGaussian()) }
+            let packed = w.withUnsafeBufferPointer { RowInvariantGEMM.PackedWeights(weight: $0.baseAddress!, n: n, k: k) }
+            for skip in [false, true] {
+                let expected = run(full, m: m, weights: packed, bias: bias, skip: skip)
+                // Tabulate: rows of table · W[:, :e]ᵀ from zero; then W[:, e:] from those rows.
+                let head = w.withUnsafeBufferPointer { RowInvariantGEMM.PackedWeights(weight: $0.baseAddress!, n: n, k: e, ldw: k) }
+                let tail = w.withUnsafeBufferPointer { RowInvariantGEMM.PackedWeights(weight: $0.baseAddress! + e, n: n, k: f, ldw: k) }
+                var gates = [Float](repeating: 0, count: v * n)
+                table.withUnsafeBufferPointer { tp in
+                    gates.withUnsafeMutableBufferPointer { gp in
+                        RowInvariantGEMM.accumulate(m: v, a: tp.baseAddress!, lda: e, weights: head, c: gp.baseAddress!, ldc: n)
+                    }
+                }
+                var c = (0..<m).flatMap { _ in bias }
+                rest.withUnsafeBufferPointer { ap in
+                    gates.withUnsafeBufferPointer { gp in
+                        ids.withUnsafeBufferPointer { ip in
+                            c.withUnsafeMutableBufferPointer { cp in
+                                RowInvariantGEMM.accumulate(m: m, a: ap.baseAddress ?? gp.baseAddress!, lda: f, weights: tail,
+                                                            c: cp.baseAddress!, ldc: n, skipZeroInputs: skip,
+                                                            initial: .init(table: gp.baseAddress!, ldt: n, index: ip.baseAddress!))
+                            }
+                        }
+                    }
+                }
+                XCTAssertEqual(c, expected, "m=\(m) n=\(n) e=\(e) f=\(f) skip=\(skip)")
+            }
+        }
+    }
+
     func testPackingTheTransposeEqualsPackingTheTransposedMatrix() {
         var rng = SeededGenerator(seed: 5)
         for (n, k) in [(20, 7), (16, 64), (3, 33)] {

@@ -57,6 +57,13 @@ public final class ChurnNetwork {
 
     private var packedWeights: [(ih: RowInvariantGEMM.PackedWeights, hh: RowInvariantGEMM.PackedWeights)] = []
     private var packedGeneration = -1
+    /// Inference, E > 0: `embedding · W_ih[:, :E]ᵀ`, `(V, 4H)` — the embedding's share of the
+    /// layer-0 gates for each event type, so a step adds it with one row copy instead of E
+    /// multiply-adds per gate; `packedWeights[0].ih` then holds only `W_ih[:, E:]`.
+    private var embeddingGates = FloatBuffer()
+    private var packedIDs = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 0)
+
+    deinit { packedIDs.deallocate() }
     // Training packs W_hh (forward) and W_hhᵀ (backward) afresh on every pass — 4H·H floats,
     // nothing next to the pass itself — so that weights changed through raw pointers (finite
     // differences, checkpoint loads) can never be stale.
@@ -69,10 +76,21 @@ public final class ChurnNetwork {
 
     private func inferenceWeights() -> [(ih: RowInvariantGEMM.PackedWeights, hh: RowInvariantGEMM.PackedWeights)] {
         if packedGeneration != parameters.generation || packedWeights.count != shape.numLayers {
-            let p = parameters.values.pointer, H = shape.hiddenSize
+            let p = parameters.values.pointer, H = shape.hiddenSize, E = shape.embeddingSize
             packedWeights = (0..<shape.numLayers).map { l in
-                (RowInvariantGEMM.PackedWeights(weight: p + parameters.weightIHOffsets[l], n: 4 * H, k: shape.inputSize(ofLayer: l)),
-                 RowInvariantGEMM.PackedWeights(weight: p + parameters.weightHHOffsets[l], n: 4 * H, k: H))
+                let I = shape.inputSize(ofLayer: l), skip = l == 0 ? E : 0
+                return (RowInvariantGEMM.PackedWeights(weight: p + parameters.weightIHOffsets[l] + skip, n: 4 * H, k: I - skip, ldw: I),
+                        RowInvariantGEMM.PackedWeights(weight: p + parameters.weightHHOffsets[l], n: 4 * H, k: H))
+            }
+            if E > 0 {
+                // The same kernel as the time loop, starting from zero: a row's gates continue
+                // from its table row exactly as if its embedding columns had been summed in place.
+                let V = shape.vocabularySize, I = shape.inputSize
+                let embeddingIH = RowInvariantGEMM.PackedWeights(weight: p + parameters.weightIHOffsets[0], n: 4 * H, k: E, ldw: I)
+                embeddingGates.resize(V * 4 * H)
+                embeddingGates.pointer.update(repeating: 0, count: V * 4 * H)
+                RowInvariantGEMM.accumulate(m: V, a: p + parameters.embeddingOffset, lda: E, weights: embeddingIH,
+                                            c: embeddingGates.pointer, ldc: 4 * H)
             }
             packedGeneration = parameters.generation
         }
@@ -122,12 +140,20 @@ public final class ChurnNetwork {
         let packed = mode == .inference ? inferenceWeights() : []
 
         let p = parameters.values.pointer
-        x0.resize(N * I)
+        // Inference with an embedding: layer 0 reads the embedding's share of its gates from
+        // `embeddingGates`, so x0 holds only the numeric features and each row's event id.
+        let tabulated = mode == .inference && E > 0
+        x0.resize(N * (tabulated ? F : I))
+        if tabulated && packedIDs.count < N {
+            packedIDs.deallocate()
+            packedIDs = .allocate(capacity: N)
+        }
         batch.eventIDs.withUnsafeBufferPointer { ids in
             batch.numeric.withUnsafeBufferPointer { numeric in
                 Embedding.forward(out: x0.pointer, eventIDs: ids.baseAddress!,
                                   numeric: numeric.baseAddress ?? UnsafePointer(x0.pointer),
-                                  weight: p + parameters.embeddingOffset, plan: plan, parts: parts, E: E, F: F)
+                                  weight: p + parameters.embeddingOffset, plan: plan, parts: parts,
+                                  E: tabulated ? 0 : E, F: F, packedIDs: tabulated ? packedIDs.baseAddress : nil)
             }
         }
         masked = false
@@ -148,9 +174,11 @@ public final class ChurnNetwork {
                               h: hidden[l].pointer, input: input,
                               weightIH: p + parameters.weightIHOffsets[l],
                               biasIH: p + parameters.biasIHOffsets[l], biasHH: p + parameters.biasHHOffsets[l],
-                              plan: plan, parts: parts, I: shape.inputSize(ofLayer: l), H: H,
+                              plan: plan, parts: parts, I: l == 0 && tabulated ? F : shape.inputSize(ofLayer: l), H: H,
                               packedIH: mode == .inference ? packed[l].ih : nil,
-                              packedHH: mode == .inference ? packed[l].hh : trainingRecurrentWeights(layer: l))
+                              packedHH: mode == .inference ? packed[l].hh : trainingRecurrentWeights(layer: l),
+                              initialIH: l == 0 && tabulated
+                                ? (UnsafePointer(embeddingGates.pointer), UnsafePointer(packedIDs.baseAddress!)) : nil)
         }
         // logit = head.weight · h_last + head.bias
         let top = hidden[shape.numLayers - 1].pointer

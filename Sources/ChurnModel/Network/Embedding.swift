@@ -2,14 +2,18 @@ import TensorKit
 
 /// Embedding lookup fused with the concatenation of numeric features: the layer-0 input.
 enum Embedding {
-    /// Builds packed `x (N, I)` rows: `x = concat(weight[eventID], numeric)`.
+    /// Builds packed `x (N, E + F)` rows: `x = concat(weight[eventID], numeric)`.
     /// - Parameters:
     ///   - weight: `(V, E)`; ids outside `0..<V` are rejected by the caller.
     ///   - eventIDs: `(S)` sequence-major; `numeric (S, F)` sequence-major.
     ///   - parts: contiguous ranges of sorted sequence positions, filled in parallel.
+    ///   - packedIDs: when given, out `(N)` event id of each packed row. Inference passes it with
+    ///     E = 0: the embedding's share of the gates then comes from a per-event-type table and
+    ///     `x` holds only the numeric features.
     static func forward(out x: UnsafeMutablePointer<Float>,
                         eventIDs: UnsafePointer<Int32>, numeric: UnsafePointer<Float>,
-                        weight: UnsafePointer<Float>, plan: PackingPlan, parts: [Range<Int>], E: Int, F: Int) {
+                        weight: UnsafePointer<Float>, plan: PackingPlan, parts: [Range<Int>], E: Int, F: Int,
+                        packedIDs: UnsafeMutablePointer<Int32>? = nil) {
         let I = E + F
         Threading.parallelRegions(parts.count) { part in
             let range = parts[part]
@@ -22,6 +26,7 @@ enum Embedding {
                     let row = x + (base + j) * I
                     if E > 0 { row.update(from: weight + Int(eventIDs[source]) * E, count: E) }
                     if F > 0 { (row + E).update(from: numeric + source * F, count: F) }
+                    packedIDs?[base + j] = eventIDs[source]
                 }
             }
         }

@@ -20,6 +20,10 @@ enum LSTMLayer {
     ///     passes it (with `packedHH`) so that each sequence's result does not depend on the
     ///     rest of the batch.
     ///   - packedHH: `W_hh` packed for the per-step recurrent products.
+    ///   - initialIH: with `packedIH`, a table `(V, 4H)` and each packed row's index into it:
+    ///     the input projection of each row starts from its table row (layer 0 of inference:
+    ///     the embedding columns' share, one row per event type) and `input`, `packedIH` hold
+    ///     only the remaining columns.
     ///   - input: `(N, I)`; weightIH `(4H, I)`, biases `(4H)`.
     static func forward(gates: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
                         tanhC: UnsafeMutablePointer<Float>?, h: UnsafeMutablePointer<Float>,
@@ -27,7 +31,8 @@ enum LSTMLayer {
                         weightIH: UnsafePointer<Float>,
                         biasIH: UnsafePointer<Float>, biasHH: UnsafePointer<Float>,
                         plan: PackingPlan, parts: [Range<Int>], I: Int, H: Int,
-                        packedIH: RowInvariantGEMM.PackedWeights?, packedHH: RowInvariantGEMM.PackedWeights) {
+                        packedIH: RowInvariantGEMM.PackedWeights?, packedHH: RowInvariantGEMM.PackedWeights,
+                        initialIH: (table: UnsafePointer<Float>, index: UnsafePointer<Int32>)? = nil) {
         let N = plan.totalRows, G = 4 * H
         // Biases b_ih + b_hh. Training: BLAS writes input · W_ihᵀ for all steps in one product and
         // the cell kernel adds the biases as it reads each step (no pass over all N rows just to
@@ -62,7 +67,8 @@ enum LSTMLayer {
                 if let packedIH {
                     for r in 0..<rows { (stepGates + r * G).update(from: biasSum, count: G) }
                     RowInvariantGEMM.accumulate(m: rows, a: input + base * I, lda: I, weights: packedIH,
-                                                c: stepGates, ldc: G, skipZeroInputs: sparse)
+                                                c: stepGates, ldc: G, skipZeroInputs: sparse,
+                                                initial: initialIH.map { .init(table: $0.table, ldt: G, index: $0.index + base) })
                 }
                 var cPrev: UnsafePointer<Float>? = nil
                 if t > 0 {
