@@ -21,12 +21,26 @@ struct ByteInterner {
     /// The first 16 bytes of a key, zero padded.
     @inline(__always)
     private static func inlineKey(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
-        var key: (UInt64, UInt64) = (0, 0)
-        let n = min(bytes.count, 16)
-        if n > 0 {
-            withUnsafeMutableBytes(of: &key) { $0.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: n) }
+        guard let base = bytes.baseAddress else { return (0, 0) }
+        let n = bytes.count
+        return (loadPartial(base, min(n, 8)), n > 8 ? loadPartial(base + 8, min(n - 8, 8)) : 0)
+    }
+
+    /// Bytes `p[0..<count]` (count ≤ 8) as a little-endian word, zero padded, reading no byte
+    /// outside them: two overlapping 4-byte loads for 4…7 bytes, three byte loads below.
+    @inline(__always)
+    static func loadPartial(_ p: UnsafePointer<UInt8>, _ count: Int) -> UInt64 {
+        let raw = UnsafeRawPointer(p)
+        if count >= 8 { return UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)) }
+        if count >= 4 {
+            let lo = UInt64(UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)))
+            let hi = UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
+            // hi holds bytes count−4 ..< count; its top count − 4 bytes are bytes 4 ..< count.
+            return lo | ((hi >> UInt64(8 * (8 - count))) << 32)
         }
-        return key
+        if count == 0 { return 0 }
+        // 1…3 bytes: first, middle and last (which coincide for shorter keys).
+        return UInt64(p[0]) | UInt64(p[count / 2]) << UInt64(8 * (count / 2)) | UInt64(p[count - 1]) << UInt64(8 * (count - 1))
     }
     private var table: [Slot]
     private var mask: Int
@@ -68,9 +82,7 @@ struct ByteInterner {
             i += 8
         }
         if i < n {
-            var w: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < n { w |= UInt64(base[i]) << shift; shift += 8; i += 1 }
+            let w = loadPartial(base + i, n - i)
             h = (h ^ w) &* 0x94D0_49BB_1331_11EB
             h ^= h >> 29
         }

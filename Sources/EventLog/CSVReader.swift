@@ -166,10 +166,20 @@ public final class CSVReader {
                     i += 1
                 }
             }
-            while i < n {
-                let c = buf[i]
-                if c == 0x2C || c == 0x0A { break }
-                i += 1
+            // The rest of the field up to the next comma or newline: eight bytes at a time while
+            // a whole word fits, then byte by byte.
+            scan: do {
+                while i &+ 8 <= n {
+                    let word = UInt64(littleEndian: UnsafeRawPointer(buf + i).loadUnaligned(as: UInt64.self))
+                    let found = Self.commaOrNewline(word)
+                    if found != 0 { i += found.trailingZeroBitCount >> 3; break scan }
+                    i += 8
+                }
+                while i < n {
+                    let c = buf[i]
+                    if c == 0x2C || c == 0x0A { break }
+                    i += 1
+                }
             }
             if i >= n {
                 if !eof { return nil }
@@ -189,6 +199,17 @@ public final class CSVReader {
             stripCarriageReturn()
             return newlines + 1
         }
+    }
+
+    /// A nonzero word whose lowest set bit lies in the first byte (in memory order, the word
+    /// loaded little-endian) that is a comma or a newline; zero when there is none. The classic
+    /// zero-byte test `(x − 0x01…) & ~x & 0x80…` can flag a byte above a true match (a borrow),
+    /// never one below it, so the lowest flag is exact.
+    @inline(__always)
+    static func commaOrNewline(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let comma = word ^ (ones &* 0x2C), newline = word ^ (ones &* 0x0A)
+        return (((comma &- ones) & ~comma) | ((newline &- ones) & ~newline)) & highs
     }
 
     @inline(__always)

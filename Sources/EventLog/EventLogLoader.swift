@@ -493,7 +493,8 @@ struct ParsedChunk {
         touchedSlots = sink
     }
 
-    /// Whether `bytes` are valid UTF-8 without NUL (a fast path for ASCII).
+    /// Whether `bytes` are valid UTF-8 without NUL (a fast path for ASCII). A byte loop: ids are
+    /// short, and an eight-bytes-at-a-time version measured no faster on 7-byte ids.
     @inline(__always)
     static func isText(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var ascii = true

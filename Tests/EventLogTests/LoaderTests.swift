@@ -53,6 +53,29 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertEqual(r[0].fields, ["ab\"c", "de"])
     }
 
+    /// Unquoted fields of every length up to 40 (the reader scans eight bytes at a time), with
+    /// non-ASCII bytes, CR, bytes one off ',' and '\n' (0x2B, 0x2D, 0x09, 0x0B), and records cut
+    /// at every buffer refill position: the fields equal a plain split on ',' and '\n'.
+    func testUnquotedFieldsOfEveryLengthSplitExactly() throws {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [Character] = ["a", "Z", "0", "+", "-", "\t", "\u{0B}", "é", "€", " ", ".", "_"]
+        for _ in 0..<20 {
+            var expected: [[String]] = []
+            var text = ""
+            for _ in 0..<30 {
+                let fields = (0..<Int.random(in: 1...6, using: &rng)).map { _ in
+                    String((0..<Int.random(in: 0...40, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+                }
+                if fields == [""] { continue }      // a blank line is not a record with one field
+                expected.append(fields)
+                text += fields.joined(separator: ",") + "\n"
+            }
+            for size in [16, 23, 64, 1 << 20] {
+                XCTAssertEqual(try records(text, bufferSize: size).map(\.fields), expected, "buffer \(size): \(text.debugDescription)")
+            }
+        }
+    }
+
     func testRecordTextReserializes() throws {
         let reader = CSVReader(source: MemoryByteSource("\"a,b\",c\n"), name: "t")
         XCTAssertTrue(try reader.nextRecord())
@@ -326,6 +349,56 @@ final class EventStoreTests: XCTestCase {
 }
 
 final class ByteInternerTests: XCTestCase {
+    /// The branch-free partial loads read exactly bytes 0..<count, little-endian, zero padded.
+    func testPartialLoadsEqualTheBytes() {
+        let bytes: [UInt8] = [0x01, 0xFF, 0x80, 0x2C, 0x0A, 0x7F, 0x00, 0xEE, 0x42]
+        bytes.withUnsafeBufferPointer { b in
+            for start in 0..<2 {
+                for count in 0...8 where start + count <= b.count {
+                    var expected: UInt64 = 0
+                    for k in 0..<count { expected |= UInt64(b[start + k]) << UInt64(8 * k) }
+                    XCTAssertEqual(ByteInterner.loadPartial(b.baseAddress! + start, count), expected, "start \(start) count \(count)")
+                }
+            }
+        }
+    }
+
+    /// Ids are text: valid UTF-8 without NUL, at every length and position of the offending byte.
+    func testIsTextFindsNULAndInvalidUTF8AtEveryPosition() {
+        func check(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer { ParsedChunk.isText($0) } }
+        XCTAssertTrue(check([]))
+        for length in 1...20 {
+            XCTAssertTrue(check([UInt8](repeating: 0x01, count: length)))
+            XCTAssertTrue(check(Array(String(repeating: "é", count: length).utf8)))
+            for position in 0..<length {
+                var bytes = [UInt8](repeating: 0x61, count: length)
+                bytes[position] = 0x00
+                XCTAssertFalse(check(bytes), "NUL at \(position) of \(length)")
+                bytes[position] = 0x80                      // a lone continuation byte
+                XCTAssertFalse(check(bytes), "0x80 at \(position) of \(length)")
+                bytes[position] = 0x7F
+                XCTAssertTrue(check(bytes))
+            }
+        }
+    }
+
+    /// Keys of every length up to 24 that differ in a single byte are told apart.
+    func testKeysDifferingInOneByteAtEveryLength() {
+        var interner = ByteInterner(initialCapacity: 4)
+        var seen = Set<Int32>()
+        for length in 0...24 {
+            for position in 0..<max(1, length) {
+                var key = [UInt8](repeating: 0x61, count: length)
+                if length > 0 { key[position] = 0x62 }
+                let code = key.withUnsafeBufferPointer { interner.intern($0) }
+                XCTAssertEqual(key.withUnsafeBufferPointer { interner.lookup($0) }, code)
+                seen.insert(code)
+            }
+        }
+        XCTAssertEqual(seen.count, 1 + (1...24).reduce(0, +))
+        XCTAssertEqual(interner.count, seen.count)
+    }
+
     func testInternsInFirstAppearanceOrderAcrossGrowth() {
         var interner = ByteInterner(initialCapacity: 4)
         let ids = (0..<5000).map { "id-\($0 * 7919 % 5000)" } + ["", "a", "id-1"]
