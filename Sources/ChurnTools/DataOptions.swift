@@ -35,7 +35,9 @@ public struct DataOptions {
     }
 
     /// Loads the event logs, printing the bad-row summary to standard error.
-    public func load(threads: Int) throws -> (store: EventStore, report: LoadReport) {
+    /// - Parameter customerFilter: keep only these customers' rows (`LoadOptions.customerFilter`).
+    public func load(threads: Int, customerFilter: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)? = nil) throws
+        -> (store: EventStore, report: LoadReport) {
         for path in paths where path != "-" {
             var isDirectory: ObjCBool = false
             if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
@@ -43,7 +45,8 @@ public struct DataOptions {
             }
             if isDirectory.boolValue { throw CommandError(.noInput, "\(path) is a directory, not an event log (--events)") }
         }
-        let result = try EventLogLoader.load(paths: paths, options: LoadOptions(columns: columns, strict: strict, threads: threads))
+        let result = try EventLogLoader.load(paths: paths, options: LoadOptions(columns: columns, strict: strict, threads: threads,
+                                                                                     customerFilter: customerFilter))
         let lines = result.report.summaryLines()
         if result.report.badRows > 0 {
             for line in lines { Terminal.error("warning: \(line)") }

@@ -53,15 +53,22 @@ public struct LoadOptions: Sendable {
     /// Called on the loading thread after each batch of chunks (a few MB) and at the end of
     /// each file, for progress displays. The library itself never prints.
     public var progress: (@Sendable (LoadProgress) -> Void)?
+    /// Keeps only the rows of customers whose (trimmed) id bytes pass, e.g. one shard of
+    /// `churn-predict --shard`: the other rows are parsed and checked (bad rows are reported as
+    /// without a filter) but not stored, so memory follows the kept customers. Called once per
+    /// distinct id, on the loading thread. The store's `latestTime` stays that of all good rows.
+    public var customerFilter: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)?
 
     public init(columns: ColumnMapping = ColumnMapping(), strict: Bool = false, samplesPerReason: Int = 5,
-                threads: Int? = nil, chunkSize: Int = 4 << 20, progress: (@Sendable (LoadProgress) -> Void)? = nil) {
+                threads: Int? = nil, chunkSize: Int = 4 << 20, progress: (@Sendable (LoadProgress) -> Void)? = nil,
+                customerFilter: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)? = nil) {
         self.columns = columns
         self.strict = strict
         self.samplesPerReason = samplesPerReason
         self.threads = threads
         self.chunkSize = chunkSize
         self.progress = progress
+        self.customerFilter = customerFilter
     }
 }
 
@@ -83,6 +90,12 @@ public struct EventLogLoader {
 
     private var customerInterner = ByteInterner(initialCapacity: 1 << 14)
     private var eventInterner = ByteInterner(initialCapacity: 256)
+    /// With a customer filter: the ids it rejected (asked once each), and the latest time of
+    /// all good rows, kept or not.
+    private var excludedCustomers = ByteInterner(initialCapacity: 1 << 10)
+    private var latestGoodTime = Int64.min
+    /// The code of a customer the filter rejected.
+    private static let excluded = Int32.min
     private var customers: [Int32] = []
     private var times: [Int64] = []
     private var events: [Int32] = []
@@ -162,6 +175,7 @@ public struct EventLogLoader {
 
         let threads = max(1, options.threads ?? Threading.threadCount)
         var rowsRead = 0, rowsLoaded = 0
+        let outsideBefore = report.rowsOutsideFilter
         var firstBad: BadRow?
         func readBatch() throws -> [RecordChunker.Chunk] {
             var chunks: [RecordChunker.Chunk] = []
@@ -217,7 +231,7 @@ public struct EventLogLoader {
         }
         options.progress?(LoadProgress(file: name, bytesRead: chunker.bytesRead, rowsRead: rowsRead, finished: true))
         report.rowsRead += rowsRead
-        report.rowsLoaded += rowsLoaded
+        report.rowsLoaded += rowsLoaded - (report.rowsOutsideFilter - outsideBefore)
         if rowsRead == 0 { throw EventLogError.noDataRows(path: name) }
         if rowsLoaded == 0 { throw EventLogError.noGoodRows(path: name, rowsRead: rowsRead, firstBadRow: firstBad) }
     }
@@ -301,7 +315,14 @@ public struct EventLogLoader {
         var customerMap = [Int32](repeating: 0, count: r.customerInterner.count)
         for i in 0..<customerMap.count {
             let h = r.customerInterner.hash(at: i)
-            customerMap[i] = r.customerInterner.withBytes(at: i) { customerInterner.intern($0, hash: h) }
+            customerMap[i] = r.customerInterner.withBytes(at: i) { bytes in
+                // Rejected ids are never in the global interner, so they are always new to a chunk.
+                if let keep = options.customerFilter {
+                    if excludedCustomers.lookup(bytes, hash: h) != nil { return Self.excluded }
+                    if !keep(bytes) { _ = excludedCustomers.intern(bytes, hash: h); return Self.excluded }
+                }
+                return customerInterner.intern(bytes, hash: h)
+            }
         }
         var eventMap = [Int32](repeating: 0, count: r.eventInterner.count)
         for i in 0..<eventMap.count {
@@ -314,14 +335,18 @@ public struct EventLogLoader {
     /// Appends a parsed chunk's events and report counts, mapping its new (negative,
     /// chunk-local) customer and event codes to global ones. Does not touch the interners.
     private mutating func append(_ r: ParsedChunk, _ codes: ChunkCodes) {
-        codes.customers.withUnsafeBufferPointer { map in
-            for c in r.customers { customers.append(c >= 0 ? c : map[Int(-1 - c)]) }
+        if options.customerFilter != nil {
+            appendKept(r, codes)
+        } else {
+            codes.customers.withUnsafeBufferPointer { map in
+                for c in r.customers { customers.append(c >= 0 ? c : map[Int(-1 - c)]) }
+            }
+            codes.events.withUnsafeBufferPointer { map in
+                for e in r.events { events.append(e >= 0 ? e : map[Int(-1 - e)]) }
+            }
+            times.append(contentsOf: r.times)
+            for j in values.indices { values[j].append(contentsOf: r.values[j]) }
         }
-        codes.events.withUnsafeBufferPointer { map in
-            for e in r.events { events.append(e >= 0 ? e : map[Int(-1 - e)]) }
-        }
-        times.append(contentsOf: r.times)
-        for j in values.indices { values[j].append(contentsOf: r.values[j]) }
         report.blankLines += r.blankLines
         for (reason, n) in r.badCounts { report.badRowCounts[reason, default: 0] += n }
         if badRowCustomers.count < 1_000_000 { badRowCustomers.formUnion(r.badRowCustomers) }
@@ -331,15 +356,41 @@ public struct EventLogLoader {
         }
     }
 
+    /// `append`'s columns with a customer filter: only the rows of kept customers.
+    private mutating func appendKept(_ r: ParsedChunk, _ codes: ChunkCodes) {
+        if let latest = r.times.max() { latestGoodTime = max(latestGoodTime, latest) }
+        var outside = 0
+        codes.customers.withUnsafeBufferPointer { customerMap in
+            codes.events.withUnsafeBufferPointer { eventMap in
+                for k in r.customers.indices {
+                    let c = r.customers[k]
+                    let customer = c >= 0 ? c : customerMap[Int(-1 - c)]
+                    if customer == Self.excluded { outside += 1; continue }
+                    let e = r.events[k]
+                    customers.append(customer)
+                    events.append(e >= 0 ? e : eventMap[Int(-1 - e)])
+                    times.append(r.times[k])
+                    for j in values.indices { values[j].append(r.values[j][k]) }
+                }
+            }
+        }
+        report.rowsOutsideFilter += outside
+    }
+
     /// Groups the loaded events into a store.
     /// - Returns: the store and the final report.
     /// - Complexity: O(n log g) (see `EventStore.init`).
     public func finish() -> (store: EventStore, report: LoadReport) {
         let store = EventStore(customerIDs: customerInterner.strings, eventNames: eventInterner.strings,
                                valueColumns: options.columns.values, customers: customers, times: times,
-                               events: events, values: values)
+                               events: events, values: values,
+                               latestTime: latestGoodTime > Int64.min ? latestGoodTime : nil)
         var report = self.report
-        let dropped = badRowCustomers.filter { store.customerIndex(of: $0) == nil }.sorted()
+        let keep = options.customerFilter
+        let dropped = badRowCustomers.filter { id in
+            var id = id
+            return store.customerIndex(of: id) == nil && (keep.map { keep in id.withUTF8 { keep($0) } } ?? true)
+        }.sorted()
         report.droppedCustomerCount = dropped.count
         report.droppedCustomers = Array(dropped.prefix(LoadReport.maxDroppedCustomers))
         report.samples.sort { ($0.reason, report.files.firstIndex(of: $0.file) ?? 0, $0.line) < ($1.reason, report.files.firstIndex(of: $1.file) ?? 0, $1.line) }

@@ -27,7 +27,9 @@ public final class EventStore: @unchecked Sendable {
     public let values: [[Float]]
     /// The earliest event time (0 when empty).
     public let earliestTime: Int64
-    /// The latest event time (0 when empty).
+    /// The latest event time (0 when empty), or the `latestTime` given to `init` when later: the
+    /// loader passes that of all good rows when a customer filter kept only some, so that what
+    /// derives from it (the default as-of and cutoff) is the same for every shard.
     public let latestTime: Int64
 
     private let customerLookup: [String: Int32]
@@ -42,11 +44,12 @@ public final class EventStore: @unchecked Sendable {
     ///   - times: event times in µs.
     ///   - events: event codes.
     ///   - values: per value column, one value per event.
+    ///   - latestTime: the latest time of the whole log when these events are part of it.
     /// - Complexity: O(n + customers) for the counting sort, plus O(g log g) per customer whose
     ///   events are not already in time order.
     public init(customerIDs: [String], eventNames: [String], valueColumns: [String],
                 customers: [Int32], times unsortedTimes: [Int64], events unsortedEvents: [Int32],
-                values unsortedValues: [[Float]]) {
+                values unsortedValues: [[Float]], latestTime: Int64? = nil) {
         precondition(customers.count == unsortedTimes.count && customers.count == unsortedEvents.count)
         precondition(unsortedValues.count == valueColumns.count && unsortedValues.allSatisfy { $0.count == customers.count })
         let n = customers.count
@@ -110,7 +113,7 @@ public final class EventStore: @unchecked Sendable {
         self.events = Self.gather(unsortedEvents, permutation)
         self.values = unsortedValues.map { Self.gather($0, permutation) }
         self.earliestTime = times.min() ?? 0
-        self.latestTime = times.max() ?? 0
+        self.latestTime = max(times.max() ?? 0, latestTime ?? Int64.min)
         var lookup = [String: Int32](minimumCapacity: customerCount)
         for (i, id) in customerIDs.enumerated() { lookup[id] = Int32(i) }
         self.customerLookup = lookup

@@ -47,6 +47,8 @@ public struct LoadReport: Equatable, Codable, Sendable {
     public var rowsRead = 0
     /// Rows that became events.
     public var rowsLoaded = 0
+    /// Good rows of customers a `LoadOptions.customerFilter` did not keep (other shards').
+    public var rowsOutsideFilter = 0
     /// Blank lines skipped (not counted as bad rows).
     public var blankLines = 0
     /// Skipped rows by reason.
@@ -70,7 +72,8 @@ public struct LoadReport: Equatable, Codable, Sendable {
 
     /// The summary lines for standard error: counts by reason, then the sampled rows.
     public func summaryLines() -> [String] {
-        var lines = ["read \(rowsRead) rows from \(files.count) file(s): \(rowsLoaded) loaded, \(badRows) skipped"]
+        var lines = ["read \(rowsRead) rows from \(files.count) file(s): \(rowsLoaded) loaded, \(badRows) skipped"
+                     + (rowsOutsideFilter > 0 ? ", \(rowsOutsideFilter) of customers in other shards" : "")]
         for reason in BadRowReason.allCases {
             if let n = badRowCounts[reason], n > 0 { lines.append("  \(n) skipped: \(reason.message)") }
         }

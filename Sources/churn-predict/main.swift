@@ -17,7 +17,9 @@ struct PredictCommand: ParsableCommand {
         (the probability of churn within the model's horizon), sorted by customer id (bytewise).
         With a churn-event model, customers whose history already holds the churn event get
         probability 1. --shard I/N keeps the customers whose id hashes to shard I of N (FNV-1a
-        64-bit of the id's UTF-8 bytes, mod N), so N processes cover everyone exactly once.
+        64-bit of the id's UTF-8 bytes, mod N), so N processes cover everyone exactly once; each
+        reads the whole input but keeps only its shard's events in memory, and the default
+        --as-of is that of the whole input in every shard.
         Files are written atomically (temporary file, then rename).
         """,
         options: [OptionSpec("model", value: "PATH", help: "Model file written by churn-train.")]
@@ -66,14 +68,15 @@ struct PredictCommand: ParsableCommand {
         try runReportingErrors {
             let model = try ForecastModel.read(from: URL(fileURLWithPath: modelPath))
             let data = try DataOptions(parsing: arguments, columnsFromModel: model.data.columns)
-            let (store, _) = try data.load(threads: Threading.threadCount)
+            // With --shard, the loader keeps only this shard's customers: memory follows the shard.
+            let (store, _) = try data.load(threads: Threading.threadCount,
+                                           customerFilter: shard.map { CustomerSharding.filter(shard: $0.index, count: $0.count) })
             let instant = asOf ?? SnapshotBuilder.defaultAsOf(store: store)
             // Everyone with history is scored; the churn-event definition only marks who already churned.
             let snapshot = SnapshotBuilder.make(store: store, cutoff: instant,
                                                 options: SnapshotOptions(horizon: model.data.horizon, definition: .inactivity),
                                                 labels: .none)
             var rows = snapshot.rows
-            if let shard { rows = CustomerSharding.rows(rows, of: store, shard: shard.index, count: shard.count) }
             rows.sort { store.customerIDs[Int($0.customer)].utf8.lexicographicallyPrecedes(store.customerIDs[Int($1.customer)].utf8) }
             var churnCode: Int32?
             if case .event(let name) = model.data.churnDefinition { churnCode = store.eventCode(of: name) }

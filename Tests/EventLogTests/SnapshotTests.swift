@@ -130,6 +130,50 @@ final class ShardingAndConfigTests: XCTestCase {
         XCTAssertTrue(shards.allSatisfy { $0.count > 40 })
     }
 
+    /// Loading with a shard filter keeps exactly that shard's customers, each with the events it
+    /// has in the full load (across chunks and batches on two threads), keeps the full log's
+    /// latest time, and names only the shard's customers that had nothing but bad rows.
+    func testLoaderShardFilterKeepsOneShardWithTheFullLogsLatestTime() throws {
+        var text = "customer_id,timestamp,event,amount\n"
+        for i in 0..<3000 {
+            let c = (i * 7919) % 211
+            text += "u\(c),2024-01-\(String(format: "%02d", 1 + i % 28))T00:00:\(String(format: "%02d", i % 60))Z,e\(i % 5),\(i % 3)\n"
+        }
+        text += "latest,2024-03-01,e1,1\n"
+        for bad in ["b1", "b2", "b3", "b4", "b5", "b6"] { text += "\(bad),not-a-time,e1,1\n" }
+        func load(_ filter: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)?) throws -> (EventStore, LoadReport) {
+            var loader = EventLogLoader(options: LoadOptions(columns: ColumnMapping(values: ["amount"]), threads: 2,
+                                                             chunkSize: 4096, customerFilter: filter))
+            try loader.add(source: MemoryByteSource(text), name: "t.csv")
+            return loader.finish()
+        }
+        let (full, fullReport) = try load(nil)
+        var kept: [String] = [], dropped: [String] = []
+        var loaded = 0
+        for shard in 0..<3 {
+            let (store, report) = try load(CustomerSharding.filter(shard: shard, count: 3))
+            XCTAssertTrue(store.customerIDs.allSatisfy { CustomerSharding.shard(of: $0, count: 3) == shard })
+            XCTAssertEqual(store.latestTime, full.latestTime, "the default as-of must not depend on the shard")
+            for (c, id) in store.customerIDs.enumerated() {
+                let f = Int(try XCTUnwrap(full.customerIndex(of: id)))
+                let mine = store.offsets[c] ..< store.offsets[c + 1], theirs = full.offsets[f] ..< full.offsets[f + 1]
+                XCTAssertEqual(mine.map { store.times[$0] }, theirs.map { full.times[$0] }, id)
+                XCTAssertEqual(mine.map { store.eventNames[Int(store.events[$0])] }, theirs.map { full.eventNames[Int(full.events[$0])] }, id)
+                XCTAssertEqual(mine.map { store.values[0][$0] }, theirs.map { full.values[0][$0] }, id)
+            }
+            XCTAssertEqual(report.rowsLoaded + report.rowsOutsideFilter, fullReport.rowsLoaded)
+            XCTAssertEqual(report.badRows, fullReport.badRows)
+            XCTAssertTrue(report.droppedCustomers.allSatisfy { CustomerSharding.shard(of: $0, count: 3) == shard })
+            kept += store.customerIDs
+            dropped += report.droppedCustomers
+            loaded += report.rowsLoaded
+        }
+        XCTAssertEqual(kept.sorted(), full.customerIDs.sorted())
+        XCTAssertEqual(dropped.sorted(), fullReport.droppedCustomers)
+        XCTAssertEqual(loaded, fullReport.rowsLoaded)
+        XCTAssertEqual(fullReport.droppedCustomers.count, 6)
+    }
+
     func testDataConfigRoundTrips() throws {
         let spec = FeatureSpec(vocabulary: ["view", "buy"], valueColumns: ["amount"], maxEvents: 64)
         let config = DataConfig(columns: ColumnMapping(customer: "user_id", values: ["amount"]), horizon: .days(90),

@@ -83,6 +83,29 @@ final class EndToEndTests: ToolTestCase {
         XCTAssertNotNil(object?["churn_probability"] as? Double)
     }
 
+    /// The worked scaling-out example: three shards as separate processes, their union checked
+    /// against the unsharded output by the script itself.
+    func testShardedScoringScriptChecksTheUnion() throws {
+        let (log, model) = try prepared()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/score_sharded.sh")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script.path, "3", model, runner.path("sharded.csv"), log]
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["CHECK": "1", "PREDICT": try ToolRunner.executable("churn-predict").path]) { $1 }
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, stderr)
+        XCTAssert(stderr.contains("check: the union of the 3 shards equals the unsharded output exactly (250 rows)"), stderr)
+        let lines = try String(contentsOfFile: runner.path("sharded.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 251)
+    }
+
     func testPredictMapsUnseenEventTypesAndHandlesAnEmptySnapshot() throws {
         let (log, model) = try prepared()
         var text = try String(contentsOfFile: log, encoding: .utf8)
