@@ -13,6 +13,7 @@ final class GradientCheckTests: XCTestCase {
         let network = ChurnNetwork(shape: shape)
         // The same seed draws the same masks in every forward pass, so the differences see them too.
         network.dropout = dropout
+        network.computesNumericGradient = true
         network.parameters.initialize(using: &rng)
         // Larger weights than the default init make the gradients big enough to check in Float.
         let p = network.parameters.values
@@ -26,6 +27,14 @@ final class GradientCheckTests: XCTestCase {
         try computeGradients(network, batch, posWeight: posWeight)
         let analytic = network.parameters.gradients.array
         let analyticNumeric = network.numericGradient.array
+        // Training's backward computes only the embedding columns of the input gradient (with
+        // the dropout mask applied to those): the same parameter gradients.
+        network.computesNumericGradient = false
+        try computeGradients(network, batch, posWeight: posWeight)
+        for (k, (full, training)) in zip(analytic, network.parameters.gradients.array).enumerated() {
+            XCTAssertEqual(training, full, accuracy: 1e-6 * max(1, abs(full)), "gradient \(k) without the numeric-input gradient")
+        }
+        network.computesNumericGradient = true
 
         func loss(_ b: SequenceBatch) throws -> Double {
             BinaryCrossEntropy.forward(logits: try network.forward(b), labels: b.labels!, posWeight: posWeight)

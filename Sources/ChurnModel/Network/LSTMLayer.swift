@@ -86,17 +86,23 @@ enum LSTMLayer {
 
     /// Backward through time; accumulates (`+=`) into the weight and bias gradients.
     ///
+    /// The weight and bias gradients come from one GEMM over all steps,
+    /// `dgatesᵀ · [h_{t−1} | x_t | 1]`, so that BLAS packs the `(N, 4H)` gate gradients once
+    /// rather than once per weight.
     /// - Parameters:
-    ///   - dinput: out `(N, I)` gradient of the layer input (nil when not needed).
+    ///   - dinput: out `(N, dinputColumns)`: the first `dinputColumns` columns of the gradient of
+    ///     the layer input (nil when not needed; layer 0 of training needs only the embedding's).
     ///   - dh: in `(N, H)` gradient arriving at each output from above; clobbered (the recurrent
     ///     gradient is accumulated into it).
-    ///   - dgates: scratch `(N, 4H)`; hPrev: scratch `(N, H)`; dc: scratch `(B, H)`.
+    ///   - dgates: scratch `(N, 4H)`; dc: scratch `(B, H)`.
+    ///   - rows: scratch `(N, H + I + 1)`; dweights: scratch `(4H, H + I + 1)`.
     ///   - packedHHTransposed: `W_hhᵀ` packed for the per-step products `dgates · W_hh`.
-    static func backward(dinput: UnsafeMutablePointer<Float>?,
+    static func backward(dinput: UnsafeMutablePointer<Float>?, dinputColumns: Int,
                          dweightIH: UnsafeMutablePointer<Float>, dweightHH: UnsafeMutablePointer<Float>,
                          dbiasIH: UnsafeMutablePointer<Float>, dbiasHH: UnsafeMutablePointer<Float>,
                          dh: UnsafeMutablePointer<Float>, dgates: UnsafeMutablePointer<Float>,
-                         hPrev: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>,
+                         rows gradientRows: UnsafeMutablePointer<Float>, dweights: UnsafeMutablePointer<Float>,
+                         dc: UnsafeMutablePointer<Float>,
                          input: UnsafePointer<Float>, gates: UnsafePointer<Float>,
                          c: UnsafePointer<Float>, tanhC: UnsafePointer<Float>, h: UnsafePointer<Float>,
                          weightIH: UnsafePointer<Float>,
@@ -121,23 +127,35 @@ enum LSTMLayer {
                 }
             }
         }
-        // hPrev row (t, j) = h_{t−1}[j] (zero at t = 0), so dW_hh is one GEMM over all steps.
-        hPrev.update(repeating: 0, count: plan.batchSizes.first.map { $0 * H } ?? 0)
-        for t in 1..<max(1, plan.steps) {
-            (hPrev + plan.offsets[t] * H).update(from: h + plan.offsets[t - 1] * H, count: plan.batchSizes[t] * H)
-        }
-        BLAS.parallelGemm(transA: true, m: G, n: H, k: N, a: dgates, b: hPrev, beta: 1, c: dweightHH)
-        BLAS.parallelGemm(transA: true, m: G, n: I, k: N, a: dgates, b: input, beta: 1, c: dweightIH)
-        if let dinput {
-            BLAS.parallelGemm(m: N, n: I, k: G, a: dgates, b: weightIH, beta: 0, c: dinput)
-        }
-        // Both biases receive the column sums of dgates.
-        for r in 0..<N {
-            let row = dgates + r * G
-            for k in 0..<G {
-                dbiasIH[k] += row[k]
-                dbiasHH[k] += row[k]
+        // Row (t, j) = [h_{t−1}[j] (zero at t = 0) | x_t[j] | 1]: dW_hh, dW_ih and the bias
+        // gradient (column sums of dgates) are the three column blocks of dgatesᵀ · rows.
+        let W = H + I + 1
+        Threading.parallelRegions(parts.count) { part in
+            let first = parts[part].lowerBound, end = parts[part].upperBound
+            for t in 0..<plan.steps {
+                let count = min(end, plan.batchSizes[t]) - first
+                if count <= 0 { break }
+                let base = plan.offsets[t] + first
+                for j in 0..<count {
+                    let row = gradientRows + (base + j) * W
+                    if t > 0 { row.update(from: h + (plan.offsets[t - 1] + first + j) * H, count: H) }
+                    else { row.update(repeating: 0, count: H) }
+                    (row + H).update(from: input + (base + j) * I, count: I)
+                    row[H + I] = 1
+                }
             }
+        }
+        BLAS.parallelGemm(transA: true, m: G, n: W, k: N, a: dgates, b: gradientRows, beta: 0, c: dweights)
+        for k in 0..<G {
+            let source = dweights + k * W
+            let hh = dweightHH + k * H, ih = dweightIH + k * I
+            for j in 0..<H { hh[j] += source[j] }
+            for j in 0..<I { ih[j] += source[H + j] }
+            dbiasIH[k] += source[H + I]
+            dbiasHH[k] += source[H + I]
+        }
+        if let dinput, dinputColumns > 0 {
+            BLAS.parallelGemm(m: N, n: dinputColumns, k: G, a: dgates, b: weightIH, ldb: I, beta: 0, c: dinput)
         }
     }
 }
