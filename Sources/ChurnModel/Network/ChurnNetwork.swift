@@ -57,8 +57,9 @@ public final class ChurnNetwork {
     private var batch: SequenceBatch?
     private var lastMode = Mode.training
 
-    /// Training keeps what backward needs and uses BLAS; inference keeps nothing for backward
-    /// and is batch-invariant: a sequence's logit is bitwise the same whatever shares its batch.
+    /// Training keeps what backward needs (its weight gradients use BLAS); inference keeps
+    /// nothing for backward. Both forward passes are batch-invariant: a sequence's logit is
+    /// bitwise the same whatever shares its batch.
     public enum Mode { case training, inference }
 
     private var packedWeights: [(ih: RowInvariantGEMM.PackedWeights, hh: RowInvariantGEMM.PackedWeights)] = []
@@ -75,6 +76,9 @@ public final class ChurnNetwork {
     // differences, checkpoint loads) can never be stale.
     private lazy var trainingHH: [RowInvariantGEMM.PackedWeights] = (0..<shape.numLayers).map { _ in
         RowInvariantGEMM.PackedWeights(n: 4 * shape.hiddenSize, k: shape.hiddenSize)
+    }
+    private lazy var trainingIH: [RowInvariantGEMM.PackedWeights] = (0..<shape.numLayers).map { l in
+        RowInvariantGEMM.PackedWeights(n: 4 * shape.hiddenSize, k: shape.inputSize(ofLayer: l))
     }
     private lazy var trainingHHTransposed: [RowInvariantGEMM.PackedWeights] = (0..<shape.numLayers).map { _ in
         RowInvariantGEMM.PackedWeights(n: shape.hiddenSize, k: 4 * shape.hiddenSize)
@@ -106,6 +110,11 @@ public final class ChurnNetwork {
     private func trainingRecurrentWeights(layer l: Int) -> RowInvariantGEMM.PackedWeights {
         trainingHH[l].pack(weight: parameters.values.pointer + parameters.weightHHOffsets[l])
         return trainingHH[l]
+    }
+
+    private func trainingInputWeights(layer l: Int) -> RowInvariantGEMM.PackedWeights {
+        trainingIH[l].pack(weight: parameters.values.pointer + parameters.weightIHOffsets[l])
+        return trainingIH[l]
     }
 
     private func transposedRecurrentWeights(layer l: Int) -> RowInvariantGEMM.PackedWeights {
@@ -178,10 +187,9 @@ public final class ChurnNetwork {
             let input = l == 0 ? x0.pointer : hidden[l - 1].pointer
             LSTMLayer.forward(gates: gates[l].pointer, c: cells[l].pointer, tanhC: mode == .training ? tanhCells[l].pointer : nil,
                               h: hidden[l].pointer, input: input,
-                              weightIH: p + parameters.weightIHOffsets[l],
                               biasIH: p + parameters.biasIHOffsets[l], biasHH: p + parameters.biasHHOffsets[l],
                               plan: plan, parts: parts, I: l == 0 && tabulated ? F : shape.inputSize(ofLayer: l), H: H,
-                              packedIH: mode == .inference ? packed[l].ih : nil,
+                              packedIH: mode == .inference ? packed[l].ih : trainingInputWeights(layer: l),
                               packedHH: mode == .inference ? packed[l].hh : trainingRecurrentWeights(layer: l),
                               initialIH: l == 0 && tabulated
                                 ? (UnsafePointer(embeddingGates.pointer), UnsafePointer(packedIDs.baseAddress!)) : nil)

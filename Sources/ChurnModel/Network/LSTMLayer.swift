@@ -8,52 +8,42 @@ import TensorKit
 enum LSTMLayer {
     /// Forward through all steps.
     ///
-    /// Training projects the inputs of every step in one BLAS GEMM; inference projects each
-    /// step's rows inside the time loop. Each step adds one recurrent product over its active
-    /// rows (our row-invariant kernel, which beats BLAS on these few-dozen-row products) and
-    /// runs the fused cell kernel.
+    /// Each step's active rows get `bias + x_t · W_ihᵀ + h_{t−1} · W_hhᵀ` from our row-invariant
+    /// kernel (which beats BLAS on these few-dozen-row products), computed inside the time loop
+    /// while the rows are in cache, then the fused cell kernel. One BLAS product over all steps
+    /// for the input part measured slower: it zeroes and writes N·4H floats in one more pass
+    /// through memory, and cannot skip the zero inputs of real feature rows.
     /// - Parameters:
-    ///   - gates: out `(N, 4H)` activations (training); with `packedIH`, scratch of `(B, 4H)`;
+    ///   - gates: out `(N, 4H)` activations when `tanhC` is given (training); otherwise scratch
+    ///     of `(B, 4H)` (inference keeps nothing for backward);
     ///     `c`, `tanhC` (nil for inference), `h`: out `(N, H)`.
     ///   - parts: contiguous ranges of sorted sequence positions, one time loop per core.
-    ///   - packedIH: `W_ih` packed for `RowInvariantGEMM`, or nil for one BLAS GEMM. Inference
-    ///     passes it (with `packedHH`) so that each sequence's result does not depend on the
-    ///     rest of the batch.
-    ///   - packedHH: `W_hh` packed for the per-step recurrent products.
-    ///   - initialIH: with `packedIH`, a table `(V, 4H)` and each packed row's index into it:
+    ///   - packedIH, packedHH: `W_ih`, `W_hh` packed for `RowInvariantGEMM`. Each row's sums
+    ///     run in a fixed order, so a sequence's result does not depend on the rest of the batch.
+    ///   - initialIH: a table `(V, 4H)` and each packed row's index into it:
     ///     the input projection of each row starts from its table row (layer 0 of inference:
     ///     the embedding columns' share, one row per event type) and `input`, `packedIH` hold
     ///     only the remaining columns.
-    ///   - input: `(N, I)`; weightIH `(4H, I)`, biases `(4H)`.
+    ///   - input: `(N, I)`; biases `(4H)`.
     static func forward(gates: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
                         tanhC: UnsafeMutablePointer<Float>?, h: UnsafeMutablePointer<Float>,
                         input: UnsafePointer<Float>,
-                        weightIH: UnsafePointer<Float>,
                         biasIH: UnsafePointer<Float>, biasHH: UnsafePointer<Float>,
                         plan: PackingPlan, parts: [Range<Int>], I: Int, H: Int,
-                        packedIH: RowInvariantGEMM.PackedWeights?, packedHH: RowInvariantGEMM.PackedWeights,
+                        packedIH: RowInvariantGEMM.PackedWeights, packedHH: RowInvariantGEMM.PackedWeights,
                         initialIH: (table: UnsafePointer<Float>, index: UnsafePointer<Int32>)? = nil) {
         let N = plan.totalRows, G = 4 * H
-        // Biases b_ih + b_hh. Training: BLAS writes input · W_ihᵀ for all steps in one product and
-        // the cell kernel adds the biases as it reads each step (no pass over all N rows just to
-        // write them). Inference: each step's rows get bias + input · W_ihᵀ + h · W_hhᵀ inside the
-        // time loop, while they are in cache (one product over all steps would send N·4H floats
-        // to memory and back), always in that order, so each row's sum is the same whatever the batch.
+        // Biases b_ih + b_hh, then input · W_ihᵀ, then h · W_hhᵀ: always in that order, so each
+        // row's sum is the same whatever the batch.
         let biasSum = UnsafeMutablePointer<Float>.allocate(capacity: G)
         defer { biasSum.deallocate() }
         for k in 0..<G { biasSum[k] = biasIH[k] + biasHH[k] }
-        var sparse = false
-        if packedIH != nil {
-            // Skipping zero inputs pays when most are zero (cutoff-step aggregates on event steps);
-            // either way each row's result is the same, so the choice may depend on the batch.
-            let sample = min(N, 256) * I
-            var zeros = 0
-            for e in 0..<sample where input[e] == 0 { zeros += 1 }
-            sparse = zeros * 2 > sample
-        } else {
-            BLAS.parallelGemm(transB: true, m: N, n: G, k: I, a: input, b: weightIH, beta: 0, c: gates)
-        }
-        let cellBias: UnsafePointer<Float>? = packedIH == nil ? UnsafePointer(biasSum) : nil
+        // Skipping zero inputs pays when most are zero (cutoff-step aggregates on event steps);
+        // either way each row's result is the same, so the choice may depend on the batch.
+        let sample = min(N, 256) * I
+        var zeros = 0
+        for e in 0..<sample where input[e] == 0 { zeros += 1 }
+        let sparse = zeros * 2 > sample
         // Each part runs the time loop for its own contiguous block of sequences.
         Threading.parallelRegions(parts.count) { part in
             let first = parts[part].lowerBound, end = parts[part].upperBound
@@ -63,13 +53,11 @@ enum LSTMLayer {
                 let base = plan.offsets[t] + first
                 // Inference keeps no gates for backward: every step of a part reuses the part's
                 // first rows of the buffer, which stay in cache.
-                let stepGates = gates + (packedIH != nil ? first : base) * G
-                if let packedIH {
-                    for r in 0..<rows { (stepGates + r * G).update(from: biasSum, count: G) }
-                    RowInvariantGEMM.accumulate(m: rows, a: input + base * I, lda: I, weights: packedIH,
-                                                c: stepGates, ldc: G, skipZeroInputs: sparse,
-                                                initial: initialIH.map { .init(table: $0.table, ldt: G, index: $0.index + base) })
-                }
+                let stepGates = gates + (tanhC == nil ? first : base) * G
+                for r in 0..<rows { (stepGates + r * G).update(from: biasSum, count: G) }
+                RowInvariantGEMM.accumulate(m: rows, a: input + base * I, lda: I, weights: packedIH,
+                                            c: stepGates, ldc: G, skipZeroInputs: sparse,
+                                            initial: initialIH.map { .init(table: $0.table, ldt: G, index: $0.index + base) })
                 var cPrev: UnsafePointer<Float>? = nil
                 if t > 0 {
                     let prev = plan.offsets[t - 1] + first
@@ -78,8 +66,7 @@ enum LSTMLayer {
                     cPrev = UnsafePointer(c + prev * H)
                 }
                 LSTMKernels.cellForward(gates: stepGates, cPrev: cPrev, c: c + base * H,
-                                        tanhC: tanhC.map { $0 + base * H }, h: h + base * H, rows: rows, hidden: H,
-                                        bias: cellBias)
+                                        tanhC: tanhC.map { $0 + base * H }, h: h + base * H, rows: rows, hidden: H)
             }
         }
     }
