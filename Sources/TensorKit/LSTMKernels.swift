@@ -103,23 +103,45 @@ public enum LSTMKernels {
                                     dh: UnsafePointer<Float>, gates: UnsafePointer<Float>,
                                     tanhC: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?,
                                     rows: Int, hidden H: Int) {
+        let full = H & ~7
         for r in 0..<rows {
             let g = gates + r * 4 * H, dg = dGates + r * 4 * H
             let dcRow = dc + r * H, dhRow = dh + r * H, tRow = tanhC + r * H
+            // Full eight-lane chunks with plain loads and stores (the masked loads of a mixed
+            // loop kept LLVM from keeping it in registers, as in `cellForward`).
             var j = 0
-            while j < H {
-                let n = min(8, H - j)
-                let cp = cPrev.map { VectorMath.load($0 + r * H + j, count: n) } ?? Float8()
-                let v = gradients8(i: VectorMath.load(g + j, count: n), f: VectorMath.load(g + H + j, count: n),
-                                   g: VectorMath.load(g + 2 * H + j, count: n), o: VectorMath.load(g + 3 * H + j, count: n),
-                                   tanhC: VectorMath.load(tRow + j, count: n), dh: VectorMath.load(dhRow + j, count: n),
-                                   dc: VectorMath.load(dcRow + j, count: n), cp: cp)
-                VectorMath.store(v.di, dg + j, count: n); VectorMath.store(v.df, dg + H + j, count: n)
-                VectorMath.store(v.dg, dg + 2 * H + j, count: n); VectorMath.store(v.do, dg + 3 * H + j, count: n)
-                VectorMath.store(v.dcPrev, dcRow + j, count: n)
+            while j < full {
+                let cp = cPrev.map { VectorMath.load($0 + r * H + j) } ?? Float8()
+                let v = gradients8(i: VectorMath.load(g + j), f: VectorMath.load(g + H + j),
+                                   g: VectorMath.load(g + 2 * H + j), o: VectorMath.load(g + 3 * H + j),
+                                   tanhC: VectorMath.load(tRow + j), dh: VectorMath.load(dhRow + j),
+                                   dc: VectorMath.load(dcRow + j), cp: cp)
+                VectorMath.store(v.di, dg + j); VectorMath.store(v.df, dg + H + j)
+                VectorMath.store(v.dg, dg + 2 * H + j); VectorMath.store(v.do, dg + 3 * H + j)
+                VectorMath.store(v.dcPrev, dcRow + j)
                 j += 8
             }
+            if full < H {
+                cellBackwardTail(dg: dg, dc: dcRow, dh: dhRow, g: g, tanhC: tRow, cPrev: cPrev.map { $0 + r * H },
+                                 from: full, hidden: H)
+            }
         }
+    }
+
+    /// The last `H mod 8` units of one row of `cellBackward`, with the same lane math.
+    @usableFromInline @inline(never)
+    static func cellBackwardTail(dg: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>, dh: UnsafePointer<Float>,
+                                 g: UnsafePointer<Float>, tanhC: UnsafePointer<Float>, cPrev: UnsafePointer<Float>?,
+                                 from j: Int, hidden H: Int) {
+        let n = H - j
+        let cp = cPrev.map { VectorMath.load($0 + j, count: n) } ?? Float8()
+        let v = gradients8(i: VectorMath.load(g + j, count: n), f: VectorMath.load(g + H + j, count: n),
+                           g: VectorMath.load(g + 2 * H + j, count: n), o: VectorMath.load(g + 3 * H + j, count: n),
+                           tanhC: VectorMath.load(tanhC + j, count: n), dh: VectorMath.load(dh + j, count: n),
+                           dc: VectorMath.load(dc + j, count: n), cp: cp)
+        VectorMath.store(v.di, dg + j, count: n); VectorMath.store(v.df, dg + H + j, count: n)
+        VectorMath.store(v.dg, dg + 2 * H + j, count: n); VectorMath.store(v.do, dg + 3 * H + j, count: n)
+        VectorMath.store(v.dcPrev, dc + j, count: n)
     }
 
     /// The scalar definition of `cellForward`, with the C library's `exp` and `tanh`.

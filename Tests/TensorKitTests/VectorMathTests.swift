@@ -35,10 +35,14 @@ final class VectorMathTests: XCTestCase {
         XCTAssertEqual(t[0], -1); XCTAssertEqual(t[6], 1); XCTAssertEqual(t[3], 0)
     }
 
-    /// The SIMD cell kernels against their scalar definitions, with a hidden size that leaves a tail.
+    /// The SIMD cell kernels against their scalar definitions: hidden sizes with full chunks and a
+    /// tail, full chunks only, and a tail only.
     func testCellKernelsMatchScalarReference() {
+        for (R, H) in [(5, 13), (3, 16), (2, 3)] { checkCellKernels(R: R, H: H) }
+    }
+
+    func checkCellKernels(R: Int, H: Int) {
         var rng = SeededGenerator(seed: 7)
-        let (R, H) = (5, 13)
         func random(_ n: Int, _ scale: Float = 3) -> [Float] { (0..<n).map { _ in (rng.nextFloat() * 2 - 1) * scale } }
         let pre = random(R * 4 * H), cPrev = random(R * H, 1), dh = random(R * H, 1), dcIn = random(R * H, 1)
         var g1 = pre, g2 = pre
