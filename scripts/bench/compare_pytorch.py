@@ -2,7 +2,8 @@
 """Alternates `churn-bench lstm` with the equivalent PyTorch program and reports medians and ratios.
 
 Both sides run the same B, T, I, H, layers and threads (torch.set_num_threads = --threads),
-alternating ours/PyTorch `--rounds` times per configuration, so machine noise hits both alike.
+alternating ours/PyTorch `--rounds` times per configuration (who goes first alternates per round), so
+machine noise hits both alike; each ratio line also lists the per-round ratios.
 It also measures the sgemm rate of a 1024³ product with the same threads and reports training
 GFLOP/s as a fraction of it (train FLOPs = 3 × forward, forward = 2·B·T·4H·(I+H) per layer).
 
@@ -51,13 +52,19 @@ def main():
         common = ["--batch", str(a.batch), "--steps", str(a.steps), "--input", str(a.input), "--hidden", str(h),
                   "--layers", str(a.layers), "--seconds", str(a.seconds), "--threads", str(a.threads)]
         ours, theirs = [], []
-        for _ in range(a.rounds):
-            ours.append(rates([BENCH, "lstm"] + common))
-            theirs.append(rates([a.python, TORCH] + common))
+        for round_ in range(a.rounds):
+            # Which side goes first alternates per round, so a slow spell does not always hit one side.
+            if round_ % 2 == 0:
+                ours.append(rates([BENCH, "lstm"] + common))
+                theirs.append(rates([a.python, TORCH] + common))
+            else:
+                theirs.append(rates([a.python, TORCH] + common))
+                ours.append(rates([BENCH, "lstm"] + common))
         for k, side in enumerate(["train", "infer"]):
             o = statistics.median(r[k] for r in ours)
             t = statistics.median(r[k] for r in theirs)
-            print(f"{h:>5} {side:>6} {o:>10.1f} {t:>10.1f} {o / t:>6.2f}x")
+            print(f"{h:>5} {side:>6} {o:>10.1f} {t:>10.1f} {o / t:>6.2f}x   "
+                  f"per round ours/pytorch: {' '.join(f'{r[k] / q[k]:.2f}' for r, q in zip(ours, theirs))}")
         forward = 2 * a.batch * a.steps * 4 * h * (a.input + h) + (a.layers - 1) * 2 * a.batch * a.steps * 4 * h * 2 * h
         o_train = statistics.median(r[0] for r in ours)
         t_train = statistics.median(r[0] for r in theirs)
