@@ -40,6 +40,18 @@ public enum RowInvariantGEMM {
             }
         }
 
+        /// Packs `weight (n, columns)` row-major, rows `ldw` apart, as columns
+        /// `offset ..< offset + columns` of the packed `(n, k)` weight: concatenating weights
+        /// that multiply concatenated inputs (`[W_ih | W_hh]` for `[x | h]`).
+        public func pack(weight: UnsafePointer<Float>, ldw: Int, columns: Int, at offset: Int) {
+            precondition(offset >= 0 && offset + columns <= k)
+            let p = buffer.pointer
+            for row in 0..<n {
+                let slice = p + (row / 16) * (k * 16) + row % 16
+                for col in 0..<columns { slice[(offset + col) * 16] = weight[row * ldw + col] }
+            }
+        }
+
         /// Packs the transpose of `matrix (k, n)` row-major, i.e. the weight `matrixᵀ (n, k)`,
         /// so that `accumulate` computes `a · matrix`.
         public func pack(transposeOf matrix: UnsafePointer<Float>) {

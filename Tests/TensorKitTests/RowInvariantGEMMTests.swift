@@ -97,6 +97,25 @@ final class RowInvariantGEMMTests: XCTestCase {
         }
     }
 
+    /// `[A | B]` packed from its two blocks (as `[W_ih | W_hh]`) equals the concatenation packed whole.
+    func testPackingColumnBlocksEqualsPackingTheConcatenation() {
+        var rng = SeededGenerator(seed: 3)
+        for (n, ka, kb) in [(40, 7, 9), (16, 32, 64), (5, 1, 3)] {
+            let a = (0..<n * ka).map { _ in Float(rng.nextGaussian()) }, b = (0..<n * kb).map { _ in Float(rng.nextGaussian()) }
+            var whole: [Float] = []
+            for r in 0..<n {
+                whole += a[(r * ka)..<((r + 1) * ka)]
+                whole += b[(r * kb)..<((r + 1) * kb)]
+            }
+            let direct = whole.withUnsafeBufferPointer { RowInvariantGEMM.PackedWeights(weight: $0.baseAddress!, n: n, k: ka + kb) }
+            let blocks = RowInvariantGEMM.PackedWeights(n: n, k: ka + kb)
+            a.withUnsafeBufferPointer { blocks.pack(weight: $0.baseAddress!, ldw: ka, columns: ka, at: 0) }
+            b.withUnsafeBufferPointer { blocks.pack(weight: $0.baseAddress!, ldw: kb, columns: kb, at: ka) }
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: direct.buffer.pointer, count: direct.buffer.count)),
+                           Array(UnsafeBufferPointer(start: blocks.buffer.pointer, count: blocks.buffer.count)), "n=\(n)")
+        }
+    }
+
     func testPackingTheTransposeEqualsPackingTheTransposedMatrix() {
         var rng = SeededGenerator(seed: 5)
         for (n, k) in [(20, 7), (16, 64), (3, 33)] {

@@ -62,35 +62,41 @@ public final class ChurnNetwork {
     /// bitwise the same whatever shares its batch.
     public enum Mode { case training, inference }
 
-    private var packedWeights: [(ih: RowInvariantGEMM.PackedWeights, hh: RowInvariantGEMM.PackedWeights)] = []
+    /// Inference: `[W_ih | W_hh]` per layer, packed once per set of weights.
+    private var packedWeights: [RowInvariantGEMM.PackedWeights] = []
     private var packedGeneration = -1
     /// Inference, E > 0: `embedding · W_ih[:, :E]ᵀ`, `(V, 4H)` — the embedding's share of the
     /// layer-0 gates for each event type, so a step adds it with one row copy instead of E
-    /// multiply-adds per gate; `packedWeights[0].ih` then holds only `W_ih[:, E:]`.
+    /// multiply-adds per gate; `packedWeights[0]` then holds only `[W_ih[:, E:] | W_hh]`.
     private var embeddingGates = FloatBuffer()
     private var packedIDs = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 0)
 
     deinit { packedIDs.deallocate() }
-    // Training packs W_hh (forward) and W_hhᵀ (backward) afresh on every pass — 4H·H floats,
-    // nothing next to the pass itself — so that weights changed through raw pointers (finite
-    // differences, checkpoint loads) can never be stale.
-    private lazy var trainingHH: [RowInvariantGEMM.PackedWeights] = (0..<shape.numLayers).map { _ in
-        RowInvariantGEMM.PackedWeights(n: 4 * shape.hiddenSize, k: shape.hiddenSize)
-    }
-    private lazy var trainingIH: [RowInvariantGEMM.PackedWeights] = (0..<shape.numLayers).map { l in
-        RowInvariantGEMM.PackedWeights(n: 4 * shape.hiddenSize, k: shape.inputSize(ofLayer: l))
+    // Training packs [W_ih | W_hh] (forward) and W_hhᵀ (backward) afresh on every pass —
+    // 4H·(I + H) floats, nothing next to the pass itself — so that weights changed through raw
+    // pointers (finite differences, checkpoint loads) can never be stale.
+    private lazy var trainingXH: [RowInvariantGEMM.PackedWeights] = (0..<shape.numLayers).map { l in
+        RowInvariantGEMM.PackedWeights(n: 4 * shape.hiddenSize, k: shape.inputSize(ofLayer: l) + shape.hiddenSize)
     }
     private lazy var trainingHHTransposed: [RowInvariantGEMM.PackedWeights] = (0..<shape.numLayers).map { _ in
         RowInvariantGEMM.PackedWeights(n: shape.hiddenSize, k: 4 * shape.hiddenSize)
     }
 
-    private func inferenceWeights() -> [(ih: RowInvariantGEMM.PackedWeights, hh: RowInvariantGEMM.PackedWeights)] {
+    /// `[W_ih[:, skip:] | W_hh]` of layer `l` packed into `target` (k = I − skip + H).
+    private func packInputAndRecurrent(layer l: Int, skippingInputColumns skip: Int, into target: RowInvariantGEMM.PackedWeights) {
+        let p = parameters.values.pointer, I = shape.inputSize(ofLayer: l), H = shape.hiddenSize
+        target.pack(weight: p + parameters.weightIHOffsets[l] + skip, ldw: I, columns: I - skip, at: 0)
+        target.pack(weight: p + parameters.weightHHOffsets[l], ldw: H, columns: H, at: I - skip)
+    }
+
+    private func inferenceWeights() -> [RowInvariantGEMM.PackedWeights] {
         if packedGeneration != parameters.generation || packedWeights.count != shape.numLayers {
             let p = parameters.values.pointer, H = shape.hiddenSize, E = shape.embeddingSize
             packedWeights = (0..<shape.numLayers).map { l in
-                let I = shape.inputSize(ofLayer: l), skip = l == 0 ? E : 0
-                return (RowInvariantGEMM.PackedWeights(weight: p + parameters.weightIHOffsets[l] + skip, n: 4 * H, k: I - skip, ldw: I),
-                        RowInvariantGEMM.PackedWeights(weight: p + parameters.weightHHOffsets[l], n: 4 * H, k: H))
+                let skip = l == 0 ? E : 0
+                let packed = RowInvariantGEMM.PackedWeights(n: 4 * H, k: shape.inputSize(ofLayer: l) - skip + H)
+                packInputAndRecurrent(layer: l, skippingInputColumns: skip, into: packed)
+                return packed
             }
             if E > 0 {
                 // The same kernel as the time loop, starting from zero: a row's gates continue
@@ -107,14 +113,9 @@ public final class ChurnNetwork {
         return packedWeights
     }
 
-    private func trainingRecurrentWeights(layer l: Int) -> RowInvariantGEMM.PackedWeights {
-        trainingHH[l].pack(weight: parameters.values.pointer + parameters.weightHHOffsets[l])
-        return trainingHH[l]
-    }
-
-    private func trainingInputWeights(layer l: Int) -> RowInvariantGEMM.PackedWeights {
-        trainingIH[l].pack(weight: parameters.values.pointer + parameters.weightIHOffsets[l])
-        return trainingIH[l]
+    private func trainingWeights(layer l: Int) -> RowInvariantGEMM.PackedWeights {
+        packInputAndRecurrent(layer: l, skippingInputColumns: 0, into: trainingXH[l])
+        return trainingXH[l]
     }
 
     private func transposedRecurrentWeights(layer l: Int) -> RowInvariantGEMM.PackedWeights {
@@ -189,8 +190,7 @@ public final class ChurnNetwork {
                               h: hidden[l].pointer, input: input,
                               biasIH: p + parameters.biasIHOffsets[l], biasHH: p + parameters.biasHHOffsets[l],
                               plan: plan, parts: parts, I: l == 0 && tabulated ? F : shape.inputSize(ofLayer: l), H: H,
-                              packedIH: mode == .inference ? packed[l].ih : trainingInputWeights(layer: l),
-                              packedHH: mode == .inference ? packed[l].hh : trainingRecurrentWeights(layer: l),
+                              packedXH: mode == .inference ? packed[l] : trainingWeights(layer: l),
                               initialIH: l == 0 && tabulated
                                 ? (UnsafePointer(embeddingGates.pointer), UnsafePointer(packedIDs.baseAddress!)) : nil)
         }

@@ -8,33 +8,39 @@ import TensorKit
 enum LSTMLayer {
     /// Forward through all steps.
     ///
-    /// Each step's active rows get `bias + x_t · W_ihᵀ + h_{t−1} · W_hhᵀ` from our row-invariant
-    /// kernel (which beats BLAS on these few-dozen-row products), computed inside the time loop
-    /// while the rows are in cache, then the fused cell kernel. One BLAS product over all steps
-    /// for the input part measured slower: it zeroes and writes N·4H floats in one more pass
-    /// through memory, and cannot skip the zero inputs of real feature rows.
+    /// Each step's active rows get `bias + [x_t | h_{t−1}] · [W_ih | W_hh]ᵀ` from one call of our
+    /// row-invariant kernel (which beats BLAS on these few-dozen-row products), computed inside
+    /// the time loop while the rows are in cache, then the fused cell kernel. One BLAS product
+    /// over all steps for the input part measured slower: it zeroes and writes N·4H floats in
+    /// one more pass through memory, and cannot skip the zero inputs of real feature rows; two
+    /// kernel calls per step (input, then recurrent) passed over the step's gates twice.
     /// - Parameters:
     ///   - gates: out `(N, 4H)` activations when `tanhC` is given (training); otherwise scratch
     ///     of `(B, 4H)` (inference keeps nothing for backward);
     ///     `c`, `tanhC` (nil for inference), `h`: out `(N, H)`.
     ///   - parts: contiguous ranges of sorted sequence positions, one time loop per core.
-    ///   - packedIH, packedHH: `W_ih`, `W_hh` packed for `RowInvariantGEMM`. Each row's sums
-    ///     run in a fixed order, so a sequence's result does not depend on the rest of the batch.
+    ///   - packedXH: `[W_ih | W_hh]` `(4H, I + H)` packed for `RowInvariantGEMM`. Each row's
+    ///     sums run in a fixed order, so a sequence's result does not depend on the rest of the batch.
     ///   - initialIH: a table `(V, 4H)` and each packed row's index into it:
     ///     the input projection of each row starts from its table row (layer 0 of inference:
-    ///     the embedding columns' share, one row per event type) and `input`, `packedIH` hold
-    ///     only the remaining columns.
+    ///     the embedding columns' share, one row per event type) and `input`, `packedXH` hold
+    ///     only the remaining input columns.
     ///   - input: `(N, I)`; biases `(4H)`.
     static func forward(gates: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
                         tanhC: UnsafeMutablePointer<Float>?, h: UnsafeMutablePointer<Float>,
                         input: UnsafePointer<Float>,
                         biasIH: UnsafePointer<Float>, biasHH: UnsafePointer<Float>,
                         plan: PackingPlan, parts: [Range<Int>], I: Int, H: Int,
-                        packedIH: RowInvariantGEMM.PackedWeights, packedHH: RowInvariantGEMM.PackedWeights,
+                        packedXH: RowInvariantGEMM.PackedWeights,
                         initialIH: (table: UnsafePointer<Float>, index: UnsafePointer<Int32>)? = nil) {
         let N = plan.totalRows, G = 4 * H
-        // Biases b_ih + b_hh, then input · W_ihᵀ, then h · W_hhᵀ: always in that order, so each
-        // row's sum is the same whatever the batch.
+        // Biases b_ih + b_hh, then [x | h] · [W_ih | W_hh]ᵀ: always in that order, so each row's
+        // sum is the same whatever the batch.
+        let K = I + H
+        precondition(packedXH.k == K && packedXH.n == G)
+        // Each part's rows [x_t | h_{t−1}] of the current step.
+        let xh = UnsafeMutablePointer<Float>.allocate(capacity: max(1, plan.batchCount * K))
+        defer { xh.deallocate() }
         let biasSum = UnsafeMutablePointer<Float>.allocate(capacity: G)
         defer { biasSum.deallocate() }
         for k in 0..<G { biasSum[k] = biasIH[k] + biasHH[k] }
@@ -54,17 +60,21 @@ enum LSTMLayer {
                 // Inference keeps no gates for backward: every step of a part reuses the part's
                 // first rows of the buffer, which stay in cache.
                 let stepGates = gates + (tanhC == nil ? first : base) * G
-                for r in 0..<rows { (stepGates + r * G).update(from: biasSum, count: G) }
-                RowInvariantGEMM.accumulate(m: rows, a: input + base * I, lda: I, weights: packedIH,
-                                            c: stepGates, ldc: G, skipZeroInputs: sparse,
-                                            initial: initialIH.map { .init(table: $0.table, ldt: G, index: $0.index + base) })
-                var cPrev: UnsafePointer<Float>? = nil
-                if t > 0 {
-                    let prev = plan.offsets[t - 1] + first
-                    // The active rows of step t are a prefix of step t − 1's.
-                    RowInvariantGEMM.accumulate(m: rows, a: h + prev * H, lda: H, weights: packedHH, c: stepGates, ldc: G)
-                    cPrev = UnsafePointer(c + prev * H)
+                let stepXH = xh + first * K
+                // The active rows of step t are a prefix of step t − 1's.
+                let prev = t > 0 ? plan.offsets[t - 1] + first : 0
+                for r in 0..<rows {
+                    (stepGates + r * G).update(from: biasSum, count: G)
+                    let row = stepXH + r * K
+                    row.update(from: input + (base + r) * I, count: I)
+                    if t > 0 { (row + I).update(from: h + (prev + r) * H, count: H) }
+                    else { (row + I).update(repeating: 0, count: H) }
                 }
+                // At t = 0 the h columns are zero: skipped.
+                RowInvariantGEMM.accumulate(m: rows, a: stepXH, lda: K, weights: packedXH,
+                                            c: stepGates, ldc: G, skipZeroInputs: sparse || t == 0,
+                                            initial: initialIH.map { .init(table: $0.table, ldt: G, index: $0.index + base) })
+                let cPrev: UnsafePointer<Float>? = t > 0 ? UnsafePointer(c + prev * H) : nil
                 LSTMKernels.cellForward(gates: stepGates, cPrev: cPrev, c: c + base * H,
                                         tanhC: tanhC.map { $0 + base * H }, h: h + base * H, rows: rows, hidden: H)
             }
