@@ -78,7 +78,8 @@ public enum RowInvariantGEMM {
     }
 
     /// `c (m, n) += a (m, k) · Wᵀ` with `a` rows `lda` apart and `c` rows `ldc` apart; with
-    /// `initial`, `c += initial row + a · Wᵀ`, the row's sum continuing from the table row.
+    /// `initial`, `c += initial row + a · Wᵀ`, the row's sum continuing from the table row;
+    /// with `overwrite`, `c =` instead of `c +=` (c is not read).
     ///
     /// With `skipZeroInputs`, columns of `a` that are zero in a whole block of rows are skipped:
     /// worth it for sparse inputs (per-step features that are 0 on most steps), not for dense ones.
@@ -93,7 +94,7 @@ public enum RowInvariantGEMM {
     @inlinable
     public static func accumulate(m: Int, a: UnsafePointer<Float>, lda: Int, weights w: PackedWeights,
                                   c: UnsafeMutablePointer<Float>, ldc: Int, skipZeroInputs: Bool = false,
-                                  initial: InitialRows? = nil) {
+                                  initial: InitialRows? = nil, overwrite: Bool = false) {
         let k = w.k, n = w.n, np = w.paddedN
         let wt = UnsafePointer(w.buffer.pointer)
         // With skipZeroInputs, each block of four rows lists its nonzero input columns once, so
@@ -157,8 +158,13 @@ public enum RowInvariantGEMM {
                 }
                 func put(_ r: Int, _ lo: Float8, _ hi: Float8) {
                     let out = c + (row + r) * ldc + j
-                    VectorMath.store(VectorMath.load(out, count: min(8, width)) + lo, out, count: min(8, width))
-                    if width > 8 { VectorMath.store(VectorMath.load(out + 8, count: width - 8) + hi, out + 8, count: width - 8) }
+                    if overwrite {
+                        VectorMath.store(lo, out, count: min(8, width))
+                        if width > 8 { VectorMath.store(hi, out + 8, count: width - 8) }
+                    } else {
+                        VectorMath.store(VectorMath.load(out, count: min(8, width)) + lo, out, count: min(8, width))
+                        if width > 8 { VectorMath.store(VectorMath.load(out + 8, count: width - 8) + hi, out + 8, count: width - 8) }
+                    }
                 }
                 put(0, s00, s01)
                 if rows > 1 { put(1, s10, s11) }

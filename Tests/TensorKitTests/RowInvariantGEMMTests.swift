@@ -97,6 +97,35 @@ final class RowInvariantGEMMTests: XCTestCase {
         }
     }
 
+    /// `overwrite` writes the sums without reading `c` (NaN there must not leak): the same bits
+    /// as accumulating the same sums into zeros.
+    func testOverwriteIgnoresWhatCHeld() {
+        var rng = SeededGenerator(seed: 11)
+        for (m, n, k) in [(7, 40, 9), (4, 16, 3), (1, 20, 1)] {
+            let w = (0..<n * k).map { _ in Float(rng.nextGaussian()) }, bias = (0..<n).map { _ in Float(rng.nextGaussian()) }
+            let a = sparseInputs(m: m, k: k, using: &rng), zeros = [Int32](repeating: 0, count: m)
+            let packed = w.withUnsafeBufferPointer { RowInvariantGEMM.PackedWeights(weight: $0.baseAddress!, n: n, k: k) }
+            func product(start: Float, overwrite: Bool) -> [Float] {
+                var c = [Float](repeating: start, count: m * n)
+                a.withUnsafeBufferPointer { ap in
+                    bias.withUnsafeBufferPointer { bp in
+                        zeros.withUnsafeBufferPointer { zp in
+                            c.withUnsafeMutableBufferPointer { cp in
+                                RowInvariantGEMM.accumulate(m: m, a: ap.baseAddress!, lda: k, weights: packed, c: cp.baseAddress!, ldc: n,
+                                                            skipZeroInputs: true, initial: .init(table: bp.baseAddress!, ldt: 0, index: zp.baseAddress!),
+                                                            overwrite: overwrite)
+                            }
+                        }
+                    }
+                }
+                return c
+            }
+            let overwritten = product(start: .nan, overwrite: true)
+            XCTAssertEqual(overwritten, product(start: 0, overwrite: false), "m=\(m) n=\(n) k=\(k)")
+            XCTAssertFalse(overwritten.contains { $0.isNaN })
+        }
+    }
+
     /// `[A | B]` packed from its two blocks (as `[W_ih | W_hh]`) equals the concatenation packed whole.
     func testPackingColumnBlocksEqualsPackingTheConcatenation() {
         var rng = SeededGenerator(seed: 3)

@@ -65,9 +65,9 @@ public final class ChurnNetwork {
     /// Inference: `[W_ih | W_hh]` per layer, packed once per set of weights.
     private var packedWeights: [RowInvariantGEMM.PackedWeights] = []
     private var packedGeneration = -1
-    /// Inference, E > 0: `embedding · W_ih[:, :E]ᵀ`, `(V, 4H)` — the embedding's share of the
-    /// layer-0 gates for each event type, so a step adds it with one row copy instead of E
-    /// multiply-adds per gate; `packedWeights[0]` then holds only `[W_ih[:, E:] | W_hh]`.
+    /// Inference, E > 0: `b_ih + b_hh + embedding · W_ih[:, :E]ᵀ`, `(V, 4H)` — the biases and the
+    /// embedding's share of the layer-0 gates for each event type, which a row's sum starts from
+    /// instead of E multiply-adds per gate; `packedWeights[0]` then holds only `[W_ih[:, E:] | W_hh]`.
     private var embeddingGates = FloatBuffer()
     private var packedIDs = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 0)
 
@@ -99,14 +99,23 @@ public final class ChurnNetwork {
                 return packed
             }
             if E > 0 {
-                // The same kernel as the time loop, starting from zero: a row's gates continue
-                // from its table row exactly as if its embedding columns had been summed in place.
-                let V = shape.vocabularySize, I = shape.inputSize
-                let embeddingIH = RowInvariantGEMM.PackedWeights(weight: p + parameters.weightIHOffsets[0], n: 4 * H, k: E, ldw: I)
-                embeddingGates.resize(V * 4 * H)
-                embeddingGates.pointer.update(repeating: 0, count: V * 4 * H)
-                RowInvariantGEMM.accumulate(m: V, a: p + parameters.embeddingOffset, lda: E, weights: embeddingIH,
-                                            c: embeddingGates.pointer, ldc: 4 * H)
+                // The same kernel as the time loop, starting from the biases: a row's gates
+                // continue from its table row exactly as if its embedding columns had been
+                // summed in place.
+                let V = shape.vocabularySize, I = shape.inputSize, G = 4 * H
+                let embeddingIH = RowInvariantGEMM.PackedWeights(weight: p + parameters.weightIHOffsets[0], n: G, k: E, ldw: I)
+                var biasSum = [Float](repeating: 0, count: G)
+                for k in 0..<G { biasSum[k] = p[parameters.biasIHOffsets[0] + k] + p[parameters.biasHHOffsets[0] + k] }
+                let zeros = [Int32](repeating: 0, count: V)
+                embeddingGates.resize(V * G)
+                biasSum.withUnsafeBufferPointer { b in
+                    zeros.withUnsafeBufferPointer { z in
+                        RowInvariantGEMM.accumulate(m: V, a: p + parameters.embeddingOffset, lda: E, weights: embeddingIH,
+                                                    c: embeddingGates.pointer, ldc: G,
+                                                    initial: .init(table: b.baseAddress!, ldt: 0, index: z.baseAddress!),
+                                                    overwrite: true)
+                    }
+                }
             }
             packedGeneration = parameters.generation
         }

@@ -21,10 +21,10 @@ enum LSTMLayer {
     ///   - parts: contiguous ranges of sorted sequence positions, one time loop per core.
     ///   - packedXH: `[W_ih | W_hh]` `(4H, I + H)` packed for `RowInvariantGEMM`. Each row's
     ///     sums run in a fixed order, so a sequence's result does not depend on the rest of the batch.
-    ///   - initialIH: a table `(V, 4H)` and each packed row's index into it:
-    ///     the input projection of each row starts from its table row (layer 0 of inference:
-    ///     the embedding columns' share, one row per event type) and `input`, `packedXH` hold
-    ///     only the remaining input columns.
+    ///   - initialIH: a table `(V, 4H)` and each packed row's index into it: each row's sum
+    ///     starts from its table row instead of the biases (layer 0 of inference: biases plus the
+    ///     embedding columns' share, one row per event type) and `input`, `packedXH` hold only
+    ///     the remaining input columns.
     ///   - input: `(N, I)`; biases `(4H)`.
     static func forward(gates: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>,
                         tanhC: UnsafeMutablePointer<Float>?, h: UnsafeMutablePointer<Float>,
@@ -34,8 +34,9 @@ enum LSTMLayer {
                         packedXH: RowInvariantGEMM.PackedWeights,
                         initialIH: (table: UnsafePointer<Float>, index: UnsafePointer<Int32>)? = nil) {
         let N = plan.totalRows, G = 4 * H
-        // Biases b_ih + b_hh, then [x | h] · [W_ih | W_hh]ᵀ: always in that order, so each row's
-        // sum is the same whatever the batch.
+        // Each row's sum starts from b_ih + b_hh (or its row of the `initialIH` table, which holds
+        // them) and runs over [x | h] · [W_ih | W_hh]ᵀ in a fixed order, so it is the same
+        // whatever the batch; the kernel writes it over the step's gate rows.
         let K = I + H
         precondition(packedXH.k == K && packedXH.n == G)
         // Each part's rows [x_t | h_{t−1}] of the current step.
@@ -44,6 +45,9 @@ enum LSTMLayer {
         let biasSum = UnsafeMutablePointer<Float>.allocate(capacity: G)
         defer { biasSum.deallocate() }
         for k in 0..<G { biasSum[k] = biasIH[k] + biasHH[k] }
+        let zeroIndex = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, plan.batchCount))
+        defer { zeroIndex.deallocate() }
+        zeroIndex.update(repeating: 0, count: max(1, plan.batchCount))
         // Skipping zero inputs pays when most are zero (cutoff-step aggregates on event steps);
         // either way each row's result is the same, so the choice may depend on the batch.
         let sample = min(N, 256) * I
@@ -64,16 +68,17 @@ enum LSTMLayer {
                 // The active rows of step t are a prefix of step t − 1's.
                 let prev = t > 0 ? plan.offsets[t - 1] + first : 0
                 for r in 0..<rows {
-                    (stepGates + r * G).update(from: biasSum, count: G)
                     let row = stepXH + r * K
                     row.update(from: input + (base + r) * I, count: I)
                     if t > 0 { (row + I).update(from: h + (prev + r) * H, count: H) }
                     else { (row + I).update(repeating: 0, count: H) }
                 }
                 // At t = 0 the h columns are zero: skipped.
+                let start = initialIH.map { RowInvariantGEMM.InitialRows(table: $0.table, ldt: G, index: $0.index + base) }
+                    ?? RowInvariantGEMM.InitialRows(table: biasSum, ldt: 0, index: zeroIndex)
                 RowInvariantGEMM.accumulate(m: rows, a: stepXH, lda: K, weights: packedXH,
                                             c: stepGates, ldc: G, skipZeroInputs: sparse || t == 0,
-                                            initial: initialIH.map { .init(table: $0.table, ldt: G, index: $0.index + base) })
+                                            initial: start, overwrite: true)
                 let cPrev: UnsafePointer<Float>? = t > 0 ? UnsafePointer(c + prev * H) : nil
                 LSTMKernels.cellForward(gates: stepGates, cPrev: cPrev, c: c + base * H,
                                         tanhC: tanhC.map { $0 + base * H }, h: h + base * H, rows: rows, hidden: H)
