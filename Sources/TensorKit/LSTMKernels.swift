@@ -19,17 +19,14 @@ public enum LSTMKernels {
 
     /// Turns gate pre-activations into activations in place and advances the cell.
     ///
-    /// `gates (R, 4H)` holds `x·W_ihᵀ + h·W_hhᵀ` on entry and, when `tanhC` is given (training),
-    /// `σ(i), σ(f), tanh(g), σ(o)` on exit (kept for the backward pass; inference leaves them).
-    /// `bias (4H)`, `b_ih + b_hh`, is added to every row on the way in (nil: the pre-activations
-    /// already contain it), which spares a pass that would write the bias into all N rows of the
-    /// gates before the products. `cPrev (R, H)` may be nil (zero state).
+    /// `gates (R, 4H)` holds the pre-activations `b + x·W_ihᵀ + h·W_hhᵀ` on entry and, when
+    /// `tanhC` is given (training), `σ(i), σ(f), tanh(g), σ(o)` on exit (kept for the backward
+    /// pass; inference leaves them). `cPrev (R, H)` may be nil (zero state).
     /// Writes `c (R, H)`, `tanhC (R, H)` (kept for backward; nil for inference) and `h (R, H)`.
     @inlinable
     public static func cellForward(gates: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>?,
                                    c: UnsafeMutablePointer<Float>, tanhC: UnsafeMutablePointer<Float>?,
-                                   h: UnsafeMutablePointer<Float>, rows: Int, hidden H: Int,
-                                   bias: UnsafePointer<Float>? = nil) {
+                                   h: UnsafeMutablePointer<Float>, rows: Int, hidden H: Int) {
         let full = H & ~7
         for r in 0..<rows {
             let g = gates + r * 4 * H
@@ -38,13 +35,8 @@ public enum LSTMKernels {
             var j = 0
             while j < full {
                 let cp = cPrev.map { VectorMath.load($0 + r * H + j) } ?? Float8()
-                var gi = VectorMath.load(g + j), gf = VectorMath.load(g + H + j)
-                var gg = VectorMath.load(g + 2 * H + j), go = VectorMath.load(g + 3 * H + j)
-                if let bias {
-                    gi += VectorMath.load(bias + j); gf += VectorMath.load(bias + H + j)
-                    gg += VectorMath.load(bias + 2 * H + j); go += VectorMath.load(bias + 3 * H + j)
-                }
-                let v = gates8(gi, gf, gg, go, cp)
+                let v = gates8(VectorMath.load(g + j), VectorMath.load(g + H + j),
+                               VectorMath.load(g + 2 * H + j), VectorMath.load(g + 3 * H + j), cp)
                 if let tanhC {
                     VectorMath.store(v.i, g + j); VectorMath.store(v.f, g + H + j)
                     VectorMath.store(v.g, g + 2 * H + j); VectorMath.store(v.o, g + 3 * H + j)
@@ -55,24 +47,18 @@ public enum LSTMKernels {
                 j += 8
             }
             if full < H { cellForwardTail(g: g, cPrev: cPrev.map { $0 + r * H }, c: cRow, tanhC: tanhC.map { $0 + r * H },
-                                          h: hRow, from: full, hidden: H, bias: bias) }
+                                          h: hRow, from: full, hidden: H) }
         }
     }
 
     /// The last `H mod 8` units of one row, with the same lane math as the full chunks.
     @usableFromInline @inline(never)
     static func cellForwardTail(g: UnsafeMutablePointer<Float>, cPrev: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>,
-                                tanhC: UnsafeMutablePointer<Float>?, h: UnsafeMutablePointer<Float>, from j: Int, hidden H: Int,
-                                bias: UnsafePointer<Float>?) {
+                                tanhC: UnsafeMutablePointer<Float>?, h: UnsafeMutablePointer<Float>, from j: Int, hidden H: Int) {
         let n = H - j
         let cp = cPrev.map { VectorMath.load($0 + j, count: n) } ?? Float8()
-        var gi = VectorMath.load(g + j, count: n), gf = VectorMath.load(g + H + j, count: n)
-        var gg = VectorMath.load(g + 2 * H + j, count: n), go = VectorMath.load(g + 3 * H + j, count: n)
-        if let bias {
-            gi += VectorMath.load(bias + j, count: n); gf += VectorMath.load(bias + H + j, count: n)
-            gg += VectorMath.load(bias + 2 * H + j, count: n); go += VectorMath.load(bias + 3 * H + j, count: n)
-        }
-        let v = gates8(gi, gf, gg, go, cp)
+        let v = gates8(VectorMath.load(g + j, count: n), VectorMath.load(g + H + j, count: n),
+                       VectorMath.load(g + 2 * H + j, count: n), VectorMath.load(g + 3 * H + j, count: n), cp)
         if let tanhC {
             VectorMath.store(v.i, g + j, count: n); VectorMath.store(v.f, g + H + j, count: n)
             VectorMath.store(v.g, g + 2 * H + j, count: n); VectorMath.store(v.o, g + 3 * H + j, count: n)

@@ -33,11 +33,7 @@ public enum RowInvariantGEMM {
         /// Packs `weight (n, k)` row-major, rows `ldw` apart (default `k`), in place of the
         /// current contents.
         public func pack(weight: UnsafePointer<Float>, ldw: Int? = nil) {
-            let p = buffer.pointer, ldw = ldw ?? k
-            for row in 0..<n {
-                let slice = p + (row / 16) * (k * 16) + row % 16
-                for col in 0..<k { slice[col * 16] = weight[row * ldw + col] }
-            }
+            pack(weight: weight, ldw: ldw ?? k, columns: k, at: 0)
         }
 
         /// Packs `weight (n, columns)` row-major, rows `ldw` apart, as columns
