@@ -1,5 +1,11 @@
 // swift-tools-version:6.0
 // ChurnForecaster: churn forecasting from raw event logs with a BLAS-backed LSTM.
+//
+// The data flows one way, and the module list follows it:
+// CSV → EventLog (reader, store) → Snapshots (cutoffs, labels) → Features → ChurnModel (LSTM)
+// and Baselines → Evaluation (metrics) → Reports; Pipelines tie the stages together for the
+// executables, which parse flags with ChurnCommandLine. Only TensorKit and the modules above it
+// link OpenBLAS.
 import PackageDescription
 
 #if canImport(Glibc)
@@ -37,12 +43,18 @@ let fastMath: [SwiftSetting] = [
 let package = Package(
     name: "ChurnForecaster",
     products: [
+        // MARK: - Public API
+        .library(name: "ChurnSupport", targets: ["ChurnSupport"]),
         .library(name: "TensorKit", targets: ["TensorKit"]),
-        .library(name: "ChurnModel", targets: ["ChurnModel"]),
         .library(name: "EventLog", targets: ["EventLog"]),
-        .library(name: "ChurnSimulation", targets: ["ChurnSimulation"]),
+        .library(name: "Snapshots", targets: ["Snapshots"]),
+        .library(name: "Features", targets: ["Features"]),
+        .library(name: "ChurnModel", targets: ["ChurnModel"]),
+        .library(name: "Baselines", targets: ["Baselines"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
-        .library(name: "Forecasting", targets: ["Forecasting"]),
+        .library(name: "Reports", targets: ["Reports"]),
+        .library(name: "Pipelines", targets: ["Pipelines"]),
+        .library(name: "ChurnSimulation", targets: ["ChurnSimulation"]),
         .executable(name: "churn-train", targets: ["churn-train"]),
         .executable(name: "churn-evaluate", targets: ["churn-evaluate"]),
         .executable(name: "churn-predict", targets: ["churn-predict"]),
@@ -50,36 +62,58 @@ let package = Package(
         .executable(name: "churn-simulate", targets: ["churn-simulate"]),
     ],
     targets: [
-        // System C libraries from Debian packages.
+        // MARK: - System libraries (Debian packages)
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        // Libraries: tensors → model; event logs → snapshots; evaluation; forecasting ties them
-        // together; simulation; command-line layer.
-        .target(name: "TensorKit", dependencies: ["COpenBLAS"], swiftSettings: fastMath),
-        .target(name: "ChurnModel", dependencies: ["TensorKit"], swiftSettings: fastMath),
-        .target(name: "EventLog", dependencies: ["CZlib", "TensorKit"], swiftSettings: fastMath),
-        .target(name: "ChurnSimulation", dependencies: ["CZlib", "TensorKit", "EventLog"], swiftSettings: fastMath),
-        .target(name: "Evaluation", dependencies: ["TensorKit"], swiftSettings: fastMath),
-        .target(name: "Forecasting", dependencies: ["ChurnModel", "EventLog", "Evaluation", "TensorKit"]),
-        .target(name: "ChurnCLI", dependencies: ["TensorKit"]),
-        .target(name: "ChurnTools", dependencies: ["ChurnCLI", "Forecasting", "ChurnModel", "EventLog", "Evaluation", "TensorKit"]),
+        // MARK: - Support: threads, seeded random numbers, atomic files, JSON (no BLAS)
+        .target(name: "ChurnSupport", swiftSettings: fastMath),
 
-        // Thin executables: parse flags, call library code, print, exit.
-        .executableTarget(name: "churn-train", dependencies: ["ChurnCLI", "ChurnTools", "Forecasting", "ChurnModel", "EventLog", "Evaluation"]),
-        .executableTarget(name: "churn-evaluate", dependencies: ["ChurnCLI", "ChurnTools", "Forecasting", "ChurnModel", "EventLog", "Evaluation"]),
-        .executableTarget(name: "churn-predict", dependencies: ["ChurnCLI", "ChurnTools", "Forecasting", "ChurnModel", "EventLog", "Evaluation"]),
-        .executableTarget(name: "churn-bench", dependencies: ["ChurnCLI", "ChurnModel", "TensorKit"]),
-        .executableTarget(name: "churn-simulate", dependencies: ["ChurnCLI", "ChurnSimulation"]),
+        // MARK: - Numerics: tensors and BLAS
+        .target(name: "TensorKit", dependencies: ["ChurnSupport", "COpenBLAS"], swiftSettings: fastMath),
 
-        .testTarget(name: "TensorKitTests", dependencies: ["TensorKit"]),
-        .testTarget(name: "ChurnModelTests", dependencies: ["ChurnModel", "TensorKit"],
+        // MARK: - Data: event-log reading and the store → snapshots and labels → features
+        .target(name: "EventLog", dependencies: ["ChurnSupport", "CZlib"], swiftSettings: fastMath),
+        .target(name: "Snapshots", dependencies: ["ChurnSupport", "EventLog"], swiftSettings: fastMath),
+        .target(name: "Features", dependencies: ["ChurnSupport", "EventLog", "Snapshots"], swiftSettings: fastMath),
+
+        // MARK: - Models: the LSTM, the baselines; their evaluation and reports
+        .target(name: "Evaluation", dependencies: ["ChurnSupport"], swiftSettings: fastMath),
+        .target(name: "ChurnModel", dependencies: ["ChurnSupport", "TensorKit", "Evaluation"], swiftSettings: fastMath),
+        .target(name: "Baselines", dependencies: ["ChurnSupport", "EventLog", "Snapshots", "Features", "Evaluation"],
+                swiftSettings: fastMath),
+        .target(name: "Reports", dependencies: ["ChurnSupport", "Evaluation", "Baselines"]),
+
+        // MARK: - Pipelines: train, evaluate, predict (library code the executables call)
+        .target(name: "Pipelines", dependencies: ["ChurnSupport", "TensorKit", "EventLog", "Snapshots", "Features",
+                                                  "ChurnModel", "Baselines", "Evaluation", "Reports"]),
+
+        // MARK: - Simulation: seeded event logs with a known churn process
+        .target(name: "ChurnSimulation", dependencies: ["ChurnSupport", "CZlib", "EventLog"], swiftSettings: fastMath),
+
+        // MARK: - Command line: option parsing, progress, exit codes, the shared option groups
+        .target(name: "ChurnCommandLine", dependencies: ["ChurnSupport", "EventLog", "Snapshots"]),
+
+        // MARK: - Executables: parse options, call one pipeline, print
+        .executableTarget(name: "churn-train", dependencies: ["ChurnCommandLine", "Pipelines"]),
+        .executableTarget(name: "churn-evaluate", dependencies: ["ChurnCommandLine", "Pipelines"]),
+        .executableTarget(name: "churn-predict", dependencies: ["ChurnCommandLine", "Pipelines"]),
+        .executableTarget(name: "churn-bench", dependencies: ["ChurnCommandLine", "ChurnModel", "TensorKit"], swiftSettings: fastMath),
+        .executableTarget(name: "churn-simulate", dependencies: ["ChurnCommandLine", "ChurnSimulation"]),
+
+        // MARK: - Unit test bundles
+        .testTarget(name: "TensorKitTests", dependencies: ["TensorKit", "ChurnSupport"]),
+        .testTarget(name: "ChurnModelTests", dependencies: ["ChurnModel", "TensorKit", "Evaluation", "ChurnSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TensorKit"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "Snapshots", "Features", "ChurnSupport"]),
         .testTarget(name: "ChurnSimulationTests", dependencies: ["ChurnSimulation", "EventLog"]),
-        .testTarget(name: "ChurnCLITests", dependencies: ["ChurnCLI"]),
-        .testTarget(name: "ForecastingTests", dependencies: ["Forecasting", "EventLog", "ChurnModel", "Evaluation", "TensorKit"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"],
+        .testTarget(name: "ChurnCommandLineTests", dependencies: ["ChurnCommandLine"]),
+        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "ChurnCommandLine", "EventLog", "Snapshots", "Features",
+                                                          "ChurnModel", "Baselines", "Evaluation", "Reports", "TensorKit", "ChurnSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation", "Baselines"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ChurnSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "Evaluation", "ChurnSupport"],
                     resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

@@ -47,7 +47,7 @@ build() {
     local modules
     case $t in
         csv|timestamp) modules=(TensorKit EventLog) ;;
-        modelfile) modules=(TensorKit EventLog ChurnModel Evaluation Forecasting) ;;
+        modelfile) modules=(TensorKit EventLog ChurnModel Evaluation Pipelines) ;;
         *) echo "unknown target $t (csv, timestamp, modelfile)" >&2; exit 64 ;;
     esac
     local built=()

@@ -5,7 +5,7 @@
 // whose shape matches its feature spec.
 import ChurnModel
 import EventLog
-import Forecasting
+import Pipelines
 import Foundation
 import TensorKit
 

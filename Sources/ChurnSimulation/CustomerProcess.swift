@@ -1,5 +1,5 @@
+import ChurnSupport
 import Foundation
-import TensorKit
 
 /// One customer: fixed traits drawn at sign-up and the latent state that evolves day by day.
 ///

@@ -1,8 +1,16 @@
+import ChurnSupport
 import CZlib
 import Foundation
 
 /// Errors from writing simulation output.
-public enum SimulationError: Error, CustomStringConvertible, Sendable {
+public enum SimulationError: CategorizedError, Sendable {
+    public var category: ErrorCategory {
+        switch self {
+        case .cannotCreate, .writeFailed: return .unavailable
+        case .compressionFailed: return .internalFailure
+        }
+    }
+
     /// The output file could not be created.
     case cannotCreate(path: String, reason: String)
     /// A write failed (disk full, closed pipe, …).

@@ -1,5 +1,5 @@
+import ChurnSupport
 import Foundation
-import TensorKit
 
 extension SeededGenerator {
     @inline(__always) mutating func uniform(_ range: ClosedRange<Double>) -> Double {

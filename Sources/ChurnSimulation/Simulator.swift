@@ -1,6 +1,6 @@
+import ChurnSupport
 import Dispatch
 import Foundation
-import TensorKit
 
 /// What to simulate: how many customers, over which days, from which seed.
 public struct SimulationConfiguration: Sendable {

@@ -1,5 +1,5 @@
+import ChurnSupport
 import Dispatch
-import TensorKit
 
 /// A bootstrap percentile interval around a point estimate.
 public struct BootstrapInterval: Codable, Equatable, Sendable {

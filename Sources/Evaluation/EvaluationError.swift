@@ -1,5 +1,9 @@
+import ChurnSupport
 /// Errors thrown by the evaluation library; none of its functions print or exit.
-public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum EvaluationError: CategorizedError, Equatable, Sendable {
+    /// Metrics and fits fail on the data they are given.
+    public var category: ErrorCategory { .badData }
+
     /// No samples were given.
     case emptyInput
     /// Two arrays that must describe the same customers have different lengths.

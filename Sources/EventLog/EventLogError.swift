@@ -1,18 +1,10 @@
+import ChurnSupport
+
 /// Errors of the data layer; each names the file (and line, column) it concerns.
 ///
-/// The library never prints or exits: executables turn these into one message line and the exit
-/// code given by `category` (SPEC §6: 64 usage, 65 bad data, 66 input not found or unreadable).
-public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The kind of failure, which executables map to exit codes.
-    public enum Category: Sendable, Equatable {
-        /// A bad flag value (exit 64).
-        case usage
-        /// Bad data in an input (exit 65).
-        case data
-        /// An input that does not exist or cannot be read (exit 66).
-        case noInput
-    }
-
+/// The library never prints or exits: executables turn these into one message line and an exit
+/// code chosen by `category`.
+public enum EventLogError: CategorizedError, Equatable, Sendable {
     case fileNotFound(path: String)
     case unreadable(path: String, reason: String)
     /// Gzip data that is truncated or corrupt.
@@ -44,21 +36,12 @@ public enum EventLogError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A snapshot or training set without any customer in it.
     case emptySnapshot(cutoff: Int64, reason: String)
 
-    /// The exit-code category of this error.
-    public var category: Category {
+    /// The kind of failure (the command line maps it to an exit code).
+    public var category: ErrorCategory {
         switch self {
-        case .fileNotFound, .unreadable: return .noInput
-        case .invalidTimestamp, .invalidDuration, .invalidOption: return .usage
-        default: return .data
-        }
-    }
-
-    /// The exit code SPEC §6 gives this error (64, 65 or 66).
-    public var exitCode: Int32 {
-        switch category {
-        case .usage: return 64
-        case .data: return 65
-        case .noInput: return 66
+        case .fileNotFound, .unreadable: return .unavailable
+        case .invalidTimestamp, .invalidDuration, .invalidOption: return .invalidArgument
+        default: return .badData
         }
     }
 

@@ -1,3 +1,4 @@
+import ChurnSupport
 import COpenBLAS
 
 /// Single-precision matrix products through OpenBLAS `cblas_sgemm`, on raw row-major buffers.
@@ -5,6 +6,21 @@ import COpenBLAS
 /// Shapes follow BLAS: `C (M, N) = alpha · op(A) (M, K) · op(B) (K, N) + beta · C`, where
 /// `op(X)` is `X` or its transpose. Leading dimensions default to packed rows.
 public enum BLAS {
+    /// Pins OpenBLAS to one thread before the first GEMM (its default is every core).
+    ///
+    /// All parallelism is ours (row blocks of large GEMMs, sequence blocks of the time loops), so
+    /// no idle BLAS pool spins against our threads on a small machine.
+    @usableFromInline static let configureThreads: Void = { openblas_set_num_threads(1) }()
+
+    /// Runs `body` with OpenBLAS using its own pool of `threads` threads (for measuring the
+    /// library's native sgemm rate), then pins it back to one thread.
+    public static func withNativeThreads<T>(_ threads: Int, _ body: () throws -> T) rethrows -> T {
+        _ = configureThreads
+        openblas_set_num_threads(Int32(threads))
+        defer { openblas_set_num_threads(1) }
+        return try body()
+    }
+
     /// `C = alpha · op(A) · op(B) + beta · C` with row-major storage.
     /// - Parameters:
     ///   - transA: use `A` transposed; `A` is stored (K, M) then, (M, K) otherwise.
@@ -17,7 +33,7 @@ public enum BLAS {
                             alpha: Float = 1, a: UnsafePointer<Float>, lda: Int? = nil,
                             b: UnsafePointer<Float>, ldb: Int? = nil,
                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
-        _ = Threading.configureBLAS
+        _ = configureThreads
         if m == 0 || n == 0 { return }
         let lda = lda ?? (transA ? m : k)
         let ldb = ldb ?? (transB ? k : n)

@@ -1,3 +1,5 @@
+import ChurnSupport
+
 extension Tensor {
     /// A tensor with elements uniform in `[-bound, bound)`, as PyTorch's `nn.LSTM` and
     /// `nn.Linear` initialize with `bound = 1/√hidden` (or `1/√fan_in`).

@@ -1,3 +1,4 @@
+import ChurnSupport
 import Foundation
 
 /// The safetensors file format: an 8-byte little-endian header length, a JSON header
@@ -217,7 +218,14 @@ public enum SafeTensors {
 }
 
 /// Why a safetensors file was refused.
-public indirect enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
+public indirect enum SafeTensorsError: CategorizedError, Equatable {
+    public var category: ErrorCategory {
+        switch self {
+        case .unreadable: return .unavailable
+        default: return .badData
+        }
+    }
+
     case truncated(String)
     case invalidHeader(String)
     case invalidOffsets(String)

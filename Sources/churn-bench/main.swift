@@ -1,4 +1,5 @@
-import ChurnCLI
+import ChurnSupport
+import ChurnCommandLine
 import ChurnModel
 import Foundation
 import TensorKit

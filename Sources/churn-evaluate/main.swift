@@ -1,9 +1,13 @@
-import ChurnCLI
+import Reports
+import Baselines
+import Features
+import Snapshots
+import ChurnSupport
+import ChurnCommandLine
 import ChurnModel
-import ChurnTools
 import Evaluation
 import EventLog
-import Forecasting
+import Pipelines
 import Foundation
 import TensorKit
 
@@ -122,7 +126,7 @@ struct EvaluateCommand: ParsableCommand {
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
         lines.append(pad("model", 20) + pad("ROC AUC", 9) + pad("95% CI", 17) + pad("PR AUC", 8) + pad("logloss", 9)
                      + pad("Brier", 8) + pad("ECE", 8) + pad("lift@10", 9) + "LSTM − model AUC [95% CI]")
-        for name in EvaluationPipeline.modelOrder {
+        for name in ModelRegistry.order {
             guard let m = e.models[name] else { continue }
             let ci = m.rocAUCCI95.map { "[\(cell($0[0], "%.3f")), \(cell($0[1], "%.3f"))]" } ?? ""
             var diff = ""
@@ -139,7 +143,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     static func backtestTable(_ evaluations: [CutoffEvaluation]) -> String {
-        let names = EvaluationPipeline.modelOrder.filter { evaluations[0].models[$0] != nil }
+        let names = ModelRegistry.order.filter { evaluations[0].models[$0] != nil }
         var lines = ["", "backtest (ROC AUC):", "cutoff                " + names.map { $0.padding(toLength: 20, withPad: " ", startingAt: 0) }.joined()]
         for e in evaluations {
             lines.append(e.cutoff.padding(toLength: 22, withPad: " ", startingAt: 0)

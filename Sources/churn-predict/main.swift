@@ -1,8 +1,11 @@
-import ChurnCLI
+import Baselines
+import Features
+import Snapshots
+import ChurnSupport
+import ChurnCommandLine
 import ChurnModel
-import ChurnTools
 import EventLog
-import Forecasting
+import Pipelines
 import Foundation
 import TensorKit
 

@@ -1,7 +1,7 @@
-import ChurnCLI
+import ChurnSupport
+import ChurnCommandLine
 import ChurnSimulation
 import Foundation
-import TensorKit
 
 /// `churn-simulate`: seeded synthetic event logs with a known churn process (issue 3).
 struct SimulateCommand: ParsableCommand {

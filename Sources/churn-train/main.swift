@@ -1,8 +1,11 @@
-import ChurnCLI
+import Baselines
+import Features
+import Snapshots
+import ChurnSupport
+import ChurnCommandLine
 import ChurnModel
-import ChurnTools
 import EventLog
-import Forecasting
+import Pipelines
 import Foundation
 import TensorKit
 
@@ -172,7 +175,7 @@ struct TrainCommand: ParsableCommand {
                                   loadSeconds, snapshotSeconds, summary.featurizeSeconds, t.batching, t.forward, t.backward,
                                   t.optimizer, t.validation, summary.baselineSeconds, trained / max(trainSeconds, 1e-9)))
             if !summary.validationAUC.isEmpty {
-                let order = ["lstm", "aggregate_logistic", "rfm_logistic", "recency"]
+                let order = ModelRegistry.order
                 let line = order.compactMap { name in summary.validationAUC[name].map { String(format: "%@ %.4f", name, $0) } }
                 print("validation AUC (\(summary.validationSequences) sequences): " + line.joined(separator: " | "))
             }

@@ -1,3 +1,4 @@
+import ChurnSupport
 import TensorKit
 import XCTest
 @testable import ChurnModel

@@ -1,3 +1,5 @@
+import Evaluation
+import ChurnSupport
 import Foundation
 import TensorKit
 import XCTest

@@ -1,5 +1,5 @@
+import ChurnSupport
 import Foundation
-import TensorKit
 import XCTest
 @testable import Evaluation
 

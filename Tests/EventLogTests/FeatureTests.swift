@@ -1,5 +1,7 @@
+import Features
+import Snapshots
+import ChurnSupport
 import Foundation
-import TensorKit
 import XCTest
 @testable import EventLog
 

@@ -1,3 +1,6 @@
+import ChurnSupport
+import Features
+import Snapshots
 import Foundation
 import XCTest
 @testable import EventLog
@@ -153,7 +156,7 @@ final class LoaderTests: XCTestCase {
         guard case .corruptCompressedData(let p, let reason)? = error else { return XCTFail("\(String(describing: error))") }
         XCTAssertEqual(p, path)
         XCTAssertTrue(reason.contains("truncated"), reason)
-        XCTAssertEqual(error?.exitCode, 65)
+        XCTAssertEqual(error?.category, .badData)
     }
 
     func testStandardInputThroughAPipe() throws {
@@ -235,7 +238,7 @@ final class LoaderTests: XCTestCase {
         guard case .badRow(let row)? = error else { return XCTFail() }
         XCTAssertEqual(row.line, 3)
         XCTAssertEqual(row.reason, .badTimestamp)
-        XCTAssertEqual(error?.exitCode, 65)
+        XCTAssertEqual(error?.category, .badData)
         XCTAssertTrue(error!.description.hasPrefix("test.csv:3: unparsable timestamp"))
     }
 
@@ -261,7 +264,7 @@ final class LoaderTests: XCTestCase {
     func testMissingFileIsNoInput() {
         let error = assertEventLogError(try EventLogLoader.load(paths: ["/nonexistent/x.csv"]))
         XCTAssertEqual(error, .fileNotFound(path: "/nonexistent/x.csv"))
-        XCTAssertEqual(error?.exitCode, 66)
+        XCTAssertEqual(error?.category, .unavailable)
     }
 }
 

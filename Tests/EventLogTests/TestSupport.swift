@@ -1,3 +1,5 @@
+import Features
+import Snapshots
 import CZlib
 import Foundation
 import XCTest

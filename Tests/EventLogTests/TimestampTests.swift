@@ -1,3 +1,6 @@
+import ChurnSupport
+import Features
+import Snapshots
 import XCTest
 @testable import EventLog
 
@@ -80,7 +83,7 @@ final class TimestampTests: XCTestCase {
         }
         XCTAssertEqual(try TimeSpan.parseArgument("90d"), .days(90))
         XCTAssertEqual(assertEventLogError(try TimeSpan.parseArgument("90x")), .invalidDuration("90x"))
-        XCTAssertEqual(assertEventLogError(try Timestamp.parseArgument("2024-13-01"))?.exitCode, 64)
+        XCTAssertEqual(assertEventLogError(try Timestamp.parseArgument("2024-13-01"))?.category, .invalidArgument)
         XCTAssertEqual(try Timestamp.parseArgument("2024-01-01"), Timestamp.parse("2024-01-01"))
         XCTAssertEqual(TimeSpan.days(90).description, "90d")
         XCTAssertEqual(TimeSpan.weeks(2).description, "2w")

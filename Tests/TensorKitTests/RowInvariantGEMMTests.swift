@@ -1,3 +1,4 @@
+import ChurnSupport
 import XCTest
 @testable import TensorKit
 

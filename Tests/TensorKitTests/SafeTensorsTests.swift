@@ -1,3 +1,4 @@
+import ChurnSupport
 import Foundation
 import XCTest
 @testable import TensorKit

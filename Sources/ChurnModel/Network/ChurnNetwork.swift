@@ -1,7 +1,10 @@
+import ChurnSupport
 import TensorKit
 
 /// Errors of the model library.
-public enum ModelError: Error, Equatable, CustomStringConvertible {
+public enum ModelError: CategorizedError, Equatable {
+    public var category: ErrorCategory { .badData }
+
     case invalidBatch(String)
     case nonFinite(String)
 

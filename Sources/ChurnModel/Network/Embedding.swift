@@ -1,3 +1,4 @@
+import ChurnSupport
 import TensorKit
 
 /// Embedding lookup fused with the concatenation of numeric features: the layer-0 input.

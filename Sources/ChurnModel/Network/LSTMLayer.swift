@@ -1,3 +1,4 @@
+import ChurnSupport
 import TensorKit
 
 /// One `nn.LSTM` layer over a packed batch: forward and backward through time.

@@ -1,3 +1,4 @@
+import ChurnSupport
 import TensorKit
 
 /// Every parameter of the network in one contiguous buffer, with named views; gradients share

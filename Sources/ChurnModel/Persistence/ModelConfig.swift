@@ -1,3 +1,4 @@
+import ChurnSupport
 import Foundation
 
 /// Platt calibration: `probability = sigmoid(a · logit + b)`; identity is `a = 1, b = 0`.

@@ -1,8 +1,11 @@
+import ChurnSupport
 import Foundation
 import TensorKit
 
 /// Why a model file was refused.
-public enum ModelFileError: Error, Equatable, CustomStringConvertible {
+public enum ModelFileError: CategorizedError, RemedyProviding, Equatable {
+    public var category: ErrorCategory { .badData }
+
     case notAModel(path: String, reason: String)
     case unsupportedFormat(path: String, format: String)
     case invalidConfig(path: String, reason: String)
@@ -14,7 +17,7 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
     /// What the user can do about it.
     public var remedy: String {
         switch self {
-        case .notAModel: return "give --model a model file written by churn-train"
+        case .notAModel: return "give a model file written by churn-train"
         case .unsupportedFormat: return "use the churn-forecaster version that wrote it, or retrain with this one"
         default: return "the file is damaged or was edited: restore it or retrain with churn-train"
         }

@@ -1,3 +1,4 @@
+import ChurnSupport
 import TensorKit
 
 /// Seeded batch orders grouped by sequence length, so that a packed batch wastes little work.

@@ -1,3 +1,4 @@
+import ChurnSupport
 import Foundation
 import TensorKit
 
@@ -72,7 +73,7 @@ public enum Benchmark {
         let b = FloatBuffer((0..<k * n).map { _ in rng.nextFloat() })
         let c = FloatBuffer(count: m * n)
         let flops = 2 * Double(m) * Double(n) * Double(k)
-        let native = Threading.withNativeBLASThreads {
+        let native = BLAS.withNativeThreads(Threading.threadCount) {
             measure(budget: seconds / 2) { BLAS.gemm(m: m, n: n, k: k, a: a.pointer, b: b.pointer, c: c.pointer) }
         }
         let split = measure(budget: seconds / 2) {

@@ -1,8 +1,18 @@
+import Evaluation
+import ChurnSupport
 import Foundation
 import TensorKit
 
 /// Why training stopped without a model.
-public enum TrainingError: Error, CustomStringConvertible, Equatable {
+public enum TrainingError: CategorizedError, Equatable {
+    public var category: ErrorCategory {
+        switch self {
+        case .interrupted: return .interrupted
+        case .incompatibleCheckpoint: return .invalidArgument
+        case .nonFinite, .diverged, .emptyTrainingSet: return .badData
+        }
+    }
+
     case nonFinite(epoch: Int, batch: Int, what: String)
     case diverged(epoch: Int, batch: Int, loss: Double)
     case interrupted(checkpoint: String, epoch: Int, batch: Int)

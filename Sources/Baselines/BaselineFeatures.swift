@@ -1,0 +1,83 @@
+import Features
+import Snapshots
+import EventLog
+import Foundation
+
+/// Features of the analyst's baselines, computed from the same snapshot rows as the LSTM's.
+///
+/// All of them read only history events (before the row's cutoff), like the LSTM's features.
+public enum BaselineFeatures {
+    static let windowsInDays: [Int64] = [7, 30, 90]
+
+    /// Days since the last history event (the recency rule scores with this directly).
+    public static func recencyDays(store: EventStore, row: SnapshotRow) -> Double {
+        let c = Int(row.customer)
+        guard row.historyEnd > store.offsets[c] else { return .infinity }
+        return Double(row.cutoff - store.times[row.historyEnd - 1]) / Double(Timestamp.microsecondsPerDay)
+    }
+
+    public static let rfmNames = ["log1p_recency_days", "log1p_frequency", "signed_log1p_monetary", "log1p_tenure_days"]
+
+    /// Recency, frequency (history events), monetary (total of the first value column) and
+    /// tenure, log-scaled.
+    public static func rfm(_ a: CustomerAggregates) -> [Double] {
+        let monetary = a.valueTotals.first ?? 0
+        return [log1p(a.recencyDays), log1p(Double(a.eventCount)),
+                monetary < 0 ? -log1p(-monetary) : log1p(monetary), log1p(a.tenureDays)]
+    }
+
+    /// Names of the aggregate features for `eventTypes`.
+    public static func aggregateNames(eventTypes: [String], valueColumns: [String]) -> [String] {
+        var names: [String] = []
+        for type in eventTypes {
+            for w in windowsInDays { names.append("log1p_count_\(type)_\(w)d") }
+            names.append("log1p_count_\(type)_all")
+        }
+        for w in windowsInDays { names.append("log1p_count_any_\(w)d") }
+        names += ["log1p_count_any_all", "log1p_recency_days", "log1p_tenure_days"]
+        for v in valueColumns { names += ["signed_log1p_\(v)_30d", "signed_log1p_\(v)_all"] }
+        return names
+    }
+
+    /// Counts per event type over 7, 30 and 90 days and all history, overall counts, recency,
+    /// tenure and value sums, all log-scaled. `typeIndex` maps store event codes to positions
+    /// in `eventTypes` (-1: not counted separately).
+    public static func aggregate(store: EventStore, row: SnapshotRow, typeIndex: [Int], typeCount: Int) -> [Double] {
+        let c = Int(row.customer)
+        let start = store.offsets[c], end = row.historyEnd
+        let windows = windowsInDays.map { row.cutoff - $0 * Timestamp.microsecondsPerDay }
+        let perType = windowsInDays.count + 1
+        var counts = [Double](repeating: 0, count: typeCount * perType)
+        var any = [Double](repeating: 0, count: perType)
+        let valueCount = store.values.count
+        var values30 = [Double](repeating: 0, count: valueCount), valuesAll = values30
+        for k in start..<end {
+            let t = store.times[k]
+            let slot = typeIndex[Int(store.events[k])]
+            for (w, since) in windows.enumerated() where t >= since {
+                any[w] += 1
+                if slot >= 0 { counts[slot * perType + w] += 1 }
+            }
+            any[perType - 1] += 1
+            if slot >= 0 { counts[slot * perType + perType - 1] += 1 }
+            for v in 0..<valueCount {
+                let x = Double(store.values[v][k])
+                valuesAll[v] += x
+                if t >= windows[1] { values30[v] += x }
+            }
+        }
+        let day = Double(Timestamp.microsecondsPerDay)
+        var out = counts.map(log1p) + any.map(log1p)
+        out.append(end > start ? log1p(Double(row.cutoff - store.times[end - 1]) / day) : 0)
+        out.append(end > start ? log1p(Double(row.cutoff - store.times[start]) / day) : 0)
+        func signed(_ x: Double) -> Double { x < 0 ? -log1p(-x) : log1p(x) }
+        for v in 0..<valueCount { out += [signed(values30[v]), signed(valuesAll[v])] }
+        return out
+    }
+
+    /// Maps store event codes to positions among `eventTypes`.
+    public static func typeIndex(store: EventStore, eventTypes: [String]) -> [Int] {
+        let position = Dictionary(uniqueKeysWithValues: eventTypes.enumerated().map { ($1, $0) })
+        return store.eventNames.map { position[$0] ?? -1 }
+    }
+}

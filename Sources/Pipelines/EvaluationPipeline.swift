@@ -1,0 +1,68 @@
+import Reports
+import Baselines
+import Features
+import Snapshots
+import ChurnModel
+import Evaluation
+import EventLog
+import Foundation
+import TensorKit
+
+/// Scores the LSTM and every baseline on the same labelled snapshot and compares them.
+public enum EvaluationPipeline {
+    /// Evaluates `model` at `cutoff` on `store`.
+    /// - Parameters:
+    ///   - bootstrap: resamples for the AUC intervals and paired differences (seeded).
+    ///   - onScored: sees the LSTM scoring batches (for `--dump-features`).
+    public static func evaluate(model: ForecastModel, store: EventStore, cutoff: Int64, labels: SnapshotOptions,
+                                labelSource: LabelSource = .window, bootstrap: Bootstrap = Bootstrap(resamples: 1000, seed: 1),
+                                onScored: (ArraySlice<SnapshotRow>, SequenceBatch, [Float]) throws -> Void = { _, _, _ in })
+        throws -> (evaluation: CutoffEvaluation, rows: [SnapshotRow], lstmLogits: [Float]) {
+        let snapshot = SnapshotBuilder.make(store: store, cutoff: cutoff, options: labels, labels: labelSource)
+        let rows = snapshot.rows.filter { $0.label != nil }
+        guard !rows.isEmpty else {
+            throw EventLogError.emptySnapshot(cutoff: cutoff, reason: "no labelled customer has history before the cutoff")
+        }
+        var warnings = snapshot.warnings
+        let y = rows.map { $0.label! }
+
+        let scorer = Scorer(model: model, store: store)
+        let logits = try scorer.logits(rows: rows, onBatch: onScored)
+        var scored = [ModelScores(name: ModelRegistry.reference, probabilities: scorer.probabilities(logits: logits))]
+        if model.baselines == nil {
+            warnings.append("the model holds no fitted baselines; only the baselines fitted at evaluation are compared")
+        }
+        let context = BaselineContext(store: store, eventTypes: model.features.eventTypes, horizon: labels.horizon)
+        let (baselineScores, baselineWarnings) = try (model.baselines ?? FittedBaselines()).scores(rows, in: context)
+        warnings += baselineWarnings
+        for (type, scores) in baselineScores {
+            scored.append(type.scoresAreProbabilities(under: labels.definition) ? ModelScores(name: type.name, probabilities: scores)
+                                        : ModelScores(name: type.name, scores: scores, probabilities: nil))
+        }
+
+        let comparison = try ModelComparison.evaluate(models: scored, labels: y, reference: ModelRegistry.reference, bootstrap: bootstrap)
+        // A ranking baseline has no probability metrics: expected, not worth a warning.
+        for (name, metrics) in comparison.models where ModelRegistry.baseline(named: name)?.outputsProbability ?? true {
+            for w in metrics.warnings { warnings.append("\(name): \(w)") }
+        }
+        var curves: [String: ModelCurves] = [:]
+        if y.contains(true) && y.contains(false) {
+            for m in scored {
+                curves[m.name] = ModelCurves(
+                    roc: try Curves.roc(scores: m.scores, labels: y),
+                    precisionRecall: try Curves.precisionRecall(scores: m.scores, labels: y),
+                    gains: try Curves.cumulativeGains(scores: m.scores, labels: y),
+                    calibration: try m.probabilities.map { try Curves.calibration(probabilities: $0, labels: y) },
+                    histogram: try Curves.scoreHistogram(scores: m.scores, labels: y, bins: 20,
+                                                         range: m.probabilities == nil ? nil : 0...1))
+            }
+        }
+        let positives = y.filter { $0 }.count
+        let evaluation = CutoffEvaluation(
+            cutoff: Timestamp.format(cutoff), horizonDays: labels.horizon.days, churnDefinition: labels.definition.description,
+            customers: rows.count, churnRate: Double(positives) / Double(rows.count),
+            models: comparison.models, differences: comparison.differences, curves: curves,
+            warnings: warnings)
+        return (evaluation, rows, logits)
+    }
+}

@@ -1,0 +1,179 @@
+import Reports
+import Baselines
+import Features
+import Snapshots
+import ChurnSupport
+import ChurnModel
+import Evaluation
+import EventLog
+import Foundation
+import TensorKit
+
+/// The architecture and featurization choices of a training run.
+public struct ArchitectureOptions: Sendable {
+    public var maxEvents = 256
+    public var embeddingSize = 16
+    public var hiddenSize = 32
+    public var numLayers = 1
+
+    public init() {}
+}
+
+/// What a training run reports besides the model: validation AUCs of the LSTM and baselines.
+public struct TrainingSummary: Sendable {
+    public var result: TrainingResult
+    /// Seconds spent featurizing and fitting the baselines (training phases are in `result.timings`).
+    public var featurizeSeconds: Double
+    public var baselineSeconds: Double
+    public var validationAUC: [String: Double]
+    public var trainingSequences: Int
+    public var validationSequences: Int
+}
+
+/// Featurized snapshot rows as a `SequenceDataset`.
+public enum DatasetBuilder {
+    /// Featurizes `rows` in order, using both cores; an unlabelled row gets label 0.
+    public static func build(featurizer: Featurizer, rows: [SnapshotRow]) -> SequenceDataset {
+        let parts = max(1, min(Threading.threadCount, rows.count / 256))
+        var pieces = [SequenceDataset](repeating: SequenceDataset(numericSize: featurizer.spec.featureCount), count: parts)
+        let chunk = (rows.count + parts - 1) / max(parts, 1)
+        pieces.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            Threading.parallelRegions(parts) { p in
+                var dataset = SequenceDataset(numericSize: featurizer.spec.featureCount)
+                let f = featurizer.spec.featureCount
+                var ids = [Int32](), numeric = [Float]()
+                for k in (p * chunk) ..< min(rows.count, (p + 1) * chunk) {
+                    let row = rows[k]
+                    let t = featurizer.length(of: row)
+                    if ids.count < t { ids = [Int32](repeating: 0, count: t); numeric = [Float](repeating: 0, count: t * f) }
+                    ids.withUnsafeMutableBufferPointer { i in
+                        numeric.withUnsafeMutableBufferPointer { n in
+                            featurizer.featurize(row, eventIDs: i.baseAddress!, numeric: n.baseAddress!)
+                        }
+                    }
+                    dataset.append(eventIDs: ids[0..<t], numeric: numeric[0..<(t * f)],
+                                   label: (row.label ?? false) ? 1 : 0, group: Int(row.customer))
+                }
+                (base + p).pointee = dataset
+            }
+        }
+        return pieces.dropFirst().reduce(into: pieces[0]) { $0.append(contentsOf: $1) }
+    }
+}
+
+extension DatasetBuilder {
+    /// `rows` as one network batch, in order, featurized in parallel straight into the batch's
+    /// arrays: one write per value, where `build` then `batch` would copy the steps twice more.
+    public static func batch(featurizer: Featurizer, rows: ArraySlice<SnapshotRow>) -> SequenceBatch {
+        let f = featurizer.spec.featureCount
+        let lengths = rows.map { featurizer.length(of: $0) }
+        var starts = [Int](repeating: 0, count: lengths.count + 1)
+        for k in lengths.indices { starts[k + 1] = starts[k] + lengths[k] }
+        var ids = [Int32](repeating: 0, count: starts[lengths.count])
+        var numeric = [Float](repeating: 0, count: starts[lengths.count] * f)
+        var scratch: Float = 0
+        let parts = max(1, min(Threading.threadCount, lengths.count / 64))
+        let chunk = (lengths.count + parts - 1) / parts
+        let first = rows.startIndex
+        ids.withUnsafeMutableBufferPointer { i in
+            numeric.withUnsafeMutableBufferPointer { n in
+                withUnsafeMutablePointer(to: &scratch) { empty in
+                    let idBase = i.baseAddress!, numericBase = n.baseAddress ?? empty
+                    Threading.parallelRegions(parts) { p in
+                        for k in (p * chunk) ..< min(lengths.count, (p + 1) * chunk) {
+                            featurizer.featurize(rows[first + k], eventIDs: idBase + starts[k],
+                                                 numeric: numericBase + (f == 0 ? 0 : starts[k] * f))
+                        }
+                    }
+                }
+            }
+        }
+        return SequenceBatch(lengths: lengths, eventIDs: ids, numeric: numeric,
+                             labels: rows.map { ($0.label ?? false) ? 1 : 0 })
+    }
+}
+
+extension SequenceDataset {
+    mutating func append(contentsOf other: SequenceDataset) {
+        for k in 0..<other.count {
+            let s = other.starts[k], n = other.lengths[k], f = other.numericSize
+            append(eventIDs: other.eventIDs[s ..< s + n], numeric: other.numeric[s * f ..< (s + n) * f],
+                   label: other.labels[k], group: other.groups[k])
+        }
+    }
+}
+
+/// From an event store to a trained, calibrated `ForecastModel` with fitted baselines.
+public enum TrainingPipeline {
+    /// Trains on the labelled rows of `snapshots`.
+    /// - Parameters:
+    ///   - checkpoint: where an interruption writes its checkpoint; `resume` continues from it.
+    ///   - progress: training events for the executable's progress display.
+    ///   - shouldStop: polled after every batch (Ctrl-C).
+    public static func train(store: EventStore, snapshots: [Snapshot], columns: ColumnMapping, labels: SnapshotOptions,
+                             architecture: ArchitectureOptions, training: TrainingOptions,
+                             checkpoint: URL?, resume: Bool,
+                             progress: (TrainingEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false })
+        throws -> (model: ForecastModel, summary: TrainingSummary) {
+        let rows = snapshots.flatMap { $0.rows }.filter { $0.label != nil }
+        guard !rows.isEmpty else { throw TrainingError.emptyTrainingSet }
+        let split = BatchPlanner.splitByCustomer(rows: rows, validationFraction: training.validationFraction, seed: training.seed)
+        let trainRows = split.training.map { rows[$0] }, validationRows = split.validation.map { rows[$0] }
+        guard !trainRows.isEmpty else { throw TrainingError.emptyTrainingSet }
+
+        let featurizeStart = Date()
+        let spec = try FeatureSpec.fit(store: store, rows: trainRows, maxEvents: architecture.maxEvents)
+        let featurizer = Featurizer(spec: spec, store: store)
+        let trainSet = DatasetBuilder.build(featurizer: featurizer, rows: trainRows)
+        let validationSet = DatasetBuilder.build(featurizer: featurizer, rows: validationRows)
+        let featurizeSeconds = Date().timeIntervalSince(featurizeStart)
+
+        let shape = NetworkShape(vocabularySize: spec.vocabulary.count, embeddingSize: architecture.embeddingSize,
+                                 numericSize: spec.featureCount, hiddenSize: architecture.hiddenSize,
+                                 numLayers: architecture.numLayers)
+        let network = ChurnNetwork(shape: shape)
+        var rng = SeededGenerator(seed: training.seed)
+        network.parameters.initialize(using: &rng)
+        // Small embeddings to start: standard-normal rows would swamp the standardized numerics.
+        let embedding = network.parameters.entry(named: "embedding.weight")!
+        for k in 0..<embedding.count { network.parameters.values[embedding.offset + k] *= 0.1 }
+
+        let trainer = Trainer(network: network, options: training, train: trainSet, validation: validationSet,
+                              auc: { scores, labels in
+                                  (try? Metrics.rocAUC(scores: scores.map(Double.init), labels: labels.map { $0 == 1 })) ?? .nan
+                              })
+        if resume, let checkpoint {
+            guard FileManager.default.fileExists(atPath: checkpoint.path) else {
+                throw TrainingError.incompatibleCheckpoint(path: checkpoint.path, reason: "no checkpoint exists (nothing to resume)")
+            }
+            try trainer.restoreCheckpoint(from: checkpoint)
+        }
+        let result = try trainer.run(checkpoint: checkpoint, progress: progress, shouldStop: shouldStop)
+
+        let baselineStart = Date()
+        let context = BaselineContext(store: store, eventTypes: spec.eventTypes, horizon: labels.horizon)
+        let baselines = try FittedBaselines.fit(on: trainRows, in: context)
+        var validationAUC: [String: Double] = [:]
+        let validationLabels = validationRows.map { $0.label! }
+        func auc(_ scores: [Double]) -> Double { (try? Metrics.rocAUC(scores: scores, labels: validationLabels)) ?? .nan }
+        if !validationRows.isEmpty {
+            validationAUC[ModelRegistry.reference] = auc(result.validationLogits.map(Double.init))
+            for (type, scores) in try baselines.scores(validationRows, in: context).scores { validationAUC[type.name] = auc(scores) }
+        }
+        let baselineSeconds = Date().timeIntervalSince(baselineStart)
+        let positives = rows.filter { $0.label == true }.count
+        let data = DataConfig(columns: columns, horizon: labels.horizon, churnDefinition: labels.definition,
+                              activeWithin: labels.activeWithin, features: spec)
+        let model = ForecastModel(network: network, data: data,
+                                  calibration: result.calibration, baselines: baselines, training: training,
+                                  history: result.history,
+                                  dataSummary: DataSummary(files: [], rowsRead: 0, badRows: 0, customers: Set(rows.map(\.customer)).count,
+                                                           events: store.eventCount, cutoffs: snapshots.map { Timestamp.format($0.cutoff) },
+                                                           trainingSequences: trainSet.count, validationSequences: validationSet.count,
+                                                           churnRate: Double(positives) / Double(rows.count)))
+        return (model, TrainingSummary(result: result, featurizeSeconds: featurizeSeconds, baselineSeconds: baselineSeconds,
+                                       validationAUC: validationAUC,
+                                       trainingSequences: trainSet.count, validationSequences: validationSet.count))
+    }
+}

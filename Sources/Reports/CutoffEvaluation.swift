@@ -1,0 +1,55 @@
+import Baselines
+import Evaluation
+import Foundation
+
+/// Curves of one model for the report's charts.
+public struct ModelCurves: Codable, Sendable {
+    public var roc: [CurvePoint]
+    public var precisionRecall: [CurvePoint]
+    public var gains: [CurvePoint]
+    /// Calibration bins (models that output probabilities).
+    public var calibration: [CalibrationBin]?
+    public var histogram: [ScoreHistogramBin]
+
+    public init(roc: [CurvePoint], precisionRecall: [CurvePoint], gains: [CurvePoint], calibration: [CalibrationBin]?,
+                histogram: [ScoreHistogramBin]) {
+        self.roc = roc
+        self.precisionRecall = precisionRecall
+        self.gains = gains
+        self.calibration = calibration
+        self.histogram = histogram
+    }
+}
+
+/// The evaluation at one cutoff: what `metrics.json` holds plus the report's curves.
+public struct CutoffEvaluation: Codable, Sendable {
+    public var cutoff: String
+    public var horizonDays: Double
+    public var churnDefinition: String
+    public var customers: Int
+    public var churnRate: Double
+    public var models: [String: MetricSet]
+    public var differences: [String: AUCDifference]
+    public var curves: [String: ModelCurves]
+    public var warnings: [String]
+
+    public init(cutoff: String, horizonDays: Double, churnDefinition: String, customers: Int, churnRate: Double,
+                models: [String: MetricSet], differences: [String: AUCDifference], curves: [String: ModelCurves],
+                warnings: [String]) {
+        self.cutoff = cutoff
+        self.horizonDays = horizonDays
+        self.churnDefinition = churnDefinition
+        self.customers = customers
+        self.churnRate = churnRate
+        self.models = models
+        self.differences = differences
+        self.curves = curves
+        self.warnings = warnings
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case cutoff, horizonDays = "horizon_days", churnDefinition = "churn_definition", customers
+        case churnRate = "churn_rate", models, differences, curves, warnings
+    }
+}
+
