@@ -1,3 +1,4 @@
+import ChurnSupport
 import ChurnCommandLine
 import EventLog
 import Snapshots
@@ -5,14 +6,18 @@ import Foundation
 
 /// The flags that read event logs, shared by churn-train, churn-evaluate and churn-predict.
 public struct DataOptions {
-    public static let specs: [OptionSpec] = [
-        OptionSpec("events", .repeated, value: "FILE", help: "Event log CSV (.gz, or - for standard input)."),
-        OptionSpec("customer-column", value: "NAME", help: "Column with the customer id.", default: "customer_id"),
-        OptionSpec("time-column", value: "NAME", help: "Column with the event time.", default: "timestamp"),
-        OptionSpec("event-column", value: "NAME", help: "Column with the event type.", default: "event"),
-        OptionSpec("value-column", .repeated, value: "NAME", help: "Numeric column to use, e.g. amount (empty = 0)."),
-        OptionSpec("strict", .flag, help: "Stop at the first bad row (exit 65) instead of skipping it."),
-    ]
+    public static let events = Option<String>.text("events", .repeated, value: "FILE", help: "Event log CSV (.gz, or - for standard input).")
+    public static let customerColumn = Option<String>.text("customer-column", value: "NAME", help: "Column with the customer id.",
+                                                           default: ColumnMapping().customer)
+    public static let timeColumn = Option<String>.text("time-column", value: "NAME", help: "Column with the event time.",
+                                                       default: ColumnMapping().time)
+    public static let eventColumn = Option<String>.text("event-column", value: "NAME", help: "Column with the event type.",
+                                                        default: ColumnMapping().event)
+    public static let valueColumn = Option<String>.text("value-column", .repeated, value: "NAME",
+                                                        help: "Numeric column to use, e.g. amount (empty = 0).")
+    public static let strict = Option<Bool>.flag("strict", help: "Stop at the first bad row (exit 65) instead of skipping it.")
+
+    public static let specs: [OptionSpec] = [events, customerColumn, timeColumn, eventColumn, valueColumn].map(\.spec) + [strict.spec]
 
     public var paths: [String]
     public var columns: ColumnMapping
@@ -20,14 +25,14 @@ public struct DataOptions {
 
     /// - Parameter columnsFromModel: the model's input columns, used for flags not given.
     public init(parsing a: ParsedArguments, columnsFromModel: ColumnMapping? = nil) throws {
-        paths = a.strings("events")
+        paths = try a.values(Self.events)
         guard !paths.isEmpty else { throw CommandError(.usage, "missing required option --events FILE (see --help)") }
         let base = columnsFromModel ?? ColumnMapping()
-        columns = ColumnMapping(customer: a.string("customer-column") ?? base.customer,
-                                time: a.string("time-column") ?? base.time,
-                                event: a.string("event-column") ?? base.event,
-                                values: a.has("value-column") ? a.strings("value-column") : base.values)
-        strict = a.flag("strict")
+        columns = ColumnMapping(customer: try a.given(Self.customerColumn) ?? base.customer,
+                                time: try a.given(Self.timeColumn) ?? base.time,
+                                event: try a.given(Self.eventColumn) ?? base.event,
+                                values: a.has(Self.valueColumn.name) ? try a.values(Self.valueColumn) : base.values)
+        strict = a.flag(Self.strict)
         if let model = columnsFromModel, columns.values != model.values {
             throw CommandError(.usage, "--value-column \(columns.values.joined(separator: ",")): the model was trained on value columns "
                                + "[\(model.values.joined(separator: ","))]; give the same columns in the same order, or omit --value-column")
@@ -37,7 +42,7 @@ public struct DataOptions {
 
     /// Loads the event logs, printing the bad-row summary to standard error.
     /// - Parameter customerFilter: keep only these customers' rows (`LoadOptions.customerFilter`).
-    public func load(threads: Int, customerFilter: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)? = nil) throws
+    public func load(threads: Int = Threading.threadCount, customerFilter: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)? = nil) throws
         -> (store: EventStore, report: LoadReport) {
         for path in paths where path != "-" {
             var isDirectory: ObjCBool = false
@@ -58,41 +63,49 @@ public struct DataOptions {
     }
 }
 
-/// The flags that define snapshots and labels (SPEC §3).
+/// The flags that define snapshots and labels.
 public struct LabelOptions {
-    /// - Parameter modelDefaults: the tool takes horizon and churn definition from a model.
-    public static func specs(modelDefaults: Bool) -> [OptionSpec] { [
-        OptionSpec("cutoff", value: "TIME", help: "Snapshot instant; history is before it.", default: "latest event − horizon"),
-        OptionSpec("horizon", value: "DURATION", help: "Label window length, e.g. 30d, 12w, 36h.",
-                   default: modelDefaults ? "the model's" : "30d"),
-        OptionSpec("churn-event", value: "NAME", help: "Churn = this event in the window (else: no event at all).",
-                   default: modelDefaults ? "the model's" : nil),
-        OptionSpec("active-within", value: "DURATION", help: "Keep customers with an event this close before the cutoff.",
-                   default: modelDefaults ? "the model's" : nil),
-        OptionSpec("labels", value: "FILE", help: "CSV customer_id,churned (0/1) instead of window labels."),
-    ] }
+    public static let cutoff = Option<Int64>.instant("cutoff", help: "Snapshot instant; history is before it.",
+                                                     defaultDescription: "latest event − horizon")
+    public static let horizon = Option<TimeSpan>.duration("horizon", help: "Label window length, e.g. 30d, 12w, 36h.",
+                                                          default: .days(30))
+    public static let churnEvent = Option<String>.text("churn-event", value: "NAME",
+                                                       help: "Churn = this event in the window (else: no event at all).")
+    public static let activeWithin = Option<TimeSpan>.duration("active-within",
+                                                               help: "Keep customers with an event this close before the cutoff.")
+    public static let labels = Option<String>.text("labels", value: "FILE", help: "CSV customer_id,churned (0/1) instead of window labels.")
+
+    /// The declarations; with `modelDefaults` horizon and churn definition default to the model's.
+    public static func specs(modelDefaults: Bool, cutoff: Option<Int64> = cutoff) -> [OptionSpec] {
+        guard modelDefaults else { return [cutoff.spec, horizon.spec, churnEvent.spec, activeWithin.spec, labels.spec] }
+        return [cutoff.spec, horizon.with(default: .some(nil), defaultDescription: "the model's").spec,
+                churnEvent.with(defaultDescription: "the model's").spec, activeWithin.with(defaultDescription: "the model's").spec,
+                labels.spec]
+    }
 
     public var cutoffs: [Int64]
+    /// The horizon given (`nil`: the tool's default, or the model's).
     public var horizon: TimeSpan?
     public var definition: ChurnDefinition?
     public var activeWithin: TimeSpan?
     public var labelsPath: String?
 
     public init(parsing a: ParsedArguments) throws {
-        cutoffs = try a.strings("cutoff").map { text in
-            guard let t = Timestamp.parse(text) else {
-                throw CommandError(.usage, "--cutoff expects a date or date-time such as 2024-03-01 or 2024-03-01T12:00:00Z, got '\(text)'")
-            }
-            return t
-        }
-        horizon = try a.value("horizon", expected: "a duration such as 30d, 12w or 36h", TimeSpan.init(parsing:))
-        if let h = horizon, h.microseconds <= 0 { throw CommandError(.usage, "--horizon must be positive") }
-        definition = a.string("churn-event").map { .event($0) }
-        activeWithin = try a.value("active-within", expected: "a duration such as 90d", TimeSpan.init(parsing:))
-        labelsPath = a.string("labels")
+        cutoffs = try a.values(Self.cutoff)
+        horizon = try a.given(Self.horizon)
+        definition = try a.given(Self.churnEvent).map { .event($0) }
+        activeWithin = try a.given(Self.activeWithin)
+        labelsPath = try a.given(Self.labels)
         if let path = labelsPath, path != "-", !FileManager.default.fileExists(atPath: path) {
             throw CommandError(.noInput, "\(path): no such file (given with --labels)")
         }
+    }
+
+    /// The label settings: the flags given, else the model's (`model`), else the defaults.
+    public func snapshotOptions(model: SnapshotOptions? = nil) -> SnapshotOptions {
+        SnapshotOptions(horizon: horizon ?? model?.horizon ?? Self.horizon.defaultValue!,
+                        definition: definition ?? model?.definition ?? .inactivity,
+                        activeWithin: activeWithin ?? model?.activeWithin)
     }
 
     public func labelSource() throws -> LabelSource {
@@ -102,6 +115,11 @@ public struct LabelOptions {
 }
 
 /// Runs `body`, turning any library error into the `CommandError` of SPEC §6.
-public func runReportingErrors(_ body: () throws -> Void) throws {
-    do { try body() } catch { throw CommandError.from(error) }
+/// - Parameter hint: flags to name after the message of a library error (`nil`: none).
+public func runReportingErrors(hint: (Error) -> String? = { _ in nil }, _ body: () throws -> Void) throws {
+    do { try body() } catch {
+        var mapped = CommandError.from(error)
+        if let hint = hint(error) { mapped.message += " \(hint)" }
+        throw mapped
+    }
 }

@@ -1,3 +1,4 @@
+import ChurnSupport
 import Reports
 import Baselines
 import Features
@@ -42,7 +43,8 @@ public enum EvaluationPipeline {
 
         let comparison = try ModelComparison.evaluate(models: scored, labels: y, reference: ModelRegistry.reference, bootstrap: bootstrap)
         // A ranking baseline has no probability metrics: expected, not worth a warning.
-        for (name, metrics) in comparison.models where ModelRegistry.baseline(named: name)?.outputsProbability ?? true {
+        for (name, metrics) in comparison.models
+        where ModelRegistry.baseline(named: name)?.scoresAreProbabilities(under: labels.definition) ?? true {
             for w in metrics.warnings { warnings.append("\(name): \(w)") }
         }
         var curves: [String: ModelCurves] = [:]
@@ -64,5 +66,61 @@ public enum EvaluationPipeline {
             models: comparison.models, differences: comparison.differences, curves: curves,
             warnings: warnings)
         return (evaluation, rows, logits)
+    }
+}
+
+/// Everything an evaluation run needs besides the model and the store.
+public struct EvaluationRequest: Sendable {
+    /// The label settings (horizon, churn definition, activity filter).
+    public var labels: SnapshotOptions
+    public var labelSource: LabelSource = .window
+    /// Cutoffs to evaluate, newest first; the first is the main evaluation, the others the backtest.
+    public var cutoffs: [Int64]
+    public var bootstrap = Bootstrap(resamples: 1000, seed: 1)
+
+    public init(labels: SnapshotOptions, cutoffs: [Int64]) {
+        self.labels = labels
+        self.cutoffs = cutoffs
+    }
+}
+
+extension EvaluationPipeline {
+    /// Evaluates `model` at every cutoff of `request` and assembles the report.
+    /// - Parameters:
+    ///   - source: the files and load report of `store`, for the report's data section.
+    ///   - dump: collects the LSTM's inputs and logits at the first cutoff.
+    ///   - onCutoff: called before each cutoff is evaluated (progress).
+    public static func run(model: ForecastModel, modelPath: String, store: EventStore, files: [String], load: LoadReport,
+                           request: EvaluationRequest, toolVersion: String, dump: FeatureDump? = nil,
+                           onCutoff: (Int64) -> Void = { _ in }) throws -> EvaluationReport {
+        var evaluations: [CutoffEvaluation] = []
+        for (k, cutoff) in request.cutoffs.enumerated() {
+            onCutoff(cutoff)
+            let result = try evaluate(
+                model: model, store: store, cutoff: cutoff, labels: request.labels, labelSource: request.labelSource,
+                bootstrap: request.bootstrap,
+                onScored: { rows, batch, logits in
+                    guard k == 0, let dump else { return }
+                    dump.append(batch, logits: logits, customers: rows.map { store.customerIDs[Int($0.customer)] })
+                })
+            evaluations.append(result.evaluation)
+        }
+        return EvaluationReport(
+            toolVersion: toolVersion, modelPath: modelPath,
+            modelCreatedAt: ISO8601DateFormatter().string(from: model.createdAt), evaluations: evaluations,
+            history: model.history,
+            data: .init(files: files, rowsRead: load.rowsRead, badRows: load.badRows,
+                        badRowSamples: load.samples.map { "\($0.file):\($0.line): \($0.reason.message): \($0.text)" },
+                        customersInLog: store.customerCount, events: store.eventCount,
+                        firstEvent: Timestamp.format(store.earliestTime), lastEvent: Timestamp.format(store.latestTime)))
+    }
+}
+
+extension EvaluationReport {
+    /// Writes `metrics.json`, `report.md` and `report.html` into `directory` (each atomically).
+    public func write(to directory: URL) throws {
+        try AtomicFile.write(try metricsJSON(), to: directory.appendingPathComponent("metrics.json"))
+        try AtomicFile.write(Data(ReportRenderer.markdown(self).utf8), to: directory.appendingPathComponent("report.md"))
+        try AtomicFile.write(Data(ReportRenderer.html(self).utf8), to: directory.appendingPathComponent("report.html"))
     }
 }

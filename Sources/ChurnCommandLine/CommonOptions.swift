@@ -1,0 +1,38 @@
+import EventLog
+
+extension Option where Value == TimeSpan {
+    /// A positive duration such as `30d`, `12w` or `36h`.
+    public static func duration(_ name: String, help: String, default defaultValue: TimeSpan? = nil,
+                                defaultDescription: String? = nil) -> Option<TimeSpan> {
+        Option<TimeSpan>(name, value: "DURATION", help: help, default: defaultValue, defaultDescription: defaultDescription,
+                         expected: "a positive duration such as 30d, 12w or 36h") { text in
+            TimeSpan(parsing: text).flatMap { $0.microseconds > 0 ? $0 : nil }
+        }
+    }
+}
+
+extension Option where Value == Int64 {
+    /// An instant: a date (00:00 UTC) or a date-time.
+    public static func instant(_ name: String, _ kind: OptionSpec.Kind = .single, help: String,
+                               defaultDescription: String? = nil) -> Option<Int64> {
+        Option<Int64>(name, kind, value: "TIME", help: help, defaultDescription: defaultDescription,
+                      expected: "a date or date-time such as 2024-03-01 or 2024-03-01T12:00:00Z", parse: Timestamp.parse)
+    }
+}
+
+extension Option where Value == UInt64 {
+    /// A seed: a non-negative whole number.
+    public static func seed(_ name: String = "seed", help: String, default defaultValue: UInt64) -> Option<UInt64> {
+        Option<UInt64>(name, value: "S", help: help, default: defaultValue, expected: "a non-negative whole number") { UInt64($0) }
+    }
+}
+
+extension Option {
+    /// One of the cases of `Value`, by raw value.
+    public static func choice(_ name: String, value: String, help: String, default defaultValue: Value) -> Option<Value>
+        where Value: RawRepresentable & CaseIterable, Value.RawValue == String {
+        let names = Value.allCases.map(\.rawValue)
+        return Option(name, value: value, help: help + " (\(names.joined(separator: ", ")))", default: defaultValue,
+                      defaultDescription: defaultValue.rawValue, expected: names.joined(separator: " or "), parse: Value.init(rawValue:))
+    }
+}

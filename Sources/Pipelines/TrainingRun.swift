@@ -1,0 +1,150 @@
+import Baselines
+import ChurnModel
+import ChurnSupport
+import Evaluation
+import EventLog
+import Features
+import Foundation
+import Snapshots
+
+/// Errors of the pipelines that are about the request as a whole, not one input.
+public enum PipelineError: CategorizedError, Equatable {
+    /// Every labelled row has the same label, so there is nothing to learn or compare.
+    case singleLabel(churnRate: Double)
+
+    public var category: ErrorCategory { .badData }
+
+    public var description: String {
+        switch self {
+        case .singleLabel(let rate):
+            return "every snapshot row has the same label (churn rate \(rate == 0 ? "0%" : "100%")); "
+                + "choose another cutoff, horizon or churn definition"
+        }
+    }
+}
+
+/// Everything a training run needs besides the event store.
+public struct TrainingRequest: Sendable {
+    public var columns: ColumnMapping
+    public var labels: SnapshotOptions
+    public var labelSource: LabelSource = .window
+    /// The latest training cutoff (`nil`: latest event − horizon).
+    public var cutoff: Int64?
+    /// Training cutoffs: `cutoff`, `cutoff − every`, … (empty ones are skipped).
+    public var snapshots = 4
+    /// Spacing of the cutoffs (`nil`: the horizon).
+    public var every: TimeSpan?
+    public var architecture = ArchitectureOptions()
+    public var training = TrainingOptions()
+    /// Weigh churners by non-churners / churners instead of `training.positiveWeight`.
+    public var balancedClasses = false
+    /// Where an interruption writes its checkpoint; `resume` continues from it.
+    public var checkpoint: URL?
+    public var resume = false
+
+    public init(columns: ColumnMapping, labels: SnapshotOptions) {
+        self.columns = columns
+        self.labels = labels
+    }
+}
+
+/// The labelled snapshots a training run learns from, with what a user should know about them.
+public struct TrainingSnapshots: Sendable {
+    public var cutoffs: [Int64]
+    public var snapshots: [Snapshot]
+    public var rows: Int
+    public var churners: Int
+    /// Warnings about the labels (censored windows, trivially churned customers).
+    public var warnings: [String]
+
+    /// One line: cutoffs, horizon, sequences and churn rate.
+    public func summary(horizon: TimeSpan) -> String {
+        "snapshots: \(cutoffs.map(Timestamp.format).joined(separator: ", ")); horizon \(horizon); "
+            + "\(rows) sequences, churn rate \(String(format: "%.1f%%", 100 * Double(churners) / Double(max(rows, 1))))"
+    }
+}
+
+extension TrainingPipeline {
+    /// The labelled snapshots of `request` on `store`.
+    /// - Throws: `EventLogError` for bad cutoffs or an empty snapshot; `PipelineError.singleLabel`.
+    public static func snapshots(store: EventStore, request: TrainingRequest) throws -> TrainingSnapshots {
+        let horizon = request.labels.horizon
+        let latest = request.cutoff ?? SnapshotBuilder.defaultCutoff(store: store, horizon: horizon)
+        let cutoffs = try SnapshotBuilder.cutoffs(latest: latest, count: request.snapshots, every: request.every ?? horizon)
+        let snapshots = try SnapshotBuilder.make(store: store, cutoffs: cutoffs, options: request.labels, labels: request.labelSource)
+        var warnings = Set(snapshots.flatMap(\.warnings)).sorted()
+        let all = snapshots.flatMap(\.rows)
+        if case .inactivity = request.labels.definition, request.labels.activeWithin == nil, !all.isEmpty {
+            // Customers already silent for a whole horizon are trivially "inactive" next time too.
+            let silent = all.filter { BaselineFeatures.recencyDays(store: store, row: $0) >= horizon.days }.count
+            if Double(silent) / Double(all.count) > 0.3 {
+                warnings.append("\(Int((100 * Double(silent) / Double(all.count)).rounded()))% of the customers had no event in the "
+                                + "\(horizon) before their cutoff: under inactivity churn they are trivially churned, which inflates AUC. "
+                                + "Consider --active-within \(horizon) (or a --churn-event).")
+            }
+        }
+        let churners = all.filter { $0.label == true }.count
+        guard churners > 0, churners < all.count else { throw PipelineError.singleLabel(churnRate: churners == 0 ? 0 : 1) }
+        return TrainingSnapshots(cutoffs: cutoffs, snapshots: snapshots, rows: all.count, churners: churners, warnings: warnings)
+    }
+
+    /// Trains on `snapshots` and writes the model to `modelURL` (atomically).
+    /// - Parameters:
+    ///   - load: the load report of `store`, recorded in the model's data summary.
+    ///   - progress: training events for the executable's progress display.
+    ///   - shouldStop: polled after every batch (Ctrl-C).
+    public static func run(store: EventStore, load: LoadReport, files: [String], snapshots: TrainingSnapshots,
+                           request: TrainingRequest, modelURL: URL, toolVersion: String,
+                           progress: (TrainingEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false })
+        throws -> TrainingSummary {
+        var training = request.training
+        if request.balancedClasses {
+            training.positiveWeight = Float(snapshots.rows - snapshots.churners) / Float(snapshots.churners)
+        }
+        let (model, summary) = try train(store: store, snapshots: snapshots.snapshots, columns: request.columns,
+                                         labels: request.labels, architecture: request.architecture, training: training,
+                                         checkpoint: request.checkpoint, resume: request.resume,
+                                         progress: progress, shouldStop: shouldStop)
+        model.dataSummary?.files = files
+        model.dataSummary?.rowsRead = load.rowsRead
+        model.dataSummary?.badRows = load.badRows
+        try model.write(to: modelURL, toolVersion: toolVersion)
+        return summary
+    }
+}
+
+extension TrainingSummary {
+    /// Best epoch, early stop and calibration, in one line.
+    public var resultLine: String {
+        let r = result
+        return "best epoch \(r.bestEpoch) of \(r.history.count)\(r.stoppedEarly ? " (early stop)" : ""); "
+            + String(format: "calibration a=%.3f b=%.3f", r.calibration.a, r.calibration.b)
+    }
+
+    /// Where the time went, given the load and snapshot times measured by the caller.
+    public func timingLine(loadSeconds: Double, snapshotSeconds: Double) -> String {
+        let t = result.timings
+        let trained = result.history.reduce(0) { $0 + $1.sequencesPerSecond * $1.seconds }
+        let trainSeconds = t.forward + t.backward + t.optimizer
+        return String(format: "time: load %.1fs, snapshots %.1fs, featurize %.1fs, batching %.1fs, forward %.1fs, backward %.1fs, "
+                      + "optimizer %.1fs, validation %.1fs, baselines %.1fs; %.0f training sequences/s",
+                      loadSeconds, snapshotSeconds, featurizeSeconds, t.batching, t.forward, t.backward,
+                      t.optimizer, t.validation, baselineSeconds, trained / max(trainSeconds, 1e-9))
+    }
+
+    /// Validation AUC of every model, in registry order (`nil` without validation customers).
+    public var validationLine: String? {
+        guard !validationAUC.isEmpty else { return nil }
+        let parts = ModelRegistry.order.compactMap { name in validationAUC[name].map { String(format: "%@ %.4f", name, $0) } }
+        return "validation AUC (\(validationSequences) sequences): " + parts.joined(separator: " | ")
+    }
+}
+
+extension EpochRecord {
+    /// The progress line of one epoch.
+    public func logLine(epochs: Int, isBest: Bool) -> String {
+        String(format: "epoch %d/%d  train loss %.4f  val loss %.4f  val AUC %.4f  lr %.2g  %.0f seq/s  %.1fs%@",
+               epoch, epochs, trainLoss, validationLoss, validationAUC, learningRate, sequencesPerSecond, seconds,
+               isBest ? "  *best" : "")
+    }
+}
