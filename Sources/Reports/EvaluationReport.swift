@@ -1,3 +1,4 @@
+import ChurnSupport
 import Baselines
 import Evaluation
 import Evaluation
@@ -116,9 +117,6 @@ public struct EvaluationReport: Codable, Sendable {
                                backtest: evaluations.map { Backtest(cutoff: $0.cutoff, customers: $0.customers, churnRate: $0.churnRate,
                                                                      models: $0.models, differences: $0.differences) },
                                warnings: m.warnings)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return try encoder.encode(document)
+return try JSONOutput.encode(document, pretty: true)
     }
 }

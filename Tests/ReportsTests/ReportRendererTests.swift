@@ -197,6 +197,14 @@ final class ReportRendererTests: XCTestCase {
         let html = ReportRenderer.html(report)
         assertWellFormed(html)
         XCTAssertEqual(nonFiniteTokens(ReportRenderer.markdown(report)), [])
+        // metrics.json: NaN and ±∞ are null, and the document still parses as JSON.
+        let json = String(decoding: try report.metricsJSON(), as: UTF8.self)
+        XCTAssertEqual(nonFiniteTokens(json), [])
+        XCTAssertFalse(json.contains("Infinity"))
+        let parsed = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let models = try XCTUnwrap(parsed["models"] as? [String: Any])
+        XCTAssertTrue((models["lstm"] as? [String: Any])?["ece"] is NSNull, "ECE = +∞ must be null")
+        XCTAssertTrue((models["bg_nbd"] as? [String: Any])?["roc_auc"] is NSNull, "ROC AUC = NaN must be null")
     }
 
     func testEmptyHistoryAndSingleCutoffOmitSections() throws {
