@@ -116,8 +116,8 @@ public struct LabelOptions {
 
 /// Runs `body`, turning any library error into the `CommandError` of SPEC §6.
 /// - Parameter hint: flags to name after the message of a library error (`nil`: none).
-public func runReportingErrors(hint: (Error) -> String? = { _ in nil }, _ body: () throws -> Void) throws {
-    do { try body() } catch {
+public func runReportingErrors<T>(hint: (Error) -> String? = { _ in nil }, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch {
         var mapped = CommandError.from(error)
         if let hint = hint(error) { mapped.message += " \(hint)" }
         throw mapped

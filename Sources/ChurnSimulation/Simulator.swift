@@ -42,6 +42,21 @@ public struct TruthConfiguration: Sendable {
 }
 
 /// Counts from a finished simulation.
+extension SimulationSummary {
+    /// The summary for a person: customers, events, cancels and rate; with `truth`, the truth file's figures.
+    public func reportLines(seconds: Double, truth: Bool) -> [String] {
+        var lines = [String(format: "churn-simulate: %d customers (%d with events), %d events, %d cancels (%d involuntary) in %.2fs, %.2fM events/s",
+                            customers, customersWithEvents, events, cancels, involuntaryCancels, seconds,
+                            Double(events) / max(seconds, 1e-9) / 1e6)]
+        if truth {
+            let n = max(1, truthCustomers)
+            lines.append(String(format: "churn-simulate: truth: %d customers active at the cutoff, mean churn probability %.4f, realised churn rate %.4f",
+                                truthCustomers, truthExpectedChurners / Double(n), Double(truthRealisedChurners) / Double(n)))
+        }
+        return lines
+    }
+}
+
 public struct SimulationSummary: Sendable {
     /// Customers simulated.
     public var customers = 0

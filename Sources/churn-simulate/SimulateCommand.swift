@@ -101,59 +101,21 @@ struct SimulateCommand: ParsableCommand {
             }
         }
         let simulator = Simulator(configuration: configuration, truth: truth)
-        let events: OutputFile
-        var truthFile: OutputFile?
-        do {
-            events = try OutputFile(path: output, compressionLevel: Int32(compressionLevel))
-            if let truthPath { truthFile = try OutputFile(path: truthPath, compressionLevel: Int32(compressionLevel)) }
-        } catch let error as SimulationError {
-            throw CommandError(.noInput, error.description)
-        }
-        let clock = ContinuousClock()
-        let started = clock.now
-        var lastReport = started
-        let isTerminal = Terminal.standardErrorIsTerminal
-        var progressShown = false
-        let summary: SimulationSummary
-        do {
-            summary = try simulator.run(events: events, truthOutput: truthFile, threads: Threading.threadCount) { p in
+        let events = try runReportingErrors { try OutputFile(path: output, compressionLevel: Int32(compressionLevel)) }
+        let truthFile = try truthPath.map { path in try runReportingErrors { try OutputFile(path: path, compressionLevel: Int32(compressionLevel)) } }
+        let started = Date()
+        var bar: ProgressBar?
+        let summary = try runReportingErrors {
+            let summary = try simulator.run(events: events, truthOutput: truthFile, threads: Threading.threadCount) { p in
                 guard !quiet else { return }
-                let now = clock.now
-                guard now - lastReport >= .seconds(2) else { return }
-                lastReport = now
-                let elapsed = Self.seconds(now - started)
-                let rate = Double(p.events) / max(elapsed, 1e-9)
-                let eta = Double(p.customersTotal - p.customersDone) / max(Double(p.customersDone), 1) * elapsed
-                let line = String(format: "churn-simulate: %d/%d customers (%.0f%%), %d events, %.2fM events/s, ETA %.0fs",
-                                  p.customersDone, p.customersTotal, 100 * Double(p.customersDone) / Double(max(1, p.customersTotal)),
-                                  p.events, rate / 1e6, eta)
-                if isTerminal {
-                    FileHandle.standardError.write(Data(("\r" + line + "\u{1B}[K").utf8))
-                    progressShown = true
-                } else {
-                    Terminal.error(line)
-                }
+                if bar == nil { bar = ProgressBar(label: "churn-simulate", total: p.customersTotal, unit: "customers", plainInterval: 2) }
+                bar?.update(p.customersDone, detail: "\(p.events) events")
             }
             try events.close()
             try truthFile?.close()
-        } catch let error as SimulationError {
-            throw CommandError(.software, error.description)
+            return summary
         }
-        guard !quiet else { return }
-        if progressShown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        let elapsed = Self.seconds(clock.now - started)
-        var lines = [String(format: "churn-simulate: %d customers (%d with events), %d events, %d cancels (%d involuntary) in %.2fs, %.2fM events/s",
-                            summary.customers, summary.customersWithEvents, summary.events, summary.cancels,
-                            summary.involuntaryCancels, elapsed, Double(summary.events) / max(elapsed, 1e-9) / 1e6)]
-        if truth != nil {
-            let n = max(1, summary.truthCustomers)
-            lines.append(String(format: "churn-simulate: truth: %d customers active at the cutoff, mean churn probability %.4f, realised churn rate %.4f",
-                                summary.truthCustomers, summary.truthExpectedChurners / Double(n), Double(summary.truthRealisedChurners) / Double(n)))
-        }
-        lines.forEach(Terminal.error)
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        bar?.finish()
+        if !quiet { summary.reportLines(seconds: Date().timeIntervalSince(started), truth: truth != nil).forEach(Terminal.error) }
     }
 }
