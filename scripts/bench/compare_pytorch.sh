@@ -12,7 +12,6 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv --system-site-packages "$venv"
 fi
 if ! "$venv/bin/python" -c "import torch" 2>/dev/null; then
-    "$venv/bin/pip" install -q torch --index-url https://download.pytorch.org/whl/cpu \
-        || "$venv/bin/pip" install -q torch
+    "$venv/bin/pip" install -q torch
 fi
 exec "$venv/bin/python" scripts/bench/compare_pytorch.py --python "$venv/bin/python" "$@"
