@@ -54,8 +54,19 @@ public struct TrainingSnapshots: Sendable {
     public var snapshots: [Snapshot]
     public var rows: Int
     public var churners: Int
-    /// Warnings about the labels (censored windows, trivially churned customers).
+    /// Warnings about the labels (censored windows).
     public var warnings: [String]
+    /// Under inactivity churn without an activity filter: the share of rows whose customer had no
+    /// event in the horizon before the cutoff. They are trivially "churned", which inflates AUC.
+    public var silentShare: Double?
+
+    /// - Throws: `PipelineError.singleLabel` when every row has the same label.
+    public func requireBothLabels() throws {
+        guard churners > 0, churners < rows else { throw PipelineError.singleLabel(churnRate: churners == 0 ? 0 : 1) }
+    }
+
+    /// Whether so many rows are trivially churned that an activity filter or a churn event is advisable.
+    public var mostlyTrivial: Bool { (silentShare ?? 0) > 0.3 }
 
     /// One line: cutoffs, horizon, sequences and churn rate.
     public func summary(horizon: TimeSpan) -> String {
@@ -65,27 +76,24 @@ public struct TrainingSnapshots: Sendable {
 }
 
 extension TrainingPipeline {
-    /// The labelled snapshots of `request` on `store`.
-    /// - Throws: `EventLogError` for bad cutoffs or an empty snapshot; `PipelineError.singleLabel`.
+    /// The labelled snapshots of `request` on `store` (`run` refuses them if they hold one label only).
+    /// - Throws: `EventLogError` for bad cutoffs or an empty snapshot.
     public static func snapshots(store: EventStore, request: TrainingRequest) throws -> TrainingSnapshots {
         let horizon = request.labels.horizon
         let latest = request.cutoff ?? SnapshotBuilder.defaultCutoff(store: store, horizon: horizon)
         let cutoffs = try SnapshotBuilder.cutoffs(latest: latest, count: request.snapshots, every: request.every ?? horizon)
         let snapshots = try SnapshotBuilder.make(store: store, cutoffs: cutoffs, options: request.labels, labels: request.labelSource)
-        var warnings = Set(snapshots.flatMap(\.warnings)).sorted()
+        let warnings = Set(snapshots.flatMap(\.warnings)).sorted()
         let all = snapshots.flatMap(\.rows)
+        var silentShare: Double?
         if case .inactivity = request.labels.definition, request.labels.activeWithin == nil, !all.isEmpty {
             // Customers already silent for a whole horizon are trivially "inactive" next time too.
             let silent = all.filter { BaselineFeatures.recencyDays(store: store, row: $0) >= horizon.days }.count
-            if Double(silent) / Double(all.count) > 0.3 {
-                warnings.append("\(Int((100 * Double(silent) / Double(all.count)).rounded()))% of the customers had no event in the "
-                                + "\(horizon) before their cutoff: under inactivity churn they are trivially churned, which inflates AUC. "
-                                + "Consider --active-within \(horizon) (or a --churn-event).")
-            }
+            silentShare = Double(silent) / Double(all.count)
         }
         let churners = all.filter { $0.label == true }.count
-        guard churners > 0, churners < all.count else { throw PipelineError.singleLabel(churnRate: churners == 0 ? 0 : 1) }
-        return TrainingSnapshots(cutoffs: cutoffs, snapshots: snapshots, rows: all.count, churners: churners, warnings: warnings)
+        return TrainingSnapshots(cutoffs: cutoffs, snapshots: snapshots, rows: all.count, churners: churners, warnings: warnings,
+                                 silentShare: silentShare)
     }
 
     /// Trains on `snapshots` and writes the model to `modelURL` (atomically).
@@ -97,6 +105,7 @@ extension TrainingPipeline {
                            request: TrainingRequest, modelURL: URL, toolVersion: String,
                            progress: (TrainingEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false })
         throws -> TrainingSummary {
+        try snapshots.requireBothLabels()
         var training = request.training
         if request.balancedClasses {
             training.positiveWeight = Float(snapshots.rows - snapshots.churners) / Float(snapshots.churners)

@@ -96,6 +96,11 @@ struct TrainCommand: ParsableCommand {
             let snapshots = try TrainingPipeline.snapshots(store: store, request: request)
             let snapshotSeconds = Date().timeIntervalSince(snapshotStart)
             for warning in snapshots.warnings { Terminal.error("warning: \(warning)") }
+            if snapshots.mostlyTrivial, let share = snapshots.silentShare {
+                let h = request.labels.horizon
+                Terminal.error("warning: \(Int((100 * share).rounded()))% of the customers had no event in the \(h) before their cutoff: under "
+                               + "inactivity churn they are trivially churned, which inflates AUC. Consider --active-within \(h) (or a --churn-event).")
+            }
             Terminal.error(snapshots.summary(horizon: request.labels.horizon))
             var bar: ProgressBar?
             // Fault injection for tests: behave as if Ctrl-C came after this many batches.
