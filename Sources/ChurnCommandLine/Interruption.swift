@@ -26,4 +26,16 @@ public enum Interruption {
     }
 
     public static var isRequested: Bool { requested.load(ordering: .relaxed) }
+
+    /// A check for long loops to call after each unit of work: true once an interruption was
+    /// requested. For fault-injection tests, the environment variable `testVariable` (a count)
+    /// makes it return true after that many calls, as if Ctrl-C came then.
+    public static func poll(testVariable: String) -> () -> Bool {
+        let after = ProcessInfo.processInfo.environment[testVariable].flatMap(Int.init)
+        var calls = 0
+        return {
+            calls += 1
+            return isRequested || calls == after
+        }
+    }
 }

@@ -88,8 +88,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         Interruption.install()
         try runReportingErrors(hint: { $0 is PipelineError ? "(--cutoff, --horizon, --churn-event)" : nil }) {
-            let loadStart = Date()
-            let (store, report) = try data.load()
+            let loadStart = Date(), (store, report) = try data.load()
             let loadSeconds = Date().timeIntervalSince(loadStart), snapshotStart = Date()
             var request = self.request
             request.labelSource = try labels.labelSource()
@@ -103,9 +102,6 @@ struct TrainCommand: ParsableCommand {
             }
             Terminal.error(snapshots.summary(horizon: request.labels.horizon))
             var bar: ProgressBar?
-            // Fault injection for tests: behave as if Ctrl-C came after this many batches.
-            let interruptAfter = ProcessInfo.processInfo.environment["CHURN_TEST_INTERRUPT_AFTER_BATCHES"].flatMap(Int.init)
-            var batchesThisRun = 0
             let epochs = request.training.epochs
             let summary = try TrainingPipeline.run(
                 store: store, load: report, files: data.paths, snapshots: snapshots, request: request,
@@ -123,10 +119,7 @@ struct TrainCommand: ParsableCommand {
                         Terminal.error(record.logLine(epochs: epochs, isBest: isBest))
                     }
                 },
-                shouldStop: {
-                    batchesThisRun += 1
-                    return Interruption.isRequested || batchesThisRun == interruptAfter
-                })
+                shouldStop: Interruption.poll(testVariable: "CHURN_TEST_INTERRUPT_AFTER_BATCHES"))
             Terminal.error(summary.resultLine)
             Terminal.error(summary.timingLine(loadSeconds: loadSeconds, snapshotSeconds: snapshotSeconds))
             if let line = summary.validationLine { print(line) }
