@@ -24,7 +24,7 @@ public struct BGNBDCustomer: Codable, Equatable, Sendable {
     ///
     /// Times are floored to whole periods (default 1: with times in days, several events on one day
     /// are one transaction); x = distinct periods − 1, t_x = last − first period, T = cutoff period −
-    /// first period, all in periods. Events at or after the cutoff are ignored (SPEC §3: history is
+    /// first period, all in periods. Events at or after the cutoff are ignored (history is
     /// `time < cutoff`; lifetimes would also keep events on the end date itself).
     /// - Parameters:
     ///   - eventTimes: Transaction times in any order, in the time unit (e.g. days since an epoch).

@@ -32,7 +32,7 @@ extension ParsableCommand {
             case .run:
                 break
             }
-            let threads = try parsed.int("threads", in: 1...4096) ?? ProcessInfo.processInfo.activeProcessorCount
+            let threads = try parsed.value(CommandSpec.threads) ?? ProcessInfo.processInfo.activeProcessorCount
             Threading.setThreadCount(threads)
             let command = try Self(parsing: parsed)
             try command.validate()

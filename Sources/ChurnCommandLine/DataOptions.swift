@@ -114,7 +114,7 @@ public struct LabelOptions {
     }
 }
 
-/// Runs `body`, turning any library error into the `CommandError` of SPEC §6.
+/// Runs `body`, turning any library error into a `CommandError` with its exit code.
 /// - Parameter hint: flags to name after the message of a library error (`nil`: none).
 public func runReportingErrors<T>(hint: (Error) -> String? = { _ in nil }, _ body: () throws -> T) throws -> T {
     do { return try body() } catch {

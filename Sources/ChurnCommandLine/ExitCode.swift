@@ -1,4 +1,4 @@
-/// Process exit codes shared by every executable (SPEC §6, following BSD sysexits).
+/// Process exit codes shared by every executable (BSD sysexits; listed in docs/FORMATS.md).
 public enum ExitCode: Int32, Sendable {
     case success = 0
     case usage = 64

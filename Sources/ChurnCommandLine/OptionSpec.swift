@@ -33,9 +33,13 @@ public struct CommandSpec: Sendable {
     public var discussion: String
     public var options: [OptionSpec]
 
-    /// Options every executable accepts (SPEC §6).
+    /// `--threads N`: the threads of our parallel loops and GEMMs.
+    public static let threads = Option<Int>.integer("threads", help: "Threads for BLAS and parallel loops.",
+                                                    defaultDescription: "all cores", in: 1...4096)
+
+    /// Options every executable accepts.
     public static let commonOptions: [OptionSpec] = [
-        OptionSpec("threads", value: "N", help: "Threads for BLAS and parallel loops.", default: "all cores"),
+        threads.spec,
         OptionSpec("help", .flag, help: "Show this help and exit."),
         OptionSpec("version", .flag, help: "Show the version and exit."),
     ]

@@ -21,7 +21,7 @@ public struct BootstrapInterval: Codable, Equatable, Sendable {
     public func contains(_ value: Double) -> Bool { lower <= value && value <= upper }
 }
 
-/// The paired ROC AUC difference between two models, as in SPEC §7 `differences`.
+/// The paired ROC AUC difference between two models, as in the `differences` of metrics.json.
 public struct AUCDifference: Codable, Equatable, Sendable {
     /// AUC(model) − AUC(baseline) on the full sample.
     public var rocAUCDiff: Double

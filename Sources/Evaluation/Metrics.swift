@@ -166,7 +166,7 @@ public enum MetricWarning: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// The per-model metrics of SPEC §7 `metrics.json`.
+/// The per-model metrics of `metrics.json`.
 ///
 /// Undefined values are NaN in Swift and `null` in JSON. `warnings` is not encoded.
 public struct MetricSet: Codable, Equatable, Sendable {

@@ -19,7 +19,7 @@ public struct ModelScores: Sendable {
     }
 }
 
-/// The `models` and `differences` sections of SPEC §7 metrics.json for several models.
+/// The `models` and `differences` sections of metrics.json for several models.
 public struct ModelComparison: Codable, Equatable, Sendable {
     /// Metrics per model name.
     public var models: [String: MetricSet]

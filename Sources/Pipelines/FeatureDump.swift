@@ -7,7 +7,7 @@ import ChurnModel
 import Foundation
 import TensorKit
 
-/// Collects exactly what the network was fed, for `--dump-features` (SPEC §6): `event_ids` I32
+/// Collects exactly what the network was fed, for `--dump-features` (docs/FORMATS.md): `event_ids` I32
 /// [S], `numeric` F32 [S, F] (standardized), `lengths` I32 [N], `logits` F32 [N], rows in output
 /// order, steps of each customer contiguous, and `customers` (JSON list of ids) in the metadata.
 public final class FeatureDump {

@@ -23,7 +23,7 @@ public struct DataSummary: Codable, Equatable, Sendable {
 }
 
 /// A trained forecaster: the network and everything needed to featurize, score and compare,
-/// persisted as one model file (SPEC §5).
+/// persisted as one safetensors model file.
 public final class ForecastModel {
     public let network: ChurnNetwork
     /// Input columns, labels (horizon, churn definition, activity filter) and featurization:

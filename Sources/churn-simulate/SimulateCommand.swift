@@ -3,7 +3,7 @@ import ChurnCommandLine
 import ChurnSimulation
 import Foundation
 
-/// `churn-simulate`: seeded synthetic event logs with a known churn process (issue 3).
+/// `churn-simulate`: seeded synthetic event logs with a known churn process.
 struct SimulateCommand: ParsableCommand {
     static let spec = CommandSpec(
         name: "churn-simulate",
@@ -16,20 +16,28 @@ struct SimulateCommand: ParsableCommand {
         probability under the simulated process of a 'cancel' event in [cutoff, cutoff + horizon),
         estimated by Monte Carlo from the customer's exact state (docs/SIMULATION.md).
         """,
-        options: [
-            OptionSpec("customers", value: "N", help: "Number of customers.", default: "10000"),
-            OptionSpec("start", value: "DATE", help: "First day of the log (YYYY-MM-DD).", default: "2024-01-01"),
-            OptionSpec("days", value: "D", help: "Length of the log in days.", default: "365"),
-            OptionSpec("seed", value: "S", help: "Random seed (non-negative integer).", default: "1"),
-            OptionSpec("output", value: "FILE", help: "Event log path; '.gz' compresses, '-' is standard output.", default: "-"),
-            OptionSpec("truth", value: "FILE", help: "Also write true churn probabilities at --cutoff to FILE ('.gz' compresses)."),
-            OptionSpec("cutoff", value: "DATE", help: "Cutoff date for --truth (00:00 UTC), within (start, start + days]."),
-            OptionSpec("horizon", value: "D", help: "Horizon for --truth: days, or a duration like 30d, 8w."),
-            OptionSpec("truth-samples", value: "R", help: "Monte Carlo continuations per customer for --truth.", default: "200"),
-            OptionSpec("compression-level", value: "L", help: "gzip level 1-9 for '.gz' outputs (1 is ~3x faster than 6, files ~25% larger).", default: "1"),
-            OptionSpec("scenario", value: "NAME", help: "Simulated business: \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")) (docs/SIMULATION.md).", default: "standard"),
-            OptionSpec("quiet", .flag, help: "Print no progress or summary."),
-        ])
+        options: [customers.spec, start.spec, days.spec, seed.spec, output.spec, truth.spec, cutoff.spec, horizon.spec,
+                  truthSamples.spec, compressionLevel.spec, scenario.spec, quiet.spec])
+
+    static let customers = Option<Int>.integer("customers", help: "Number of customers.", default: 10_000, in: 0...100_000_000)
+    static let start = Option<Int>("start", value: "DATE", help: "First day of the log (YYYY-MM-DD).",
+                                   default: CivilDate.days(year: 2024, month: 1, day: 1), defaultDescription: "2024-01-01",
+                                   expected: "a date YYYY-MM-DD", parse: CivilDate.parse)
+    static let days = Option<Int>.integer("days", value: "D", help: "Length of the log in days.", default: 365, in: 1...36_500)
+    static let seed = Option<UInt64>.seed(help: "Random seed (non-negative integer).", default: 1)
+    static let output = Option<String>.text("output", value: "FILE", help: "Event log path; '.gz' compresses, '-' is standard output.", default: "-")
+    static let truth = Option<String>.text("truth", value: "FILE", help: "Also write true churn probabilities at --cutoff to FILE ('.gz' compresses).")
+    static let cutoff = Option<Int>("cutoff", value: "DATE", help: "Cutoff date for --truth (00:00 UTC), within (start, start + days].",
+                                    expected: "a date YYYY-MM-DD", parse: CivilDate.parse)
+    static let horizon = Option<Int>("horizon", value: "D", help: "Horizon for --truth: days, or a duration like 30d, 8w.",
+                                     expected: "a whole number of days (90, 90d, 12w, 48h)", parse: parseDays)
+    static let truthSamples = Option<Int>.integer("truth-samples", value: "R", help: "Monte Carlo continuations per customer for --truth.",
+                                                  default: 200, in: 1...1_000_000)
+    static let compressionLevel = Option<Int>.integer("compression-level", value: "L",
+                                                      help: "gzip level 1-9 for '.gz' outputs (1 is ~3x faster than 6, files ~25% larger).",
+                                                      default: 1, in: 1...9)
+    static let scenario = Option<Scenario>.choice("scenario", value: "NAME", help: "Simulated business (docs/SIMULATION.md)", default: .standard)
+    static let quiet = Option<Bool>.flag("quiet", help: "Print no progress or summary.")
 
     var customers: Int
     var startDay: Int
@@ -45,19 +53,18 @@ struct SimulateCommand: ParsableCommand {
     var scenario: Scenario
 
     init(parsing arguments: ParsedArguments) throws {
-        customers = try arguments.int("customers", in: 0...100_000_000) ?? 10_000
-        startDay = try arguments.value("start", expected: "a date YYYY-MM-DD", CivilDate.parse)
-            ?? CivilDate.days(year: 2024, month: 1, day: 1)
-        days = try arguments.int("days", in: 1...36_500) ?? 365
-        seed = try arguments.value("seed", expected: "a non-negative whole number", { UInt64($0) }) ?? 1
-        output = arguments.string("output") ?? "-"
-        truthPath = arguments.string("truth")
-        cutoffDay = try arguments.value("cutoff", expected: "a date YYYY-MM-DD", CivilDate.parse)
-        horizonDays = try arguments.value("horizon", expected: "a whole number of days (90, 90d, 12w, 48h)", Self.parseDays)
-        truthSamples = try arguments.int("truth-samples", in: 1...1_000_000) ?? 200
-        compressionLevel = try arguments.int("compression-level", in: 1...9) ?? 1
-        quiet = arguments.flag("quiet")
-        scenario = try arguments.value("scenario", expected: Scenario.allCases.map(\.rawValue).joined(separator: " or "), Scenario.init(rawValue:)) ?? .standard
+        customers = try arguments.required(Self.customers)
+        startDay = try arguments.required(Self.start)
+        days = try arguments.required(Self.days)
+        seed = try arguments.required(Self.seed)
+        output = try arguments.required(Self.output)
+        truthPath = try arguments.value(Self.truth)
+        cutoffDay = try arguments.value(Self.cutoff)
+        horizonDays = try arguments.value(Self.horizon)
+        truthSamples = try arguments.required(Self.truthSamples)
+        compressionLevel = try arguments.required(Self.compressionLevel)
+        quiet = arguments.flag(Self.quiet)
+        scenario = try arguments.required(Self.scenario)
     }
 
     /// Days from `90`, `90d`, `12w` or a multiple of 24 hours (`48h`).
