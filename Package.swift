@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation", "Baselines"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ChurnSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "Evaluation", "ChurnSupport"],
+        .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "Evaluation", "Snapshots", "ChurnSupport"],
                     resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

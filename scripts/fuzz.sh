@@ -46,7 +46,8 @@ build() {
     local t=$1
     local modules
     case $t in
-        csv|timestamp) modules=(ChurnSupport EventLog) ;;
+        timestamp) modules=(ChurnSupport EventLog) ;;
+        csv) modules=(ChurnSupport EventLog Snapshots Features) ;;
         modelfile) modules=(ChurnSupport TensorKit EventLog Snapshots Features Evaluation ChurnModel Baselines Reports Pipelines) ;;
         *) echo "unknown target $t (csv, timestamp, modelfile)" >&2; exit 64 ;;
     esac

@@ -4,7 +4,10 @@
 // Property checked beyond "no crash": an accepted model has finite weights and a network
 // whose shape matches its feature spec.
 import ChurnModel
+import Baselines
 import EventLog
+import Features
+import Snapshots
 import Pipelines
 import Foundation
 import TensorKit
