@@ -144,6 +144,14 @@ final class EndToEndTests: ToolTestCase {
         XCTAssertEqual(Set(models.keys), ["lstm", "recency", "rfm_logistic", "aggregate_logistic", "bg_nbd"])
         let lstm = try XCTUnwrap(models["lstm"] as? [String: Any])
         XCTAssertEqual((lstm["roc_auc_ci95"] as? [Double])?.count, 2)
+        XCTAssertNotNil(lstm["log_loss"] as? Double)
+        // Under a churn event BG/NBD's probability (of no activity) is no probability of the label:
+        // it is compared as a ranking, like the recency rule.
+        for name in ["bg_nbd", "recency"] {
+            let metrics = try XCTUnwrap(models[name] as? [String: Any])
+            XCTAssertNotNil(metrics["roc_auc"] as? Double, name)
+            for key in ["log_loss", "brier", "ece"] { XCTAssertTrue(metrics[key] is NSNull, "\(name) \(key) must be null") }
+        }
         let html = try String(contentsOfFile: report + "/report.html", encoding: .utf8)
         XCTAssert(html.contains("<svg") && html.contains(json["verdict"] as! String))
         XCTAssert(try String(contentsOfFile: report + "/report.md", encoding: .utf8).contains("ROC AUC"))
