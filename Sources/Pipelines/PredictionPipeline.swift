@@ -32,7 +32,7 @@ public enum PredictionPipeline {
     /// - Parameters:
     ///   - write: receives the output text in order (the header first, for CSV).
     ///   - dump: collects the network's inputs and logits, rows in output order of the scored customers.
-    ///   - progress: customers scored so far, of the total to score.
+    ///   - progress: customers scored so far, of the total to score (first with 0, before scoring starts).
     /// - Complexity: O(events before `asOf` + customers · log customers), in batches of `batchSize`.
     public static func predict(model: ForecastModel, store: EventStore, asOf: Int64, batchSize: Int = 512,
                                format: PredictionFormat = .csv, dump: FeatureDump? = nil,
@@ -72,6 +72,7 @@ public enum PredictionPipeline {
         var position = [Int32: Int]()
         if churnedCount > 0 { for (k, row) in rows.enumerated() { position[row.customer] = k } }
         let scorer = Scorer(model: model, store: store)
+        progress(0, scored.count)
         _ = try scorer.logits(rows: scored, batchSize: batchSize) { batchRows, batch, logits in
             for (row, logit) in zip(batchRows, logits) { probabilities[row.customer] = model.calibration.probability(logit: logit) }
             dump?.append(batch, logits: logits, customers: batchRows.map { store.customerIDs[Int($0.customer)] })

@@ -111,11 +111,9 @@ struct SimulateCommand: ParsableCommand {
         let events = try runReportingErrors { try OutputFile(path: output, compressionLevel: Int32(compressionLevel)) }
         let truthFile = try truthPath.map { path in try runReportingErrors { try OutputFile(path: path, compressionLevel: Int32(compressionLevel)) } }
         let started = Date()
-        var bar: ProgressBar?
+        let bar = quiet ? nil : ProgressBar(label: "churn-simulate", total: customers, unit: "customers", plainInterval: 2)
         let summary = try runReportingErrors {
             let summary = try simulator.run(events: events, truthOutput: truthFile, threads: Threading.threadCount) { p in
-                guard !quiet else { return }
-                if bar == nil { bar = ProgressBar(label: "churn-simulate", total: p.customersTotal, unit: "customers", plainInterval: 2) }
                 bar?.update(p.customersDone, detail: "\(p.events) events")
             }
             try events.close()
