@@ -102,8 +102,10 @@ let package = Package(
         .executableTarget(name: "churn-simulate", dependencies: ["ChurnCommandLine", "ChurnSimulation"]),
 
         // MARK: - Unit test bundles
-        .testTarget(name: "TensorKitTests", dependencies: ["TensorKit", "ChurnSupport"]),
-        .testTarget(name: "ChurnModelTests", dependencies: ["ChurnModel", "TensorKit", "Evaluation", "ChurnSupport"],
+        // What the bundles share: NaN-aware tolerance helpers, the difference log, JSON fixtures.
+        .target(name: "_TestSupport", path: "Tests/_TestSupport"),
+        .testTarget(name: "TensorKitTests", dependencies: ["TensorKit", "ChurnSupport", "_TestSupport"]),
+        .testTarget(name: "ChurnModelTests", dependencies: ["ChurnModel", "TensorKit", "Evaluation", "ChurnSupport", "_TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "Snapshots", "Features", "ChurnSupport"]),
         .testTarget(name: "ChurnSimulationTests", dependencies: ["ChurnSimulation", "EventLog"]),
@@ -111,9 +113,9 @@ let package = Package(
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "ChurnCommandLine", "EventLog", "Snapshots", "Features",
                                                           "ChurnModel", "Baselines", "Evaluation", "Reports", "TensorKit", "ChurnSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation", "Baselines"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ChurnSupport"],
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ChurnSupport", "_TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "Evaluation", "Snapshots", "ChurnSupport"],
+        .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "Evaluation", "Snapshots", "ChurnSupport", "_TestSupport"],
                     resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

@@ -2,16 +2,49 @@ import Dispatch
 import Foundation
 
 /// Thread control for our own parallel loops (and so for the GEMMs TensorKit splits across them).
+///
+/// The process-wide count is set once by the executables (`--threads`); code that wants another
+/// count for a while, tests above all, binds one with `withThreadCount(_:_:)`, which is scoped to
+/// the calling task (or thread) and so never disturbs work running beside it.
 public enum Threading {
     nonisolated(unsafe) private static var _threadCount = ProcessInfo.processInfo.activeProcessorCount
 
-    /// The number of threads `parallelFor` and `parallelRegions` use.
-    public static var threadCount: Int { _threadCount }
+    /// The count bound by the innermost `withThreadCount` of this task or thread, if any.
+    @TaskLocal private static var scopedThreadCount: Int?
 
-    /// Sets the thread count of our parallel loops (call once, before work starts).
+    /// The number of threads `parallelFor` and `parallelRegions` use: the innermost
+    /// `withThreadCount` of the calling task or thread, else the process-wide count.
+    public static var threadCount: Int { scopedThreadCount ?? _threadCount }
+
+    /// Sets the process-wide thread count of our parallel loops (call once, before work starts).
+    ///
+    /// Tests and libraries use `withThreadCount(_:_:)` instead, which changes nothing outside its scope.
     public static func setThreadCount(_ count: Int) {
         precondition(count >= 1, "thread count must be positive")
         _threadCount = count
+    }
+
+    /// Runs `body` with `threadCount` equal to `count` on the calling task or thread.
+    ///
+    /// Nothing else sees the change: work running beside it keeps its own count, and the
+    /// process-wide count is untouched. The workers of `parallelFor` and `parallelRegions` started
+    /// inside `body` inherit the count, so nested parallel loops see it too.
+    /// - Precondition: `count >= 1`.
+    public static func withThreadCount<T>(_ count: Int, _ body: () throws -> T) rethrows -> T {
+        precondition(count >= 1, "thread count must be positive")
+        return try $scopedThreadCount.withValue(count, operation: body)
+    }
+
+    /// The calling thread's scoped count, read before dispatching so workers can inherit it.
+    @usableFromInline
+    static var inheritableThreadCount: Int? { scopedThreadCount }
+
+    /// Runs `body` on a worker with `count` (the dispatching thread's scoped count) bound, so
+    /// that what the worker reads is what its caller would have read.
+    @usableFromInline
+    static func inheriting(_ count: Int?, _ body: () -> Void) {
+        guard let count else { return body() }
+        $scopedThreadCount.withValue(count, operation: body)
     }
 
     /// Runs `body(range)` over `0..<count` split into contiguous chunks across the threads.
@@ -27,11 +60,12 @@ public enum Threading {
             return
         }
         let chunk = (count + threads - 1) / threads
+        let scoped = inheritableThreadCount
         withoutActuallyEscaping(body) { body in
             DispatchQueue.concurrentPerform(iterations: threads) { t in
                 let start = t * chunk
                 let end = min(count, start + chunk)
-                if start < end { body(start..<end) }
+                if start < end { inheriting(scoped) { body(start..<end) } }
             }
         }
     }
@@ -44,8 +78,9 @@ public enum Threading {
             if count == 1 { body(0) }
             return
         }
+        let scoped = scopedThreadCount
         withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: count) { body($0) }
+            DispatchQueue.concurrentPerform(iterations: count) { part in inheriting(scoped) { body(part) } }
         }
     }
 }

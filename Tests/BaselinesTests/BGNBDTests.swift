@@ -1,6 +1,7 @@
 import ChurnSupport
 import Foundation
 import XCTest
+import _TestSupport
 @testable import Baselines
 import Evaluation
 
@@ -35,7 +36,7 @@ private struct BGNBDFixture: Decodable {
 
 final class BGNBDTests: XCTestCase {
     func testParametersMatchLifetimes() throws {
-        let f = try loadFixture("bgnbd", as: BGNBDFixture.self)
+        let f = try loadFixture("bgnbd", as: BGNBDFixture.self, in: .module)
         let customers = f.customers
         var log = DifferenceLog()
         for expected in f.fits {
@@ -60,7 +61,7 @@ final class BGNBDTests: XCTestCase {
     }
 
     func testScoringMatchesLifetimesAndClosedForm() throws {
-        let f = try loadFixture("bgnbd", as: BGNBDFixture.self)
+        let f = try loadFixture("bgnbd", as: BGNBDFixture.self, in: .module)
         let p = try XCTUnwrap(f.fits.first { $0.penalizer == 0 })
         // Score with lifetimes' own parameters so the check isolates the formulas.
         let model = BGNBDModel(r: p.r, alpha: p.alpha, a: p.a, b: p.b)

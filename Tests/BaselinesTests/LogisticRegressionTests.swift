@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import _TestSupport
 @testable import Baselines
 import Evaluation
 
@@ -22,7 +23,7 @@ private struct LogisticFixture: Decodable {
 
 final class LogisticRegressionTests: XCTestCase {
     func testMatchesScikitLearn() throws {
-        let f = try loadFixture("logistic", as: LogisticFixture.self)
+        let f = try loadFixture("logistic", as: LogisticFixture.self, in: .module)
         let y = f.labels.map { $0 == 1 }
         var log = DifferenceLog()
         for fit in f.fits {
@@ -52,7 +53,7 @@ final class LogisticRegressionTests: XCTestCase {
     }
 
     func testCodableRoundTripAndScaleRobustness() throws {
-        let f = try loadFixture("logistic", as: LogisticFixture.self)
+        let f = try loadFixture("logistic", as: LogisticFixture.self, in: .module)
         let y = f.labels.map { $0 == 1 }
         let model = try LogisticRegression.fit(features: f.features, labels: y, featureNames: f.feature_names)
         let json = try JSONEncoder().encode(model)

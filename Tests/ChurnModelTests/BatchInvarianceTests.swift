@@ -1,6 +1,7 @@
 import ChurnSupport
 import TensorKit
 import XCTest
+import _TestSupport
 @testable import ChurnModel
 
 /// A sequence's logit must not depend on which other sequences share its batch: shards of
@@ -21,11 +22,10 @@ final class BatchInvarianceTests: XCTestCase {
         // Inference agrees with the training path (BLAS) to float precision.
         assertClose(all, try network.forward(dataset.batch(0..<90)), tolerance: 1e-5, "inference vs training logits")
         var mismatches = 0
-        let saved = Threading.threadCount
-        defer { Threading.setThreadCount(saved) }
         for (start, size, threads) in [(0, 1, 2), (5, 3, 1), (10, 17, 2), (30, 45, 1), (3, 64, 2), (89, 1, 1)] {
-            Threading.setThreadCount(threads)
-            let part = try network.forward(dataset.batch(start..<(start + size)), mode: .inference)
+            let part = try Threading.withThreadCount(threads) {
+                try network.forward(dataset.batch(start..<(start + size)), mode: .inference)
+            }
             for k in 0..<size where part[k].bitPattern != all[start + k].bitPattern { mismatches += 1 }
         }
         XCTAssertEqual(mismatches, 0, "logits changed with the batch around them")

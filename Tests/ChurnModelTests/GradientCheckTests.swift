@@ -1,6 +1,7 @@
 import ChurnSupport
 import TensorKit
 import XCTest
+import _TestSupport
 @testable import ChurnModel
 
 /// Compares every analytic gradient of Embedding → 2-layer LSTM → Linear → BCE with central
@@ -62,9 +63,10 @@ final class GradientCheckTests: XCTestCase {
                 p[i] = saved
                 let numeric = (plus - minus) / Double(2 * h)
                 compare(analytic[i], numeric, "\(entry.name)[\(k)]")
-                worst = max(worst, abs(analytic[i] - Float(numeric)) / max(abs(analytic[i]), 1e-3))
+                worst = maximumPropagatingNaN(worst, abs(analytic[i] - Float(numeric)) / max(abs(analytic[i]), 1e-3))
             }
             print(String(format: "  %-22@ worst relative error %.2e", entry.name as NSString, worst))
+            XCTAssertFalse(worst.isNaN, "\(entry.name): NaN gradient or loss")
         }
         var perturbed = batch
         for k in 0..<batch.numeric.count {

@@ -1,6 +1,7 @@
 @testable import ChurnModel
 import ChurnSupport
 import XCTest
+import _TestSupport
 
 /// The cell kernels against their scalar references.
 final class LSTMKernelsTests: XCTestCase {
@@ -18,13 +19,13 @@ final class LSTMKernelsTests: XCTestCase {
         var c1 = [Float](repeating: 0, count: R * H), c2 = c1, t1 = c1, t2 = c1, h1 = c1, h2 = c1
         LSTMKernels.cellForward(gates: &g1, cPrev: cPrev, c: &c1, tanhC: &t1, h: &h1, rows: R, hidden: H)
         LSTMKernels.referenceCellForward(gates: &g2, cPrev: cPrev, c: &c2, tanhC: &t2, h: &h2, rows: R, hidden: H)
-        for (a, b) in [(g1, g2), (c1, c2), (t1, t2), (h1, h2)] {
-            XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max()!, 1e-6)
+        for (name, a, b) in [("gates", g1, g2), ("c", c1, c2), ("tanh c", t1, t2), ("h", h1, h2)] {
+            assertClose(a, b, tolerance: 1e-6, "\(name) R=\(R) H=\(H)")
         }
         var dg1 = [Float](repeating: 0, count: R * 4 * H), dg2 = dg1, dc1 = dcIn, dc2 = dcIn
         LSTMKernels.cellBackward(dGates: &dg1, dc: &dc1, dh: dh, gates: g2, tanhC: t2, cPrev: cPrev, rows: R, hidden: H)
         LSTMKernels.referenceCellBackward(dGates: &dg2, dc: &dc2, dh: dh, gates: g2, tanhC: t2, cPrev: cPrev, rows: R, hidden: H)
-        XCTAssertLessThan(zip(dg1, dg2).map { abs($0 - $1) }.max()!, 1e-6)
-        XCTAssertLessThan(zip(dc1, dc2).map { abs($0 - $1) }.max()!, 1e-6)
+        assertClose(dg1, dg2, tolerance: 1e-6, "dgates R=\(R) H=\(H)")
+        assertClose(dc1, dc2, tolerance: 1e-6, "dc R=\(R) H=\(H)")
     }
 }

@@ -16,10 +16,12 @@ final class ModelFileTests: XCTestCase {
 
     let shape = NetworkShape(vocabularySize: 9, embeddingSize: 4, numericSize: 3, hiddenSize: 6, numLayers: 2)
 
-    func writeModel(_ name: String = "m.safetensors") throws -> (URL, ParameterSet, ModelConfig) {
+    func writeModel(_ name: String = "m.safetensors", adjust: (ParameterSet) -> Void = { _ in }) throws
+        -> (URL, ParameterSet, ModelConfig) {
         var rng = SeededGenerator(seed: 1)
         let parameters = ParameterSet(shape: shape)
         parameters.initialize(using: &rng)
+        adjust(parameters)
         let config = ModelConfig(network: shape, calibration: Calibration(a: 0.9, b: -0.2),
                                  features: .object(["vocabulary": .array([.string("<unk>"), .string("<cutoff>")])]),
                                  toolVersion: "test")
@@ -59,18 +61,71 @@ final class ModelFileTests: XCTestCase {
         expectRefusal(url, containing: "not a readable model file")
     }
 
-    func testBitFlippedFilesNeverCrash() throws {
-        let (url, _, _) = try writeModel()
+    /// Every single-bit flip of a model file is refused, or loads the original network but for
+    /// what the flip hit (the file has no checksum, so a flipped weight cannot be detected):
+    /// - a flip in the 8-byte header length is refused;
+    /// - a flip in the JSON header is refused, or loads the same network shape and bitwise the
+    ///   same weights (only config values such as the calibration or a vocabulary name change);
+    /// - a flip in the weights is refused exactly when it makes that weight NaN or infinite, and
+    ///   otherwise changes that one bit of that one weight.
+    func testEveryBitFlipIsRefusedOrChangesOnlyWhatItHit() throws {
+        // One weight in [1, 2): flipping its top exponent bit makes it infinite or NaN.
+        let (url, parameters, config) = try writeModel { $0.values[0] = 1.5 }
         let data = try Data(contentsOf: url)
-        var rng = SeededGenerator(seed: 2)
-        var refused = 0
-        for _ in 0..<300 {
-            var corrupt = data
-            corrupt[rng.nextInt(below: corrupt.count)] ^= UInt8(1 << rng.nextInt(below: 8))
-            try corrupt.write(to: url)
-            if (try? ModelFile.read(from: url)) == nil { refused += 1 }
+        let headerLength = data.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
+        let dataStart = 8 + headerLength
+        // The weights as the file holds them: every tensor, in the order of the data section.
+        func weights(_ parameters: ParameterSet) -> [UInt32] {
+            parameters.entries.map(\.name).sorted().flatMap { parameters.tensor(named: $0)!.storage.map(\.bitPattern) }
         }
-        XCTAssertGreaterThan(refused, 0)
+        let original = weights(parameters)
+        XCTAssertEqual(data.count - dataStart, 4 * original.count, "the data section is the weights")
+        enum Region: String { case length, header, weights }
+        var refused: [String: Int] = [:], accepted: [String: Int] = [:]
+        for byte in 0..<data.count {
+            let region: Region = byte < 8 ? .length : byte < dataStart ? .header : .weights
+            // Every bit of the header and of the first and last weight; one bit of each other byte
+            // (cycling through the positions), which keeps the test quick.
+            let exhaustive = region != .weights || byte < dataStart + 4 || byte >= data.count - 4
+            for bit in exhaustive ? Array(0..<8) : [(byte * 5) % 8] {
+                var corrupt = data
+                corrupt[byte] ^= UInt8(1 << bit)
+                let flip = "byte \(byte) (\(region.rawValue)) bit \(bit)"
+                let loaded: (parameters: ParameterSet, config: ModelConfig)
+                do {
+                    loaded = try ModelFile.decode(corrupt, path: "m.safetensors")
+                } catch {
+                    refused[region.rawValue, default: 0] += 1
+                    XCTAssert(error is ModelFileError, "\(flip): \(error)")
+                    if region == .weights {
+                        let start = dataStart + (byte - dataStart) / 4 * 4
+                        let weight = corrupt.withUnsafeBytes {
+                            Float(bitPattern: UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: start, as: UInt32.self)))
+                        }
+                        XCTAssertFalse(weight.isFinite, "\(flip): the finite weight \(weight) was refused: \(error)")
+                    }
+                    continue
+                }
+                accepted[region.rawValue, default: 0] += 1
+                XCTAssertNotEqual(region, .length, "\(flip): a changed header length was accepted")
+                XCTAssertEqual(loaded.config.network, config.network, "\(flip): the network shape changed")
+                let loadedWeights = weights(loaded.parameters)
+                XCTAssertEqual(loadedWeights.count, original.count, flip)
+                guard loadedWeights.count == original.count else { continue }
+                let changed = zip(loadedWeights, original).map { $0 ^ $1 }.filter { $0 != 0 }
+                if region == .weights {
+                    XCTAssertEqual(changed, [UInt32(1) << UInt32(8 * ((byte - dataStart) % 4) + bit)],
+                                   "\(flip): not exactly the flipped bit of one weight changed")
+                } else {
+                    XCTAssertEqual(changed, [], "\(flip): a header flip changed weights")
+                }
+            }
+        }
+        print("bit flips refused \(refused.sorted { $0.key < $1.key }), accepted \(accepted.sorted { $0.key < $1.key })")
+        XCTAssertEqual(refused["length"], 64, "every flip of the header length is refused")
+        XCTAssertGreaterThan(refused["header", default: 0], 0)
+        XCTAssertGreaterThanOrEqual(refused["weights", default: 0], 1, "the flip of 1.5's top exponent bit (to NaN) is refused")
+        XCTAssertGreaterThan(accepted["weights", default: 0], 0)
     }
 
     func testOversizedHeaderLengthIsRefused() throws {

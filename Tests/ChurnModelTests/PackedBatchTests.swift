@@ -1,6 +1,7 @@
 import ChurnSupport
 import TensorKit
 import XCTest
+import _TestSupport
 @testable import ChurnModel
 
 final class PackedBatchTests: XCTestCase {
@@ -40,15 +41,13 @@ final class PackedBatchTests: XCTestCase {
                                   eventIDs: (0..<S).map { _ in Int32(rng.nextInt(below: 7)) },
                                   numeric: (0..<S * 3).map { _ in Float(rng.nextGaussian()) },
                                   labels: lengths.map { _ in Float(rng.nextInt(below: 2)) })
-        let saved = Threading.threadCount
-        defer { Threading.setThreadCount(saved) }
-        Threading.setThreadCount(1)
-        let loss1 = try computeGradients(network, batch)
-        let logits1 = try network.forward(batch), grads1 = network.parameters.gradients.array
-        Threading.setThreadCount(2)
+        func run() throws -> (loss: Double, logits: [Float], gradients: [Float]) {
+            let loss = try computeGradients(network, batch)
+            return (loss, try network.forward(batch), network.parameters.gradients.array)
+        }
+        let (loss1, logits1, grads1) = try Threading.withThreadCount(1, run)
         XCTAssertEqual(PackingPlan(lengths: lengths).partitions(2).count, 2)
-        let loss2 = try computeGradients(network, batch)
-        let logits2 = try network.forward(batch), grads2 = network.parameters.gradients.array
+        let (loss2, logits2, grads2) = try Threading.withThreadCount(2, run)
         XCTAssertEqual(loss1, loss2, accuracy: 1e-6)
         assertClose(logits2, logits1, tolerance: 1e-6, "logits 2 cores vs 1")
         assertClose(grads2, grads1, tolerance: 1e-6, "gradients 2 cores vs 1")

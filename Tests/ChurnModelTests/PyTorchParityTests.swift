@@ -1,5 +1,6 @@
 import TensorKit
 import XCTest
+import _TestSupport
 @testable import ChurnModel
 
 /// Compares the network with PyTorch `nn.LSTM` on stored fixtures: forward within 1e-5,

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import _TestSupport
 @testable import Evaluation
 
 private struct MetricsFixture: Decodable {
@@ -25,7 +26,7 @@ private struct CurveJSON: Codable {
 
 final class MetricsTests: XCTestCase {
     func testMetricsMatchScikitLearn() throws {
-        let fixture = try loadFixture("metrics", as: MetricsFixture.self)
+        let fixture = try loadFixture("metrics", as: MetricsFixture.self, in: .module)
         var log = DifferenceLog()
         for c in fixture.cases {
             let y = c.bools
@@ -58,7 +59,7 @@ final class MetricsTests: XCTestCase {
     }
 
     func testSingleClassIsNaNWithWarningNotACrash() throws {
-        let fixture = try loadFixture("metrics", as: MetricsFixture.self)
+        let fixture = try loadFixture("metrics", as: MetricsFixture.self, in: .module)
         for name in ["single_class_positive", "single_class_negative"] {
             let c = try XCTUnwrap(fixture.cases.first { $0.name == name })
             XCTAssertThrowsError(try Metrics.rocAUC(scores: c.scores, labels: c.bools)) { error in
@@ -83,7 +84,7 @@ final class MetricsTests: XCTestCase {
     }
 
     func testMetricSetJSONKeysAndRoundTrip() throws {
-        let fixture = try loadFixture("metrics", as: MetricsFixture.self)
+        let fixture = try loadFixture("metrics", as: MetricsFixture.self, in: .module)
         let c = fixture.cases[0]
         let set = try MetricSet.compute(scores: c.scores, labels: c.bools, probabilities: c.scores,
                                         bootstrap: Bootstrap(resamples: 200, seed: 1))
@@ -114,7 +115,7 @@ final class MetricsTests: XCTestCase {
     }
 
     func testCurvesAreConsistentWithMetrics() throws {
-        let fixture = try loadFixture("metrics", as: MetricsFixture.self)
+        let fixture = try loadFixture("metrics", as: MetricsFixture.self, in: .module)
         let c = fixture.cases[0]
         let y = c.bools
         // Trapezoidal area under the full ROC curve equals the rank AUC.

@@ -245,19 +245,18 @@ final class DeterminismTests: XCTestCase {
         for i in 0..<9000 {
             text += "c\(i % 4500),2024-01-\(String(format: "%02d", i % 28 + 1))T\(String(format: "%02d", i % 24)):00:00Z,e\(i % 13),\(Double(i % 97) * 1.25)\n"
         }
-        let before = Threading.threadCount
-        defer { Threading.setThreadCount(before) }
         var results: [(EventStore, FeatureSpec, ConcatenatedFeatures)] = []
         for threads in [1, 2] {
-            Threading.setThreadCount(threads)
-            var loader = EventLogLoader(options: LoadOptions(columns: ColumnMapping(values: ["amount"]), chunkSize: 4096))
-            try loader.add(source: MemoryByteSource(text), name: "d.csv")
-            let (store, _) = loader.finish()
-            let rows = SnapshotBuilder.make(store: store, cutoff: Timestamp.parse("2024-01-20")!,
-                                            options: SnapshotOptions(horizon: .days(7))).rows
-            XCTAssertGreaterThan(rows.count, 4096)
-            let spec = try FeatureSpec.fit(store: store, rows: rows)
-            results.append((store, spec, Featurizer(spec: spec, store: store).concatenated(rows)))
+            try Threading.withThreadCount(threads) {
+                var loader = EventLogLoader(options: LoadOptions(columns: ColumnMapping(values: ["amount"]), chunkSize: 4096))
+                try loader.add(source: MemoryByteSource(text), name: "d.csv")
+                let (store, _) = loader.finish()
+                let rows = SnapshotBuilder.make(store: store, cutoff: Timestamp.parse("2024-01-20")!,
+                                                options: SnapshotOptions(horizon: .days(7))).rows
+                XCTAssertGreaterThan(rows.count, 4096)
+                let spec = try FeatureSpec.fit(store: store, rows: rows)
+                results.append((store, spec, Featurizer(spec: spec, store: store).concatenated(rows)))
+            }
         }
         XCTAssertEqual(results[0].0.times, results[1].0.times)
         XCTAssertEqual(results[0].0.customerIDs, results[1].0.customerIDs)

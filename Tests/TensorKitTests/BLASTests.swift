@@ -1,5 +1,6 @@
 import ChurnSupport
 import XCTest
+import _TestSupport
 @testable import TensorKit
 
 final class BLASTests: XCTestCase {
@@ -25,8 +26,7 @@ final class BLASTests: XCTestCase {
                             }
                         }
                     }
-                    let worst = zip(actual, expected).map { abs($0 - $1) }.max()!
-                    XCTAssertLessThan(worst, 1e-5, "transA \(transA) transB \(transB) beta \(beta)")
+                    assertClose(actual, expected, tolerance: 1e-5, "transA \(transA) transB \(transB) beta \(beta)")
                 }
             }
         }
@@ -52,14 +52,17 @@ final class BLASTests: XCTestCase {
     }
 
     func testParallelForCoversEveryIndexOnce() {
-        Threading.setThreadCount(2)
-        var hits = [Int](repeating: 0, count: 10_001)
-        hits.withUnsafeMutableBufferPointer { buffer in
-            let p = buffer.baseAddress!
-            Threading.parallelFor(buffer.count, minimumPerThread: 100) { range in
-                for i in range { p[i] += 1 }
+        for threads in [1, 2, 3] {
+            var hits = [Int](repeating: 0, count: 10_001)
+            hits.withUnsafeMutableBufferPointer { buffer in
+                let p = buffer.baseAddress!
+                Threading.withThreadCount(threads) {
+                    Threading.parallelFor(buffer.count, minimumPerThread: 100) { range in
+                        for i in range { p[i] += 1 }
+                    }
+                }
             }
+            XCTAssertEqual(Set(hits), [1], "\(threads) threads")
         }
-        XCTAssertEqual(Set(hits), [1])
     }
 }

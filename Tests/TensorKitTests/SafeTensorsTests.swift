@@ -53,18 +53,47 @@ final class SafeTensorsTests: XCTestCase {
         }
     }
 
-    /// Every single-bit flip either is detected or decodes to something self-consistent: never a crash.
-    func testBitFlipsNeverCrash() throws {
+    /// Every single-bit flip is refused or decodes to exactly what it changed:
+    /// - a flip in the 8-byte header length is refused (the tensors would no longer tile the data);
+    /// - a flip in the JSON header is refused, or decodes the same tensors (dtype, shape, bytes),
+    ///   at most renamed, with possibly different metadata values;
+    /// - a flip in the data section is accepted (the format has no checksum) and re-encodes to the
+    ///   flipped file: it changed that bit of one tensor and nothing else.
+    func testEveryBitFlipIsRefusedOrDecodesToWhatItChanged() throws {
         let data = try SafeTensors.encode(sample())
-        var refused = 0
+        let headerLength = data.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
+        let dataStart = 8 + headerLength
+        func entries(_ file: SafeTensors.File) -> [SafeTensors.Entry] {
+            file.tensors.values.sorted { $0.data.lexicographicallyPrecedes($1.data) }
+        }
+        let original = entries(sample())
+        var refusedInHeader = 0, acceptedInHeader = 0
         for byte in 0..<data.count {
-            for bit in [0, 3, 6] {
+            for bit in 0..<8 {
                 var corrupt = data
                 corrupt[byte] ^= UInt8(1 << bit)
-                if (try? SafeTensors.decode(corrupt)) == nil { refused += 1 }
+                let flip = "byte \(byte) bit \(bit)"
+                let decoded: SafeTensors.File
+                do {
+                    decoded = try SafeTensors.decode(corrupt)
+                } catch {
+                    XCTAssert(error is SafeTensorsError, "\(flip): \(error)")
+                    XCTAssertLessThan(byte, dataStart, "\(flip): a flip in the data section was refused: \(error)")
+                    if byte >= 8 { refusedInHeader += 1 }
+                    continue
+                }
+                XCTAssertGreaterThanOrEqual(byte, 8, "\(flip): a changed header length was accepted")
+                if byte < dataStart {
+                    acceptedInHeader += 1
+                    XCTAssertEqual(entries(decoded), original, "\(flip): a header flip changed a tensor")
+                } else {
+                    XCTAssertEqual(decoded.metadata, sample().metadata, flip)
+                    XCTAssertEqual(try SafeTensors.encode(decoded), corrupt, "\(flip): decoded tensors differ from the flipped bytes")
+                }
             }
         }
-        XCTAssertGreaterThan(refused, 0)
+        print("header bit flips: \(refusedInHeader) refused, \(acceptedInHeader) accepted")
+        XCTAssertGreaterThan(refusedInHeader, 0)
     }
 
     func header(_ json: String, dataBytes: Int) -> Data {

@@ -60,17 +60,6 @@ struct ParityFixture {
     }
 }
 
-/// Asserts two float arrays agree element-wise within `tolerance`, reporting the worst difference.
-func assertClose(_ actual: [Float], _ expected: [Float], tolerance: Float, _ what: String,
-                 file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(actual.count, expected.count, "\(what): sizes differ", file: file, line: line)
-    guard actual.count == expected.count else { return }
-    var worst: Float = 0
-    for (a, e) in zip(actual, expected) { worst = max(worst, abs(a - e)) }
-    print(String(format: "  %-28@ max |diff| = %.3e", what as NSString, worst))
-    XCTAssertLessThanOrEqual(worst, tolerance, "\(what): max |diff| \(worst) > \(tolerance)", file: file, line: line)
-}
-
 /// One full training step's gradient: zero, forward, loss, backward. Returns the loss.
 @discardableResult
 func computeGradients(_ network: ChurnNetwork, _ batch: SequenceBatch, posWeight: Float = 1) throws -> Double {
