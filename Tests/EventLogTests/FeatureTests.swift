@@ -250,7 +250,7 @@ final class DeterminismTests: XCTestCase {
         var results: [(EventStore, FeatureSpec, ConcatenatedFeatures)] = []
         for threads in [1, 2] {
             Threading.setThreadCount(threads)
-            var loader = EventLogLoader(options: LoadOptions(columns: ColumnMapping(values: ["amount"]), chunkSize: 4096))
+            var loader = CSVEventReader(options: LoadOptions(columns: ColumnMapping(values: ["amount"]), chunkSize: 4096))
             try loader.add(source: MemoryByteSource(text), name: "d.csv")
             let (store, _) = loader.finish()
             let rows = SnapshotBuilder.make(store: store, cutoff: Timestamp.parse("2024-01-20")!,

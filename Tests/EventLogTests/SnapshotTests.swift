@@ -146,7 +146,7 @@ final class ShardingAndConfigTests: XCTestCase {
         text += "latest,2024-03-01,e1,1\n"
         for bad in ["b1", "b2", "b3", "b4", "b5", "b6"] { text += "\(bad),not-a-time,e1,1\n" }
         func load(_ filter: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)?) throws -> (EventStore, LoadReport) {
-            var loader = EventLogLoader(options: LoadOptions(columns: ColumnMapping(values: ["amount"]), threads: 2,
+            var loader = CSVEventReader(options: LoadOptions(columns: ColumnMapping(values: ["amount"]), threads: 2,
                                                              chunkSize: 4096, customerFilter: filter))
             try loader.add(source: MemoryByteSource(text), name: "t.csv")
             return loader.finish()

@@ -27,7 +27,7 @@ func peakRSSMiB() -> Double {
 
 do {
     let t0 = now()
-    let (store, report) = try EventLogLoader.load(paths: [path], options: LoadOptions(columns: ColumnMapping(values: values)))
+    let (store, report) = try CSVEventReader.load(paths: [path], options: LoadOptions(columns: ColumnMapping(values: values)))
     let t1 = now()
     let cutoff = SnapshotBuilder.defaultCutoff(store: store, horizon: horizon)
     let snapshot = SnapshotBuilder.make(store: store, cutoff: cutoff, options: SnapshotOptions(horizon: horizon))
