@@ -114,6 +114,41 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(store.historyEnd(of: store.customerIndex(of: "a")!, before: Timestamp.parse("2024-01-02")!), a.lowerBound + 1)
     }
 
+    /// Customer ids are kept verbatim (RFC 4180): `a`, ` a` and `a ` are three customers, in
+    /// the store, in the dropped-customer list and for the shard filter. An id of only spaces is
+    /// empty; event names are trimmed.
+    func testCustomerIDsAreVerbatimAndEventNamesTrimmed() throws {
+        let text = """
+        customer_id,timestamp,event
+        a,2024-01-01, view
+        " a",2024-01-02,view\t
+        a ,2024-01-03,buy
+         a,2024-01-04,view
+          ,2024-01-05,view
+         b,not-a-time,view
+        b,2024-01-06,view
+
+        """
+        let (store, report) = try loadText(text)
+        XCTAssertEqual(store.customerIDs, ["a", " a", "a ", "b"])
+        XCTAssertEqual(eventsOf(store, " a").map(\.1), ["view", "view"])
+        XCTAssertEqual(eventsOf(store, "a").map(\.1), ["view"])
+        XCTAssertEqual(store.eventNames, ["view", "buy"])
+        XCTAssertEqual(report.badRowCounts, [.emptyCustomer: 1, .badTimestamp: 1])
+        XCTAssertEqual(report.droppedCustomers, [" b"])
+        for shard in 0..<2 {
+            var reader = CSVEventReader(options: LoadOptions(customerFilter: CustomerSharding.filter(shard: shard, count: 2)))
+            try reader.add(source: MemoryByteSource(text), name: "t.csv")
+            let (part, partReport) = reader.finish()
+            XCTAssertEqual(part.customerIDs, store.customerIDs.filter { CustomerSharding.shard(of: $0, count: 2) == shard })
+            XCTAssertEqual(partReport.droppedCustomers, CustomerSharding.shard(of: " b", count: 2) == shard ? [" b"] : [])
+        }
+        let labels = try ExternalLabels.parse(source: MemoryByteSource("customer_id,churned\n a, 1\na,0\n"), name: "l.csv")
+        XCTAssertEqual(labels.labels, [" a": true, "a": false])
+        XCTAssertEqual(assertEventLogError(try ExternalLabels.parse(source: MemoryByteSource("customer_id,churned\n  ,1\n"), name: "l.csv")),
+                       .badLabel(path: "l.csv", line: 2, reason: "empty customer id"))
+    }
+
     func testColumnsByNameOtherColumnsIgnoredQuotedFields() throws {
         let text = "extra,ts,who,what\n\"x,\"\"y\"\"\",2024-01-01,\"c 1\",\"a\nb\"\n"
         let (store, _) = try loadText(text, columns: ColumnMapping(customer: "who", time: "ts", event: "what"))
