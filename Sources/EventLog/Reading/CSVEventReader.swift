@@ -23,6 +23,7 @@ import Darwin
 public struct CSVEventReader {
     /// The options this reader was made with.
     public let options: LoadOptions
+    /// What was read and skipped so far; `finish()` adds the customers left with no event.
     public private(set) var report = LoadReport()
     private var builder: EventStoreBuilder
 
