@@ -46,8 +46,8 @@ build() {
     local t=$1
     local modules
     case $t in
-        csv|timestamp) modules=(TensorKit EventLog) ;;
-        modelfile) modules=(TensorKit EventLog ChurnModel Evaluation Pipelines) ;;
+        csv|timestamp) modules=(ChurnSupport EventLog Snapshots Features) ;;
+        modelfile) modules=(ChurnSupport TensorKit EventLog Snapshots Features Evaluation ChurnModel Baselines Reports Pipelines) ;;
         *) echo "unknown target $t (csv, timestamp, modelfile)" >&2; exit 64 ;;
     esac
     local built=()

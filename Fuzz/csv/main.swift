@@ -5,6 +5,8 @@
 // Properties checked beyond "no crash": the loader's result does not depend on the chunk size
 // (chunks are parsed in parallel and merged), and every data row is either loaded or counted bad.
 import EventLog
+import Snapshots
+import Features
 import Foundation
 
 /// Loads `bytes` with the given chunk size; a thrown error becomes its description.

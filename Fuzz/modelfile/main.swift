@@ -6,6 +6,7 @@
 import ChurnModel
 import EventLog
 import Pipelines
+import Snapshots
 import Foundation
 import TensorKit
 
