@@ -12,7 +12,7 @@ import Foundation
 /// Loads `bytes` with the given chunk size; a thrown error becomes its description.
 func load(_ bytes: [UInt8], options: LoadOptions) -> Result<(EventStore, LoadReport), EventLogError> {
     do {
-        var loader = EventLogLoader(options: options)
+        var loader = CSVEventReader(options: options)
         try loader.add(source: MemoryByteSource(bytes), name: "fuzz.csv")
         return .success(loader.finish())
     } catch let error as EventLogError {

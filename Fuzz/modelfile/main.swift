@@ -9,6 +9,7 @@ import EventLog
 import Features
 import Snapshots
 import Pipelines
+import Snapshots
 import Foundation
 import TensorKit
 

@@ -1,4 +1,4 @@
-// libFuzzer harness for the timestamp parser (SPEC §2) and the duration parser.
+// libFuzzer harness for the timestamp parser and the duration parser.
 //
 // Properties checked beyond "no crash": an accepted instant lies in years 1…9999, and
 // formatting it and parsing the result gives the same instant back.

@@ -7,13 +7,11 @@ import Foundation
 ///
 /// All of them read only history events (before the row's cutoff), like the LSTM's features.
 public enum BaselineFeatures {
-    static let windowsInDays: [Int64] = [7, 30, 90]
-
-    /// Days since the last history event (the recency rule scores with this directly).
+    /// Days since the last history event, ∞ without history (the recency rule scores with this
+    /// directly).
     public static func recencyDays(store: EventStore, row: SnapshotRow) -> Double {
-        let c = Int(row.customer)
-        guard row.historyEnd > store.offsets[c] else { return .infinity }
-        return Double(row.cutoff - store.times[row.historyEnd - 1]) / Double(Timestamp.microsecondsPerDay)
+        let history = HistorySummary(store: store, row: row)
+        return history.eventCount > 0 ? history.recencyDays : .infinity
     }
 
     public static let rfmNames = ["log1p_recency_days", "log1p_frequency", "signed_log1p_monetary", "log1p_tenure_days"]
@@ -22,18 +20,18 @@ public enum BaselineFeatures {
     /// tenure, log-scaled.
     public static func rfm(_ a: CustomerAggregates) -> [Double] {
         let monetary = a.valueTotals.first ?? 0
-        return [log1p(a.recencyDays), log1p(Double(a.eventCount)),
-                monetary < 0 ? -log1p(-monetary) : log1p(monetary), log1p(a.tenureDays)]
+        return [log1p(a.history.recencyDays), log1p(Double(a.history.eventCount)),
+                monetary < 0 ? -log1p(-monetary) : log1p(monetary), log1p(a.history.tenureDays)]
     }
 
     /// Names of the aggregate features for `eventTypes`.
     public static func aggregateNames(eventTypes: [String], valueColumns: [String]) -> [String] {
         var names: [String] = []
         for type in eventTypes {
-            for w in windowsInDays { names.append("log1p_count_\(type)_\(w)d") }
+            for w in HistorySummary.windowsInDays { names.append("log1p_count_\(type)_\(w)d") }
             names.append("log1p_count_\(type)_all")
         }
-        for w in windowsInDays { names.append("log1p_count_any_\(w)d") }
+        for w in HistorySummary.windowsInDays { names.append("log1p_count_any_\(w)d") }
         names += ["log1p_count_any_all", "log1p_recency_days", "log1p_tenure_days"]
         for v in valueColumns { names += ["signed_log1p_\(v)_30d", "signed_log1p_\(v)_all"] }
         return names
@@ -43,33 +41,29 @@ public enum BaselineFeatures {
     /// tenure and value sums, all log-scaled. `typeIndex` maps store event codes to positions
     /// in `eventTypes` (-1: not counted separately).
     public static func aggregate(store: EventStore, row: SnapshotRow, typeIndex: [Int], typeCount: Int) -> [Double] {
-        let c = Int(row.customer)
-        let start = store.offsets[c], end = row.historyEnd
-        let windows = windowsInDays.map { row.cutoff - $0 * Timestamp.microsecondsPerDay }
-        let perType = windowsInDays.count + 1
+        let history = HistorySummary(store: store, row: row)
+        let windows = HistorySummary.windowsInDays.map { HistorySummary.windowStart(days: $0, cutoff: row.cutoff) }
+        let perType = windows.count + 1
         var counts = [Double](repeating: 0, count: typeCount * perType)
-        var any = [Double](repeating: 0, count: perType)
         let valueCount = store.values.count
         var values30 = [Double](repeating: 0, count: valueCount), valuesAll = values30
-        for k in start..<end {
+        for k in history.start..<history.end {
             let t = store.times[k]
             let slot = typeIndex[Int(store.events[k])]
-            for (w, since) in windows.enumerated() where t >= since {
-                any[w] += 1
-                if slot >= 0 { counts[slot * perType + w] += 1 }
+            if slot >= 0 {
+                for (w, since) in windows.enumerated() where t >= since { counts[slot * perType + w] += 1 }
+                counts[slot * perType + perType - 1] += 1
             }
-            any[perType - 1] += 1
-            if slot >= 0 { counts[slot * perType + perType - 1] += 1 }
             for v in 0..<valueCount {
                 let x = Double(store.values[v][k])
                 valuesAll[v] += x
                 if t >= windows[1] { values30[v] += x }
             }
         }
-        let day = Double(Timestamp.microsecondsPerDay)
-        var out = counts.map(log1p) + any.map(log1p)
-        out.append(end > start ? log1p(Double(row.cutoff - store.times[end - 1]) / day) : 0)
-        out.append(end > start ? log1p(Double(row.cutoff - store.times[start]) / day) : 0)
+        let any = [history.eventsLast7Days, history.eventsLast30Days, history.eventsLast90Days, history.eventCount]
+        var out = counts.map(log1p) + any.map { log1p(Double($0)) }
+        out.append(history.eventCount > 0 ? log1p(history.recencyDays) : 0)
+        out.append(history.eventCount > 0 ? log1p(history.tenureDays) : 0)
         func signed(_ x: Double) -> Double { x < 0 ? -log1p(-x) : log1p(x) }
         for v in 0..<valueCount { out += [signed(values30[v]), signed(valuesAll[v])] }
         return out

@@ -51,7 +51,7 @@ public struct DataOptions {
             }
             if isDirectory.boolValue { throw CommandError(.noInput, "\(path) is a directory, not an event log (--events)") }
         }
-        let result = try EventLogLoader.load(paths: paths, options: LoadOptions(columns: columns, strict: strict, threads: threads,
+        let result = try CSVEventReader.load(paths: paths, options: LoadOptions(columns: columns, strict: strict, threads: threads,
                                                                                      customerFilter: customerFilter))
         let lines = result.report.summaryLines()
         if result.report.badRows > 0 {

@@ -27,10 +27,6 @@ public enum EventLogError: CategorizedError, Equatable, Sendable {
     case recordTooLong(path: String, line: Int)
     /// A row of a labels file that is not `customer_id,churned` with 0/1.
     case badLabel(path: String, line: Int, reason: String)
-    /// A timestamp flag value (`--cutoff`, `--as-of`) that does not parse.
-    case invalidTimestamp(String)
-    /// A duration flag value (`--horizon`, `--every`) that does not parse.
-    case invalidDuration(String)
     /// Inconsistent snapshot or feature options (e.g. zero snapshots).
     case invalidOption(String)
     /// A snapshot or training set without any customer in it.
@@ -40,7 +36,7 @@ public enum EventLogError: CategorizedError, Equatable, Sendable {
     public var category: ErrorCategory {
         switch self {
         case .fileNotFound, .unreadable: return .unavailable
-        case .invalidTimestamp, .invalidDuration, .invalidOption: return .invalidArgument
+        case .invalidOption: return .invalidArgument
         default: return .badData
         }
     }
@@ -78,10 +74,6 @@ public enum EventLogError: CategorizedError, Equatable, Sendable {
             return "\(path):\(line): a record longer than \(CSVReader.maxRecordBytes >> 20) MiB starts here (an unbalanced quote?)"
         case .badLabel(let path, let line, let reason):
             return "\(path):\(line): \(reason)"
-        case .invalidTimestamp(let text):
-            return "invalid timestamp '\(text)' (expected e.g. 2024-03-13, 2024-03-13T10:21:14Z, 20240313 or epoch seconds)"
-        case .invalidDuration(let text):
-            return "invalid duration '\(text)' (expected e.g. 36h, 90d, 12w)"
         case .invalidOption(let message):
             return message
         case .emptySnapshot(let cutoff, let reason):

@@ -16,7 +16,7 @@ public enum Timestamp {
 
     // MARK: Parsing
 
-    /// Parses a timestamp in any form of SPEC §2 into microseconds since the epoch (UTC).
+    /// Parses a timestamp in any of the event log's forms into microseconds since the epoch (UTC).
     ///
     /// Accepted forms (surrounding ASCII spaces are ignored):
     /// - ISO 8601 date `2024-03-13` (00:00 UTC of that day);
@@ -49,13 +49,6 @@ public enum Timestamp {
     public static func parse(_ text: String) -> Int64? {
         var copy = text
         return copy.withUTF8 { parse($0) }
-    }
-
-    /// Parses a timestamp flag value (`--cutoff`, `--as-of`), throwing a usage error when it does not parse.
-    /// - Throws: `EventLogError.invalidTimestamp`.
-    public static func parseArgument(_ text: String) throws -> Int64 {
-        guard let t = parse(text) else { throw EventLogError.invalidTimestamp(text) }
-        return t
     }
 
     @usableFromInline
@@ -314,17 +307,8 @@ public struct TimeSpan: Hashable, Codable, Sendable, CustomStringConvertible {
         microseconds = Int64(micros)
     }
 
-    /// Parses a duration flag value (`--horizon`, `--every`, `--active-within`).
-    /// - Throws: `EventLogError.invalidDuration`.
-    public static func parseArgument(_ text: String) throws -> TimeSpan {
-        guard let span = TimeSpan(parsing: text) else { throw EventLogError.invalidDuration(text) }
-        return span
-    }
-
     /// The span in (fractional) days.
     public var days: Double { Double(microseconds) / Double(Timestamp.microsecondsPerDay) }
-    /// The span in (fractional) hours.
-    public var hours: Double { Double(microseconds) / Double(Timestamp.microsecondsPerHour) }
 
     /// The shortest exact form: `12w`, `90d`, `36h`, `5m`, `7s`, or microseconds as fractional seconds.
     public var description: String {

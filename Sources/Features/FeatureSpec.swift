@@ -3,7 +3,7 @@ import EventLog
 import Dispatch
 import Foundation
 
-/// Everything needed to featurize a customer at a cutoff, stored in the model file's config (SPEC §4).
+/// Everything needed to featurize a customer at a cutoff, stored in the model file's config.
 ///
 /// Fitted on training snapshots only (`fit`), then used unchanged by train, evaluate and predict,
 /// so featurization is identical everywhere. Sequence layout for a customer with history

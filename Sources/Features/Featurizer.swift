@@ -24,7 +24,7 @@ public struct Featurizer: Sendable {
     /// The events featurized.
     public let store: EventStore
     /// Vocabulary id of each store event code (`<unk>` for names not in the vocabulary).
-    public let vocabularyID: [Int32]
+    private let vocabularyID: [Int32]
     private let means: [Float]
     private let inverseStds: [Float]
     private let scopes: [FeatureSpec.Scope]
@@ -131,20 +131,15 @@ public struct Featurizer: Sendable {
                 // Cutoff step with history-wide aggregates.
                 eventIDs[kept] = FeatureSpec.cutoffID
                 let out = numeric + kept * f
-                out[0] = Float(n > 0 ? log1p(Double(cutoff - times[end - 1]) / hour) : 0)
+                let history = HistorySummary(store: store, row: row)
+                out[0] = Float(n > 0 ? log1p(history.recencyHours) : 0)
                 out[2] = 0
                 var a = 3 + v
-                out[a] = Float(log1p(Double(n))); a += 1
-                out[a] = Float(n > 0 ? log1p(Double(cutoff - times[start]) / day) : 0); a += 1
-                for days in [7, 30, 90] as [Int64] {
-                    let from = cutoff - days * Timestamp.microsecondsPerDay
-                    var lo = start, hi = end
-                    while lo < hi {
-                        let mid = (lo + hi) >> 1
-                        if times[mid] < from { lo = mid + 1 } else { hi = mid }
-                    }
-                    out[a] = Float(log1p(Double(end - lo))); a += 1
-                }
+                out[a] = Float(log1p(Double(history.eventCount))); a += 1
+                out[a] = Float(n > 0 ? log1p(history.tenureDays) : 0); a += 1
+                out[a] = Float(log1p(Double(history.eventsLast7Days))); a += 1
+                out[a] = Float(log1p(Double(history.eventsLast30Days))); a += 1
+                out[a] = Float(log1p(Double(history.eventsLast90Days))); a += 1
                 out[a] = Float(log1p(Double(n - kept))); a += 1
                 for j in 0..<v {
                     var total = 0.0
@@ -156,7 +151,7 @@ public struct Featurizer: Sendable {
                 // Per-type aggregates over the whole history.
                 let types = spec.typeAggregates.count
                 if types > 0 {
-                    let recent = cutoff - 30 * Timestamp.microsecondsPerDay
+                    let recent = HistorySummary.windowStart(days: 30, cutoff: cutoff)
                     for slot in 0..<types {
                         out[a + 3 * slot + 2] = Float(log1p(3650.0))
                     }
@@ -182,8 +177,8 @@ public struct Featurizer: Sendable {
     }
 }
 
-/// The steps of many rows laid end to end (SPEC §6 `--dump-features`: `event_ids` [S],
-/// `numeric` [S, F], `lengths` [N]).
+/// The steps of many rows laid end to end, as `churn-predict --dump-features` writes them:
+/// `event_ids` [S], `numeric` [S, F], `lengths` [N].
 public struct ConcatenatedFeatures: Equatable, Sendable {
     /// `[S]` event ids, the steps of each row contiguous, rows in the given order.
     public var eventIDs: [Int32]

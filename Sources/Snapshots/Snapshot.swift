@@ -1,6 +1,6 @@
 import EventLog
 
-/// What "churned" means for a label window (SPEC §3).
+/// What "churned" means for a label window.
 public enum ChurnDefinition: Codable, Equatable, Hashable, Sendable, CustomStringConvertible {
     /// Label 1 when the customer has no event in the label window.
     case inactivity
@@ -48,7 +48,7 @@ public enum LabelSource: Sendable {
     case none
 }
 
-/// Options of a snapshot (SPEC §3).
+/// Options of a snapshot.
 public struct SnapshotOptions: Sendable {
     /// The label window length.
     public var horizon: TimeSpan
@@ -123,7 +123,7 @@ public struct Snapshot: Sendable {
     }
 }
 
-/// Making snapshots from an event store (SPEC §3).
+/// Making snapshots from an event store.
 public enum SnapshotBuilder {
     /// The default training and evaluation cutoff: latest event time − horizon, so the label
     /// window is fully observed.
@@ -255,6 +255,9 @@ public enum SnapshotBuilder {
 }
 
 /// Labels from a CSV file `customer_id,churned` (0/1; also `true`/`false`).
+///
+/// Customer ids are kept verbatim, spaces included, as the event log's are (RFC 4180), so that
+/// they match the store's ids byte for byte; labels may have surrounding spaces.
 public struct ExternalLabels: Sendable, Equatable {
     /// Labels by customer id.
     public var labels: [String: Bool]
@@ -284,8 +287,8 @@ public struct ExternalLabels: Sendable, Equatable {
             guard reader.fieldCount == header.count else {
                 throw EventLogError.badLabel(path: name, line: line, reason: "\(reader.fieldCount) fields, header has \(header.count)")
             }
-            let id = reader.fieldString(ci).trimmingSpacesAndTabs()
-            guard !id.isEmpty else { throw EventLogError.badLabel(path: name, line: line, reason: "empty customer id") }
+            let id = reader.fieldString(ci)
+            guard !id.trimmingSpacesAndTabs().isEmpty else { throw EventLogError.badLabel(path: name, line: line, reason: "empty customer id") }
             let value: Bool
             switch reader.fieldString(li).trimmingSpacesAndTabs().lowercased() {
             case "1", "true", "1.0": value = true

@@ -194,14 +194,7 @@ final class FeatureTests: XCTestCase {
         XCTAssertEqual(Featurizer(spec: decoded, store: predictStore).featurize(z).eventIDs, [0, 1])   // <unk>, <cutoff>
     }
 
-    func testSortedBatchesWasteLittlePaddingAndSplitKeepsCustomersTogether() throws {
-        let lengths = (0..<1000).map { ($0 * 7919) % 257 + 1 }
-        let naive = stride(from: 0, to: 1000, by: 32).map { Array($0..<min(1000, $0 + 32)) }
-        let sorted = BatchPlanner.sortedBatches(lengths: lengths, batchSize: 32)
-        XCTAssertEqual(sorted.flatMap { $0 }.sorted(), Array(0..<1000))
-        XCTAssertLessThan(BatchPlanner.paddingFraction(lengths: lengths, batches: sorted), 0.1)
-        XCTAssertGreaterThan(BatchPlanner.paddingFraction(lengths: lengths, batches: naive), 0.4)
-
+    func testSplitKeepsCustomersTogether() throws {
         let rows = (0..<10).map { SnapshotRow(customer: Int32($0 % 4), historyEnd: 0, cutoff: 0, label: nil) }
         let split = BatchPlanner.splitByCustomer(rows: rows, validationFraction: 0.25, seed: 1)
         XCTAssertEqual(split.training.count + split.validation.count, 10)
@@ -218,24 +211,6 @@ final class FeatureTests: XCTestCase {
         XCTAssertEqual(dump.eventIDs, singles.flatMap(\.eventIDs))
         XCTAssertEqual(dump.numeric, singles.flatMap(\.numeric))
     }
-
-    func testPaddedBatchMatchesSingleFeaturization() throws {
-        let (store, s, spec) = try fitted(base)
-        let featurizer = Featurizer(spec: spec, store: store)
-        for padding in [FeatureBatch.Padding.right, .left] {
-            let batch = featurizer.makeBatch(rows: s.rows, indices: [2, 0, 1], padding: padding)
-            XCTAssertEqual(batch.steps, 5)
-            XCTAssertEqual(batch.lengths, [2, 5, 3])
-            XCTAssertEqual(batch.labels, s.rows.map { $0.label == true ? 1 : 0 }.enumerated().filter { [2, 0, 1].contains($0.offset) }.sorted { [2, 0, 1].firstIndex(of: $0.offset)! < [2, 0, 1].firstIndex(of: $1.offset)! }.map(\.element))
-            let f = spec.featureCount
-            for (b, index) in [2, 0, 1].enumerated() {
-                let seq = featurizer.featurize(s.rows[index])
-                let offset = padding == .right ? 0 : batch.steps - seq.length
-                XCTAssertEqual(Array(batch.eventIDs[(b * 5 + offset)..<(b * 5 + offset + seq.length)]), seq.eventIDs)
-                XCTAssertEqual(Array(batch.numeric[((b * 5 + offset) * f)..<((b * 5 + offset + seq.length) * f)]), seq.numeric)
-            }
-        }
-    }
 }
 
 final class DeterminismTests: XCTestCase {
@@ -248,7 +223,7 @@ final class DeterminismTests: XCTestCase {
         var results: [(EventStore, FeatureSpec, ConcatenatedFeatures)] = []
         for threads in [1, 2] {
             try Threading.withThreadCount(threads) {
-                var loader = EventLogLoader(options: LoadOptions(columns: ColumnMapping(values: ["amount"]), chunkSize: 4096))
+                var loader = CSVEventReader(options: LoadOptions(columns: ColumnMapping(values: ["amount"]), chunkSize: 4096))
                 try loader.add(source: MemoryByteSource(text), name: "d.csv")
                 let (store, _) = loader.finish()
                 let rows = SnapshotBuilder.make(store: store, cutoff: Timestamp.parse("2024-01-20")!,

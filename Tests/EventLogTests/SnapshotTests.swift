@@ -146,7 +146,7 @@ final class ShardingAndConfigTests: XCTestCase {
         text += "latest,2024-03-01,e1,1\n"
         for bad in ["b1", "b2", "b3", "b4", "b5", "b6"] { text += "\(bad),not-a-time,e1,1\n" }
         func load(_ filter: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)?) throws -> (EventStore, LoadReport) {
-            var loader = EventLogLoader(options: LoadOptions(columns: ColumnMapping(values: ["amount"]), threads: 2,
+            var loader = CSVEventReader(options: LoadOptions(columns: ColumnMapping(values: ["amount"]), threads: 2,
                                                              chunkSize: 4096, customerFilter: filter))
             try loader.add(source: MemoryByteSource(text), name: "t.csv")
             return loader.finish()
@@ -202,13 +202,34 @@ final class AggregateTests: XCTestCase {
         let row = SnapshotBuilder.make(store: store, cutoff: Timestamp.parse("2024-01-08")!,
                                        options: SnapshotOptions(horizon: .days(7))).rows[0]
         let a = store.aggregates(of: row)
-        XCTAssertEqual(a.eventCount, 3)
-        XCTAssertEqual(a.recencyDays, 3, accuracy: 1e-9)
-        XCTAssertEqual(a.tenureDays, 6.5, accuracy: 1e-9)
-        XCTAssertEqual(a.activeSpanDays, 3.5, accuracy: 1e-9)
-        XCTAssertEqual(a.activeDays, 2)
-        XCTAssertEqual(a.eventsLast7Days, 3)   // 01-01T12:00 is 6.5 days before the cutoff
-        XCTAssertEqual(a.eventsLast30Days, 3)
+        XCTAssertEqual(a.history.eventCount, 3)
+        XCTAssertEqual(a.history.recencyDays, 3, accuracy: 1e-9)
+        XCTAssertEqual(a.history.recencyHours, 72, accuracy: 1e-9)
+        XCTAssertEqual(a.history.tenureDays, 6.5, accuracy: 1e-9)
+        XCTAssertEqual(a.history.eventsLast7Days, 3)   // 01-01T12:00 is 6.5 days before the cutoff
+        XCTAssertEqual(a.history.eventsLast30Days, 3)
         XCTAssertEqual(a.valueTotals, [15.5])
+    }
+
+    /// The recent windows are `[cutoff − D, cutoff)`: an event exactly D days before the cutoff
+    /// counts, one a microsecond earlier does not; without history everything is 0.
+    func testHistorySummaryWindowEdges() throws {
+        let day = Timestamp.microsecondsPerDay
+        let cutoff = Timestamp.parse("2024-06-01")!
+        let times = [cutoff - 90 * day - 1, cutoff - 90 * day, cutoff - 30 * day, cutoff - 7 * day - 1, cutoff - 7 * day, cutoff - 1, cutoff]
+        let store = EventStore(customerIDs: ["a", "b"], eventNames: ["x"], valueColumns: [],
+                               customers: [Int32](repeating: 0, count: times.count) + [1], times: times + [cutoff],
+                               events: [Int32](repeating: 0, count: times.count + 1), values: [])
+        let h = HistorySummary(store: store, row: SnapshotRow(customer: 0, historyEnd: store.historyEnd(of: 0, before: cutoff),
+                                                               cutoff: cutoff, label: nil))
+        XCTAssertEqual(h.eventCount, 6)
+        XCTAssertEqual([h.eventsLast7Days, h.eventsLast30Days, h.eventsLast90Days], [2, 4, 5])
+        XCTAssertEqual(h.sinceLast, 1)
+        XCTAssertEqual(h.sinceFirst, 90 * day + 1)
+        let empty = HistorySummary(store: store, row: SnapshotRow(customer: 1, historyEnd: store.historyEnd(of: 1, before: cutoff),
+                                                                   cutoff: cutoff, label: nil))
+        XCTAssertEqual([empty.eventCount, empty.eventsLast7Days, empty.eventsLast30Days, empty.eventsLast90Days], [0, 0, 0, 0])
+        XCTAssertEqual(empty.recencyDays, 0)
+        XCTAssertEqual(empty.tenureDays, 0)
     }
 }

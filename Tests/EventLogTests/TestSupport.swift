@@ -49,7 +49,7 @@ func gzip(_ input: [UInt8]) -> [UInt8] {
 /// Loads CSV text from memory.
 func loadText(_ text: String, columns: ColumnMapping = ColumnMapping(), strict: Bool = false,
               name: String = "test.csv") throws -> (EventStore, LoadReport) {
-    var loader = EventLogLoader(options: LoadOptions(columns: columns, strict: strict))
+    var loader = CSVEventReader(options: LoadOptions(columns: columns, strict: strict))
     try loader.add(source: MemoryByteSource(text), name: name)
     return loader.finish()
 }

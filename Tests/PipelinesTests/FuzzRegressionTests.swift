@@ -33,7 +33,7 @@ final class FuzzRegressionTests: XCTestCase {
             let flags = bytes[bytes.startIndex]
             let options = LoadOptions(columns: ColumnMapping(values: flags & 1 != 0 ? ["amount"] : []), strict: flags & 2 != 0,
                                       threads: 1, chunkSize: 16 + Int(flags >> 4))
-            var loader = EventLogLoader(options: options)
+            var loader = CSVEventReader(options: options)
             do {
                 try loader.add(source: MemoryByteSource(Array(bytes.dropFirst())), name: name)
                 let (store, report) = loader.finish()

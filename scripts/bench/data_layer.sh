@@ -19,7 +19,7 @@ if [ ! -f "$file" ]; then
     "$python" "$repo/scripts/bench/make_event_log.py" "$file" 10000000 1
 fi
 
-# A throwaway package that depends on this one and builds only the EventLog library.
+# A throwaway package that depends on this one and builds only the data-layer libraries.
 pkg="$work/pkg"
 mkdir -p "$pkg/Sources/DataLayerBench"
 cp "$repo/scripts/bench/DataLayerBench/main.swift" "$pkg/Sources/DataLayerBench/main.swift"
@@ -30,7 +30,9 @@ let package = Package(
     name: "DataLayerBench",
     dependencies: [.package(path: "$repo")],
     targets: [.executableTarget(name: "DataLayerBench",
-                                dependencies: [.product(name: "EventLog", package: "$(basename "$repo")")],
+                                dependencies: [.product(name: "EventLog", package: "$(basename "$repo")"),
+                                               .product(name: "Snapshots", package: "$(basename "$repo")"),
+                                               .product(name: "Features", package: "$(basename "$repo")")],
                                 swiftSettings: [.unsafeFlags(["-Ounchecked"])])],
     swiftLanguageModes: [.v5]
 )

@@ -18,7 +18,8 @@ public enum CustomerSharding {
         return h
     }
 
-    /// A loader filter (`LoadOptions.customerFilter`) that keeps shard `index` of `count`.
+    /// A customer filter (`LoadOptions.customerFilter`, `EventStoreBuilder`) that keeps shard
+    /// `index` of `count`, by the id bytes as stored.
     public static func filter(shard index: Int, count: Int) -> @Sendable (UnsafeBufferPointer<UInt8>) -> Bool {
         precondition(count >= 1 && (0..<count).contains(index))
         return { stableHash(bytes: $0) % UInt64(count) == UInt64(index) }

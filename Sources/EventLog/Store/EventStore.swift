@@ -28,13 +28,13 @@ public final class EventStore: @unchecked Sendable {
     /// The earliest event time (0 when empty).
     public let earliestTime: Int64
     /// The latest event time (0 when empty), or the `latestTime` given to `init` when later: the
-    /// loader passes that of all good rows when a customer filter kept only some, so that what
+    /// builder passes that of all appended rows when a customer filter kept only some, so that what
     /// derives from it (the default as-of and cutoff) is the same for every shard.
     public let latestTime: Int64
 
     private let customerLookup: [String: Int32]
 
-    /// Builds a store from events in any order (used by the loader and by tests).
+    /// Builds a store from events in any order (used by `EventStoreBuilder` and by tests).
     ///
     /// - Parameters:
     ///   - customerIDs: ids by customer index.
@@ -164,28 +164,4 @@ public final class EventStore: @unchecked Sendable {
         }
         return lo
     }
-
-    /// Counts and time range, for the model config's data summary.
-    public var summary: DataSummary {
-        DataSummary(events: eventCount, customers: customerCount, eventTypes: eventNames.count,
-                    firstEvent: Timestamp.format(earliestTime), lastEvent: Timestamp.format(latestTime),
-                    valueColumns: valueColumns)
-    }
-
-    /// Approximate bytes held by the event columns (excluding ids and names).
-    public var columnBytes: Int {
-        times.count * 8 + events.count * 4 + values.reduce(0) { $0 + $1.count * 4 } + offsets.count * 8
-    }
-}
-
-/// What an event store holds, in a form for JSON configs and reports.
-public struct DataSummary: Codable, Equatable, Sendable {
-    public var events: Int
-    public var customers: Int
-    public var eventTypes: Int
-    /// ISO 8601 UTC.
-    public var firstEvent: String
-    /// ISO 8601 UTC.
-    public var lastEvent: String
-    public var valueColumns: [String]
 }

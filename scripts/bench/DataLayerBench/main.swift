@@ -1,6 +1,8 @@
 // Times the data layer on one event log: parse + store, snapshot, fit features, featurize.
 // Built and run by scripts/bench/data_layer.sh (a throwaway package that depends on this one).
 import EventLog
+import Snapshots
+import Features
 import Foundation
 
 let args = CommandLine.arguments
@@ -27,23 +29,18 @@ func peakRSSMiB() -> Double {
 
 do {
     let t0 = now()
-    let (store, report) = try EventLogLoader.load(paths: [path], options: LoadOptions(columns: ColumnMapping(values: values)))
+    let (store, report) = try CSVEventReader.load(paths: [path], options: LoadOptions(columns: ColumnMapping(values: values)))
     let t1 = now()
     let cutoff = SnapshotBuilder.defaultCutoff(store: store, horizon: horizon)
     let snapshot = SnapshotBuilder.make(store: store, cutoff: cutoff, options: SnapshotOptions(horizon: horizon))
     let t2 = now()
     let spec = try FeatureSpec.fit(store: store, rows: snapshot.rows)
     let t3 = now()
-    // Featurize as the model consumes rows: length-sorted batches of 256, padded.
+    // Featurize every row end to end, as `churn-predict --dump-features` does.
     let featurizer = Featurizer(spec: spec, store: store)
-    let lengths = snapshot.rows.map { featurizer.length(of: $0) }
-    var steps = 0
-    var checksum: Float = 0
-    for batch in BatchPlanner.sortedBatches(lengths: lengths, batchSize: 256) {
-        let b = featurizer.makeBatch(rows: snapshot.rows, indices: batch)
-        steps += b.lengths.reduce(0) { $0 + Int($1) }
-        checksum += b.numeric[0]
-    }
+    let features = featurizer.concatenated(snapshot.rows)
+    let steps = features.lengths.reduce(0) { $0 + Int($1) }
+    let checksum = features.numeric.first ?? 0
     let t4 = now()
     let mb = Double(report.bytesRead) / 1e6
     let total = t4 - t0
