@@ -5,7 +5,7 @@ import Snapshots
 import Foundation
 import XCTest
 
-/// A model file written by churn-train loads with Python's `safetensors` (SPEC §5): PyTorch names
+/// A model file written by churn-train loads with Python's `safetensors`: PyTorch names
 /// and shapes, `format` and a `config` JSON with the documented sections. Skipped where python3
 /// with `safetensors` and numpy is not installed (`pip install safetensors numpy`).
 final class PythonSafetensorsTests: XCTestCase {
