@@ -48,7 +48,7 @@ enum Benchmark {
         var rng = SeededGenerator(seed: seed)
         let shape = NetworkShape(vocabularySize: 2, embeddingSize: 0, numericSize: I, hiddenSize: H, numLayers: L)
         let network = ChurnNetwork(shape: shape)
-        network.parameters.initialize(using: &rng)
+        network.updateParameters { $0.initialize(using: &rng) }
         let batch = SequenceBatch(lengths: [Int](repeating: T, count: B),
                                   eventIDs: [Int32](repeating: 0, count: B * T),
                                   numeric: (0..<B * T * I).map { _ in Float(rng.nextGaussian()) },
@@ -58,8 +58,8 @@ enum Benchmark {
         let train = try measure(budget: seconds) {
             network.parameters.gradients.zero()
             let logits = try network.forward(batch)
-            network.backward(BinaryCrossEntropy.backward(logits: logits, labels: labels))
-            optimizer.update(network.parameters)
+            network.backward(network.head.lossGradient(outputs: logits, labels: labels, positiveWeight: 1))
+            network.updateParameters { optimizer.update($0) }
         }
         let infer = try measure(budget: seconds) { _ = try network.forward(batch, mode: .inference) }
         return LSTMResult(train: train, infer: infer, batch: B)
