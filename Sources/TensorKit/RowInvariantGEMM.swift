@@ -19,7 +19,7 @@ public enum RowInvariantGEMM {
         /// a block of columns of a wider matrix).
         public convenience init(weight: UnsafePointer<Float>, n: Int, k: Int, ldw: Int? = nil) {
             self.init(n: n, k: k)
-            pack(weight: weight, ldw: ldw ?? k)
+            pack(weight: weight, ldw: ldw ?? k, columns: k, at: 0)
         }
 
         /// Room for a `(n, k)` weight, zero until packed.
@@ -28,12 +28,6 @@ public enum RowInvariantGEMM {
             self.k = k
             paddedN = (n + 15) / 16 * 16
             buffer = FloatBuffer(count: k * paddedN)
-        }
-
-        /// Packs `weight (n, k)` row-major, rows `ldw` apart (default `k`), in place of the
-        /// current contents.
-        public func pack(weight: UnsafePointer<Float>, ldw: Int? = nil) {
-            pack(weight: weight, ldw: ldw ?? k, columns: k, at: 0)
         }
 
         /// Packs `weight (n, columns)` row-major, rows `ldw` apart, as columns

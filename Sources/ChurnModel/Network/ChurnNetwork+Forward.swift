@@ -29,7 +29,7 @@ extension ChurnNetwork {
         let parts = plan.partitions(Threading.threadCount)
         lastMode = mode
         let weights = parameters.valueViews
-        if mode == .inference { inferenceCache.prepare(shape: shape, weights: weights) }
+        if mode == .inference { inferenceCache.prepare(parameters) }
 
         // Inference with an embedding: layer 0 reads the embedding's share of its gates from
         // the cache's table, so x0 holds only the numeric features and each row's event id.

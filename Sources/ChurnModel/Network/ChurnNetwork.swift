@@ -40,8 +40,8 @@ public final class ChurnNetwork {
     public let numericGradient = FloatBuffer()
     /// Whether `backward` computes `numericGradient` (for checks and attributions). Training
     /// does not need it: without it, the layer-0 input gradient is computed only for the
-    /// embedding columns (none when E = 0), as PyTorch skips the gradient of inputs that do not
-    /// require it.
+    /// embedding columns (none when E = 0), which spares a product of N·4H·F multiply-adds, as
+    /// PyTorch skips the gradient of inputs that do not require it.
     public var computesNumericGradient = false
 
     /// Inverted dropout for a training forward pass: every layer-0 input value (embedding and

@@ -16,13 +16,25 @@ final class InferenceCache {
     /// instead of E multiply-adds per gate.
     let embeddingGates = FloatBuffer()
     private var isValid = false
+    #if DEBUG
+    /// Debug builds: the weights the cache was built from, to catch changes that bypassed
+    /// `ChurnNetwork.updateParameters`.
+    private var builtFrom: [UInt32] = []
+    #endif
 
     /// Marks the cache stale: the next `prepare` rebuilds it.
     func invalidate() { isValid = false }
 
-    /// Builds the cache from `weights` of a network of `shape` unless it is current.
-    func prepare(shape: NetworkShape, weights: ParameterViews) {
-        if isValid && packedWeights.count == shape.numLayers { return }
+    /// Builds the cache from the weights of `parameters` unless it is current.
+    func prepare(_ parameters: ParameterSet) {
+        let shape = parameters.shape, weights = parameters.valueViews
+        if isValid && packedWeights.count == shape.numLayers {
+            #if DEBUG
+            assert(parameters.values.array.map(\.bitPattern) == builtFrom,
+                   "weights changed outside ChurnNetwork.updateParameters: the inference cache is stale")
+            #endif
+            return
+        }
         let H = shape.hiddenSize, E = shape.embeddingSize
         packedWeights = (0..<shape.numLayers).map { l in
             let skip = l == 0 ? E : 0
@@ -53,6 +65,9 @@ final class InferenceCache {
             }
         }
         isValid = true
+        #if DEBUG
+        builtFrom = parameters.values.array.map(\.bitPattern)
+        #endif
     }
 }
 
