@@ -33,7 +33,7 @@ public final class ChurnNetwork {
     public let shape: NetworkShape
     public let parameters: ParameterSet
     /// The head and its loss: one logit per sequence, binary cross-entropy.
-    public let head = LogisticHead()
+    public let head = NetworkHead()
 
     /// Gradient of the loss with respect to the numeric inputs, `(S, F)` sequence-major, after a
     /// `backward` with `computesNumericGradient` set.

@@ -8,8 +8,8 @@ public struct ParameterViews {
     public let embedding: UnsafeMutablePointer<Float>
     /// One LSTM layer's tensors per layer, bottom first.
     public let layers: [LayerParameters]
-    /// The head's tensors in the order of `LogisticHead.parameterShapes`:
-    /// `head.weight (1, H)`, `head.bias (1)`.
+    /// The head's tensors in the order of `NetworkHead.parameterShapes`
+    /// (`head.weight (1, H)`, `head.bias (1)` for `LogisticHead`).
     public let head: [UnsafeMutablePointer<Float>]
 
     /// Views of `buffer` at the offsets of the tensors named by `shape.parameterShapes`.
@@ -23,7 +23,7 @@ public struct ParameterViews {
             LayerParameters(weightIH: view("lstm.weight_ih_l\(l)"), weightHH: view("lstm.weight_hh_l\(l)"),
                             biasIH: view("lstm.bias_ih_l\(l)"), biasHH: view("lstm.bias_hh_l\(l)"))
         }
-        head = LogisticHead.parameterShapes(hiddenSize: shape.hiddenSize).map { view($0.name) }
+        head = NetworkHead.parameterShapes(hiddenSize: shape.hiddenSize).map { view($0.name) }
     }
 }
 

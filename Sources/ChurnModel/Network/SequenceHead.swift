@@ -3,7 +3,8 @@
 ///
 /// Shapes: B = sequences, H = hidden size, O = `outputSize` outputs per sequence. Rows of
 /// `hLast` and `out` are in the same (any) order of sequences. Another head (time to churn,
-/// say) is one conforming type: its parameters, its pair of passes and its loss.
+/// say) is one conforming type: its parameters, its pair of passes and its loss; `NetworkHead`
+/// names the one the network uses.
 public protocol SequenceHead {
     /// The head's parameter tensors, PyTorch names and shapes, in file and buffer order.
     static func parameterShapes(hiddenSize H: Int) -> [(name: String, shape: [Int])]
@@ -33,3 +34,6 @@ public protocol SequenceHead {
     /// `dout (B, O)`: the gradient of `loss` with respect to each output.
     func lossGradient(outputs: [Float], labels: [Float], positiveWeight: Float) -> [Float]
 }
+
+/// The head of `ChurnNetwork`, whose parameters `NetworkShape.parameterShapes` lists last.
+public typealias NetworkHead = LogisticHead
