@@ -134,10 +134,12 @@ public enum TrainingPipeline {
                                  numLayers: architecture.numLayers)
         let network = ChurnNetwork(shape: shape)
         var rng = SeededGenerator(seed: training.seed)
-        network.parameters.initialize(using: &rng)
-        // Small embeddings to start: standard-normal rows would swamp the standardized numerics.
-        let embedding = network.parameters.entry(named: "embedding.weight")!
-        for k in 0..<embedding.count { network.parameters.values[embedding.offset + k] *= 0.1 }
+        network.updateParameters { parameters in
+            parameters.initialize(using: &rng)
+            // Small embeddings to start: standard-normal rows would swamp the standardized numerics.
+            let embedding = parameters.entry(named: "embedding.weight")!
+            for k in 0..<embedding.count { parameters.values[embedding.offset + k] *= 0.1 }
+        }
 
         let trainer = Trainer(network: network, options: training, train: trainSet, validation: validationSet,
                               auc: { scores, labels in

@@ -100,25 +100,3 @@ public enum BLAS {
         }
     }
 }
-
-extension Tensor {
-    /// The matrix product `op(self) · op(other)` of two rank-2 tensors.
-    public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
-        precondition(rank == 2 && other.rank == 2, "matmul needs matrices, got \(shape) and \(other.shape)")
-        let m = transposeSelf ? shape[1] : shape[0]
-        let k = transposeSelf ? shape[0] : shape[1]
-        let k2 = transposeOther ? other.shape[1] : other.shape[0]
-        let n = transposeOther ? other.shape[0] : other.shape[1]
-        precondition(k == k2, "inner dimensions differ: \(shape) and \(other.shape)")
-        var result = Tensor(shape: [m, n])
-        storage.withUnsafeBufferPointer { a in
-            other.storage.withUnsafeBufferPointer { b in
-                result.storage.withUnsafeMutableBufferPointer { c in
-                    BLAS.gemm(transA: transposeSelf, transB: transposeOther, m: m, n: n, k: k,
-                              a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!)
-                }
-            }
-        }
-        return result
-    }
-}

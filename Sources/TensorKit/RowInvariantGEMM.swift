@@ -19,7 +19,7 @@ public enum RowInvariantGEMM {
         /// a block of columns of a wider matrix).
         public convenience init(weight: UnsafePointer<Float>, n: Int, k: Int, ldw: Int? = nil) {
             self.init(n: n, k: k)
-            pack(weight: weight, ldw: ldw ?? k)
+            pack(weight: weight, ldw: ldw ?? k, columns: k, at: 0)
         }
 
         /// Room for a `(n, k)` weight, zero until packed.
@@ -28,12 +28,6 @@ public enum RowInvariantGEMM {
             self.k = k
             paddedN = (n + 15) / 16 * 16
             buffer = FloatBuffer(count: k * paddedN)
-        }
-
-        /// Packs `weight (n, k)` row-major, rows `ldw` apart (default `k`), in place of the
-        /// current contents.
-        public func pack(weight: UnsafePointer<Float>, ldw: Int? = nil) {
-            pack(weight: weight, ldw: ldw ?? k, columns: k, at: 0)
         }
 
         /// Packs `weight (n, columns)` row-major, rows `ldw` apart, as columns
@@ -73,42 +67,48 @@ public enum RowInvariantGEMM {
         }
     }
 
+    /// The number of `Int32`s of scratch that `accumulate` needs to skip the zero inputs of
+    /// an `(m, k)` input: per block of four rows, a count and a list of up to k columns.
+    @inlinable
+    public static func columnListCapacity(m: Int, k: Int) -> Int { (m + 3) / 4 * (k + 1) }
+
     /// `c (m, n) += a (m, k) · Wᵀ` with `a` rows `lda` apart and `c` rows `ldc` apart; with
     /// `initial`, `c += initial row + a · Wᵀ`, the row's sum continuing from the table row;
     /// with `overwrite`, `c =` instead of `c +=` (c is not read).
     ///
-    /// With `skipZeroInputs`, columns of `a` that are zero in a whole block of rows are skipped:
-    /// worth it for sparse inputs (per-step features that are 0 on most steps), not for dense ones.
+    /// With `columnLists`, columns of `a` that are zero in a whole block of four rows are
+    /// skipped, which pays for sparse inputs (per-step features that are 0 on most steps) and
+    /// not for dense ones. The lists are built in the caller's scratch, so the kernel allocates
+    /// nothing.
     ///
-    /// Rows run four at a time, sixteen outputs (two `SIMD8`) per pass over k — eight
-    /// accumulators, two weight loads and four broadcasts per k, still bound by the two FMA
-    /// pipes —; every row sees the same sequence of operations as it would alone (a tail row
-    /// runs the same loop body). Four rather than six: with two cores each time loop gets 32 of
-    /// a batch of 64 sequences, eight blocks of four, where blocks of six padded the last 2 rows
-    /// to 6 (11% of the recurrent product was padding).
+    /// Rows run four at a time, sixteen outputs (two `SIMD8`) per pass over k: eight
+    /// accumulators, two weight loads and four broadcasts per k. Every row sees the same
+    /// sequence of operations as it would alone (a tail row runs the same loop body).
+    /// - Parameters:
+    ///   - columnLists: scratch of `columnListCapacity(m:k:)` values, or nil to run over every
+    ///     column.
     /// - Complexity: 2·m·n·k floating-point operations.
     @inlinable
     public static func accumulate(m: Int, a: UnsafePointer<Float>, lda: Int, weights w: PackedWeights,
-                                  c: UnsafeMutablePointer<Float>, ldc: Int, skipZeroInputs: Bool = false,
+                                  c: UnsafeMutablePointer<Float>, ldc: Int,
+                                  skippingZeroInputsWith columnLists: UnsafeMutablePointer<Int32>? = nil,
                                   initial: InitialRows? = nil, overwrite: Bool = false) {
         let k = w.k, n = w.n, np = w.paddedN
         let wt = UnsafePointer(w.buffer.pointer)
-        // With skipZeroInputs, each block of four rows lists its nonzero input columns once, so
-        // that the column slices below do not rescan the zeros.
-        let blocks = skipZeroInputs ? (m + 3) / 4 : 0
-        let active = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, blocks * k))
-        let activeCounts = UnsafeMutablePointer<Int>.allocate(capacity: max(1, blocks))
-        defer { active.deallocate(); activeCounts.deallocate() }
+        // With column lists, each block of four rows lists its nonzero input columns once (the
+        // counts first, then one list of up to k columns per block), so that the column slices
+        // below do not rescan the zeros.
+        let blocks = columnLists == nil ? 0 : (m + 3) / 4
         for b in 0..<blocks {
             let a0 = a + b * 4 * lda, rows = min(4, m - b * 4)
-            let list = active + b * k
-            var count = 0
+            let list = columnLists! + blocks + b * k
+            var count: Int32 = 0
             for kk in 0..<k {
                 var any: UInt32 = 0
                 for r in 0..<rows { any |= a0[r * lda + kk].bitPattern }
-                if any != 0 { list[count] = Int32(kk); count += 1 }
+                if any != 0 { list[Int(count)] = Int32(kk); count += 1 }
             }
-            activeCounts[b] = count
+            columnLists![b] = count
         }
         // Column slices outermost: a slice of Wᵀ (k × 16 floats) stays in L1 across all row
         // blocks. Each output still accumulates over k in the same order, whatever m is.
@@ -144,11 +144,11 @@ public enum RowInvariantGEMM {
                     x = Float8(repeating: a2[kk]); s20 = VectorMath.madd(x, w0, s20); s21 = VectorMath.madd(x, w1, s21)
                     x = Float8(repeating: a3[kk]); s30 = VectorMath.madd(x, w0, s30); s31 = VectorMath.madd(x, w1, s31)
                 }
-                if skipZeroInputs {
+                if let columnLists {
                     // Inputs that are zero in every row of the block add exactly zero: skipping
                     // them leaves each row's result unchanged (up to the sign of a zero).
-                    let list = active + (row / 4) * k
-                    for index in 0..<activeCounts[row / 4] { step(Int(list[index])) }
+                    let list = columnLists + blocks + (row / 4) * k
+                    for index in 0..<Int(columnLists[row / 4]) { step(Int(list[index])) }
                 } else {
                     for kk in 0..<k { step(kk) }
                 }

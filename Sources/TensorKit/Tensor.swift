@@ -24,30 +24,4 @@ public struct Tensor: Equatable, Sendable {
     }
 
     public var count: Int { storage.count }
-    public var rank: Int { shape.count }
-
-    /// The same elements under another shape with the same element count.
-    public func reshaped(_ newShape: [Int]) -> Tensor {
-        Tensor(shape: newShape, storage: storage)
-    }
-
-    /// The element at a multi-dimensional index (for tests and glue code, not hot loops).
-    public subscript(_ index: Int...) -> Float {
-        get { storage[offset(index)] }
-        set { storage[offset(index)] = newValue }
-    }
-
-    @inlinable
-    func offset(_ index: [Int]) -> Int {
-        precondition(index.count == shape.count, "index \(index) does not match shape \(shape)")
-        var flat = 0
-        for (i, n) in zip(index, shape) {
-            precondition(i >= 0 && i < n, "index \(index) out of bounds for shape \(shape)")
-            flat = flat * n + i
-        }
-        return flat
-    }
-
-    /// True when every element is finite.
-    public var isFinite: Bool { storage.allSatisfy(\.isFinite) }
 }

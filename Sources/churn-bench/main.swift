@@ -95,7 +95,7 @@ OVERVIEW: Reproducible throughput benchmarks of ChurnForecaster's kernels.
 USAGE: churn-bench <subcommand> [options]
 
 SUBCOMMANDS:
-  lstm    Train and inference throughput of the LSTM (SPEC §6).
+  lstm    Train and inference throughput of the LSTM.
   gemm    The sgemm rate of this machine: the ceiling for the LSTM.
 
 Run 'churn-bench <subcommand> --help' for its options.

@@ -40,7 +40,7 @@ final class BatchInvarianceTests: XCTestCase {
         let before = try network.forward(batch, mode: .inference)
         var optimizer = AdamOptimizer(parameterCount: network.parameters.values.count, learningRate: 0.1)
         network.parameters.gradients.pointer.update(repeating: 1, count: network.parameters.gradients.count)
-        optimizer.update(network.parameters)
+        network.updateParameters { optimizer.update($0) }
         let after = try network.forward(batch, mode: .inference)
         XCTAssertNotEqual(before, after)
         assertClose(after, try network.forward(batch), tolerance: 1e-5, "inference after an update")

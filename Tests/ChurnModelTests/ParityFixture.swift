@@ -44,7 +44,7 @@ struct ParityFixture {
         for entry in network.parameters.entries {
             let t = try tensor(entry.name)
             XCTAssertEqual(t.shape, entry.shape, entry.name)
-            network.parameters.set(entry.name, t)
+            network.updateParameters { $0.set(entry.name, t) }
         }
         return network
     }

@@ -54,7 +54,7 @@ final class PyTorchParityTests: XCTestCase {
                     assertClose([norm], try fixture.tensor("adam_clip.grad_norm_step0").storage, tolerance: 1e-5, "grad norm before clipping")
                 }
             }
-            optimizer.update(network.parameters)
+            network.updateParameters { optimizer.update($0) }
         }
         print("\(prefix) after 3 steps:")
         for entry in network.parameters.entries {

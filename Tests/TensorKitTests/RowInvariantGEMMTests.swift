@@ -18,12 +18,21 @@ final class RowInvariantGEMMTests: XCTestCase {
         return a
     }
 
+    /// Runs `body` with scratch for the column lists of an `(m, k)` input, or nil without `skip`.
+    func withColumnLists<R>(_ skip: Bool, m: Int, k: Int, _ body: (UnsafeMutablePointer<Int32>?) -> R) -> R {
+        guard skip else { return body(nil) }
+        var lists = [Int32](repeating: -1, count: RowInvariantGEMM.columnListCapacity(m: m, k: k))
+        return lists.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    }
+
     func run(_ a: [Float], m: Int, weights: RowInvariantGEMM.PackedWeights, bias: [Float], skip: Bool) -> [Float] {
         var c = (0..<m).flatMap { _ in bias }
         a.withUnsafeBufferPointer { ap in
             c.withUnsafeMutableBufferPointer { cp in
-                RowInvariantGEMM.accumulate(m: m, a: ap.baseAddress!, lda: weights.k, weights: weights,
-                                            c: cp.baseAddress!, ldc: weights.n, skipZeroInputs: skip)
+                withColumnLists(skip, m: m, k: weights.k) { lists in
+                    RowInvariantGEMM.accumulate(m: m, a: ap.baseAddress!, lda: weights.k, weights: weights,
+                                                c: cp.baseAddress!, ldc: weights.n, skippingZeroInputsWith: lists)
+                }
             }
         }
         return c
@@ -86,9 +95,11 @@ final class RowInvariantGEMMTests: XCTestCase {
                     gates.withUnsafeBufferPointer { gp in
                         ids.withUnsafeBufferPointer { ip in
                             c.withUnsafeMutableBufferPointer { cp in
-                                RowInvariantGEMM.accumulate(m: m, a: ap.baseAddress ?? gp.baseAddress!, lda: f, weights: tail,
-                                                            c: cp.baseAddress!, ldc: n, skipZeroInputs: skip,
-                                                            initial: .init(table: gp.baseAddress!, ldt: n, index: ip.baseAddress!))
+                                self.withColumnLists(skip, m: m, k: f) { lists in
+                                    RowInvariantGEMM.accumulate(m: m, a: ap.baseAddress ?? gp.baseAddress!, lda: f, weights: tail,
+                                                                c: cp.baseAddress!, ldc: n, skippingZeroInputsWith: lists,
+                                                                initial: .init(table: gp.baseAddress!, ldt: n, index: ip.baseAddress!))
+                                }
                             }
                         }
                     }
@@ -112,9 +123,12 @@ final class RowInvariantGEMMTests: XCTestCase {
                     bias.withUnsafeBufferPointer { bp in
                         zeros.withUnsafeBufferPointer { zp in
                             c.withUnsafeMutableBufferPointer { cp in
-                                RowInvariantGEMM.accumulate(m: m, a: ap.baseAddress!, lda: k, weights: packed, c: cp.baseAddress!, ldc: n,
-                                                            skipZeroInputs: true, initial: .init(table: bp.baseAddress!, ldt: 0, index: zp.baseAddress!),
-                                                            overwrite: overwrite)
+                                self.withColumnLists(true, m: m, k: k) { lists in
+                                    RowInvariantGEMM.accumulate(m: m, a: ap.baseAddress!, lda: k, weights: packed, c: cp.baseAddress!, ldc: n,
+                                                                skippingZeroInputsWith: lists,
+                                                                initial: .init(table: bp.baseAddress!, ldt: 0, index: zp.baseAddress!),
+                                                                overwrite: overwrite)
+                                }
                             }
                         }
                     }

@@ -1,5 +1,7 @@
 import Foundation
 
+// Shapes: B = sequences in the batch.
+
 /// Binary cross-entropy on logits, mean over the batch, with an optional positive-class weight.
 ///
 /// Per sequence, with `w = 1 + (posWeight − 1)·y` (PyTorch's `pos_weight`):
@@ -8,6 +10,7 @@ import Foundation
 public enum BinaryCrossEntropy {
     /// The mean loss over `logits` (B) and `labels` (B), accumulated in Double.
     public static func forward(logits: [Float], labels: [Float], posWeight: Float = 1) -> Double {
+        // logits (B), labels (B) -> mean loss
         precondition(logits.count == labels.count && !logits.isEmpty)
         var total = 0.0
         for (z, y) in zip(logits, labels) {
@@ -20,6 +23,7 @@ public enum BinaryCrossEntropy {
 
     /// `dlogits (B)`: the gradient of the mean loss with respect to each logit.
     public static func backward(logits: [Float], labels: [Float], posWeight: Float = 1) -> [Float] {
+        // logits (B), labels (B) -> dlogits (B)
         let scale = 1 / Float(logits.count)
         return zip(logits, labels).map { z, y in
             let w = 1 + (posWeight - 1) * y

@@ -1,6 +1,9 @@
 import ChurnSupport
 import TensorKit
 
+// Shapes: V = vocabulary, E = embedding, F = numeric features, I = E + F, N = packed rows,
+// S = N sequence-major.
+
 /// Embedding lookup fused with the concatenation of numeric features: the layer-0 input.
 enum Embedding {
     /// Builds packed `x (N, E + F)` rows: `x = concat(weight[eventID], numeric)`.
@@ -15,6 +18,7 @@ enum Embedding {
                         eventIDs: UnsafePointer<Int32>, numeric: UnsafePointer<Float>,
                         weight: UnsafePointer<Float>, plan: PackingPlan, parts: [Range<Int>], E: Int, F: Int,
                         packedIDs: UnsafeMutablePointer<Int32>? = nil) {
+        // eventIDs (S), numeric (S, F), weight (V, E) -> x (N, I), packedIDs (N)
         let I = E + F
         Threading.parallelRegions(parts.count) { part in
             let range = parts[part]
@@ -38,6 +42,7 @@ enum Embedding {
     static func backward(dweight: UnsafeMutablePointer<Float>, dnumeric: UnsafeMutablePointer<Float>?,
                          dx: UnsafePointer<Float>, eventIDs: UnsafePointer<Int32>,
                          plan: PackingPlan, E: Int, F: Int) {
+        // dx (N, I), eventIDs (S) -> dweight (V, E) +=, dnumeric (S, F) =
         let I = E + F
         for t in 0..<plan.steps {
             let base = plan.offsets[t]

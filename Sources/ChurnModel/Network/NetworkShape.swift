@@ -36,6 +36,6 @@ public struct NetworkShape: Codable, Equatable, Sendable {
             shapes += [("lstm.weight_ih_l\(l)", [4 * H, inputSize(ofLayer: l)]), ("lstm.weight_hh_l\(l)", [4 * H, H]),
                        ("lstm.bias_ih_l\(l)", [4 * H]), ("lstm.bias_hh_l\(l)", [4 * H])]
         }
-        return shapes + [("head.weight", [1, H]), ("head.bias", [1])]
+        return shapes + NetworkHead.parameterShapes(hiddenSize: H)
     }
 }

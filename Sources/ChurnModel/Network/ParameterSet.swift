@@ -6,6 +6,10 @@ import TensorKit
 ///
 /// Names and shapes are PyTorch's (`embedding.weight`, `lstm.weight_ih_l0`, …, `head.bias`),
 /// which makes them the interchange format of the model file.
+///
+/// A network's weights change only inside `ChurnNetwork.updateParameters`, which drops what
+/// inference derived from them; a `ParameterSet` that no network owns (a copy of the best or
+/// the averaged weights) may be changed directly.
 public final class ParameterSet {
     /// One named parameter tensor inside the flat buffer.
     public struct Entry: Equatable, Sendable {
@@ -20,10 +24,10 @@ public final class ParameterSet {
     public let values: FloatBuffer
     public let gradients: FloatBuffer
 
-    /// Offsets of the tensors the hot paths read, resolved once.
-    public let embeddingOffset: Int
-    public let weightIHOffsets: [Int], weightHHOffsets: [Int], biasIHOffsets: [Int], biasHHOffsets: [Int]
-    public let headWeightOffset: Int, headBiasOffset: Int
+    /// Named views of `values`: the weights the layers read.
+    public let valueViews: ParameterViews
+    /// Named views of `gradients`, in the same layout: where the backward passes accumulate.
+    public let gradientViews: ParameterViews
 
     /// Zero-initialized parameters of `shape`.
     public init(shape: NetworkShape) {
@@ -39,24 +43,12 @@ public final class ParameterSet {
         }
         var named: [String: Int] = [:]
         for (name, dims) in shape.parameterShapes { named[name] = add(name, dims) }
-        embeddingOffset = named["embedding.weight"]!
-        weightIHOffsets = (0..<shape.numLayers).map { named["lstm.weight_ih_l\($0)"]! }
-        weightHHOffsets = (0..<shape.numLayers).map { named["lstm.weight_hh_l\($0)"]! }
-        biasIHOffsets = (0..<shape.numLayers).map { named["lstm.bias_ih_l\($0)"]! }
-        biasHHOffsets = (0..<shape.numLayers).map { named["lstm.bias_hh_l\($0)"]! }
-        headWeightOffset = named["head.weight"]!
-        headBiasOffset = named["head.bias"]!
         self.entries = entries
         values = FloatBuffer(count: offset)
         gradients = FloatBuffer(count: offset)
+        valueViews = ParameterViews(shape: shape, buffer: values.pointer, offsets: named)
+        gradientViews = ParameterViews(shape: shape, buffer: gradients.pointer, offsets: named)
     }
-
-    /// Incremented whenever values change through this API or an optimizer, so that caches
-    /// derived from the weights (packed inference weights) know when to rebuild.
-    public private(set) var generation = 0
-
-    /// Records a change of values made through raw pointers.
-    public func markModified() { generation += 1 }
 
     /// The number of trainable scalars (padding between tensors excluded).
     public var parameterCount: Int { entries.reduce(0) { $0 + $1.count } }
@@ -81,7 +73,6 @@ public final class ParameterSet {
         guard let e = entry(named: name) else { preconditionFailure("no parameter \(name)") }
         precondition(tensor.count == e.count, "\(name): expected \(e.shape), got \(tensor.shape)")
         tensor.storage.withUnsafeBufferPointer { (values.pointer + e.offset).update(from: $0.baseAddress!, count: e.count) }
-        markModified()
     }
 
     /// PyTorch's default initialization: LSTM and head uniform in ±1/√H (head: ±1/√fan_in, the
@@ -101,7 +92,6 @@ public final class ParameterSet {
     public func copyValues(from other: ParameterSet) {
         precondition(other.shape == shape)
         values.pointer.update(from: other.values.pointer, count: values.count)
-        markModified()
     }
 
     /// True when every parameter is finite.

@@ -19,8 +19,8 @@ public struct Calibration: Codable, Equatable, Sendable {
     }
 }
 
-/// Everything besides the weights that the model file carries (SPEC §5), stored as the JSON
-/// string `config` in the safetensors `__metadata__`.
+/// Everything besides the weights that the model file carries, stored as the JSON string
+/// `config` in the safetensors `__metadata__`.
 ///
 /// The network shape and calibration are typed here; sections owned by other layers (features,
 /// labels, baselines, training history, data summary) are kept as JSON so that this library

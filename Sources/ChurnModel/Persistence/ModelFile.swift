@@ -43,8 +43,10 @@ public enum ModelFileError: CategorizedError, RemedyProviding, Equatable {
     }
 }
 
-/// The model file (SPEC §5): a safetensors file with PyTorch-named F32 tensors and
-/// `__metadata__` `format` = `churn-forecaster/1` and `config` (JSON `ModelConfig`).
+/// The model file: a safetensors file holding every parameter as an F32 tensor under its
+/// PyTorch name and shape (`embedding.weight`, `lstm.weight_ih_l0`, …, `head.weight`,
+/// `head.bias`), no other tensors, and two `__metadata__` entries: `format` =
+/// `churn-forecaster/1` and `config`, the `ModelConfig` as JSON.
 public enum ModelFile {
     /// Writes parameters and config atomically.
     /// - Throws: `ModelError.nonFinite` rather than writing NaN or infinite weights.

@@ -40,7 +40,8 @@ public struct AdamOptimizer: Sendable {
         self.secondMoment = secondMoment
     }
 
-    /// One update of `parameters.values` from `parameters.gradients`.
+    /// One update of `parameters.values` from `parameters.gradients`; a network's parameters
+    /// are updated inside `ChurnNetwork.updateParameters`.
     /// - Complexity: O(P), one pass over the flat buffers.
     public mutating func update(_ parameters: ParameterSet) {
         let count = parameters.values.count
@@ -53,7 +54,6 @@ public struct AdamOptimizer: Sendable {
         let decay: Float = variant == .adamW ? 1 - lr * weightDecay : 1
         let l2: Float = variant == .adam ? weightDecay : 0
         let p = parameters.values.pointer, g = parameters.gradients.pointer
-        parameters.markModified()
         firstMoment.withUnsafeMutableBufferPointer { m in
             secondMoment.withUnsafeMutableBufferPointer { v in
                 for i in 0..<count {

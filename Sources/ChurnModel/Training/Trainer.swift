@@ -208,7 +208,7 @@ public final class Trainer {
                 break
             }
         }
-        network.parameters.copyValues(from: best)
+        network.updateParameters { $0.copyValues(from: best) }
         let (_, _, logits) = try evaluateValidation()
         let calibration = PlattScaling.fit(logits: logits, labels: validation.labels)
         if let checkpoint { try? FileManager.default.removeItem(at: checkpoint) }
@@ -227,7 +227,7 @@ public final class Trainer {
         defer { network.dropout = nil }
         let logits = try network.forward(batch)
         let labels = batch.labels!
-        let loss = BinaryCrossEntropy.forward(logits: logits, labels: labels, posWeight: options.positiveWeight)
+        let loss = network.head.loss(outputs: logits, labels: labels, positiveWeight: options.positiveWeight)
         let t1 = Self.now()
         timings.forward += t1 - t0
         guard loss.isFinite else { throw TrainingError.nonFinite(epoch: state.epoch + 1, batch: state.batch + 1, what: "the training loss") }
@@ -236,13 +236,13 @@ public final class Trainer {
         guard loss <= 100 * Double(max(1, options.positiveWeight)) else {
             throw TrainingError.diverged(epoch: state.epoch + 1, batch: state.batch + 1, loss: loss)
         }
-        network.backward(BinaryCrossEntropy.backward(logits: logits, labels: labels, posWeight: options.positiveWeight))
+        network.backward(network.head.lossGradient(outputs: logits, labels: labels, positiveWeight: options.positiveWeight))
         let t2 = Self.now()
         timings.backward += t2 - t1
         defer { timings.optimizer += Self.now() - t2 }
         let norm = GradientClipping.clip(network.parameters, maxNorm: options.clipNorm > 0 ? options.clipNorm : .infinity)
         guard norm.isFinite else { throw TrainingError.nonFinite(epoch: state.epoch + 1, batch: state.batch + 1, what: "the gradient") }
-        optimizer.update(network.parameters)
+        network.updateParameters { optimizer.update($0) }
         guard network.parameters.valuesAreFinite else {
             throw TrainingError.nonFinite(epoch: state.epoch + 1, batch: state.batch + 1, what: "the weights")
         }
@@ -266,8 +266,8 @@ public final class Trainer {
     func withEvaluatedWeights<R>(_ body: () throws -> R) rethrows -> R {
         guard averaging else { return try body() }
         raw.copyValues(from: network.parameters)
-        network.parameters.copyValues(from: average)
-        defer { network.parameters.copyValues(from: raw) }
+        network.updateParameters { $0.copyValues(from: average) }
+        defer { network.updateParameters { $0.copyValues(from: raw) } }
         return try body()
     }
 
@@ -275,7 +275,7 @@ public final class Trainer {
     func evaluateValidation() throws -> (loss: Double, auc: Double, logits: [Float]) {
         guard validation.count > 0 else { return (.nan, .nan, []) }
         let logits = try network.scores(validation)
-        let loss = BinaryCrossEntropy.forward(logits: logits, labels: validation.labels, posWeight: 1)
+        let loss = network.head.loss(outputs: logits, labels: validation.labels, positiveWeight: 1)
         return (loss, auc(logits, validation.labels), logits)
     }
 
@@ -328,10 +328,11 @@ public final class Trainer {
             return try entry.floats()
         }
         let values = try floats("parameters"), bestValues = try floats("best"), averageValues = try floats("average")
-        values.withUnsafeBufferPointer { network.parameters.values.pointer.update(from: $0.baseAddress!, count: count) }
+        network.updateParameters { parameters in
+            values.withUnsafeBufferPointer { parameters.values.pointer.update(from: $0.baseAddress!, count: count) }
+        }
         bestValues.withUnsafeBufferPointer { best.values.pointer.update(from: $0.baseAddress!, count: count) }
         averageValues.withUnsafeBufferPointer { average.values.pointer.update(from: $0.baseAddress!, count: count) }
-        network.parameters.markModified()
         optimizer.restore(step: step, firstMoment: try floats("adam.m"), secondMoment: try floats("adam.v"))
         state = restored
     }

@@ -1,14 +1,15 @@
+import ChurnModel
 import ChurnSupport
 import Foundation
 import TensorKit
 
 /// Throughput measurements of the real training and inference code paths.
-public enum Benchmark {
+enum Benchmark {
     /// Timing of repeated runs of one operation.
-    public struct Timing: Sendable {
-        public var iterations: Int
-        public var seconds: [Double]
-        public var median: Double {
+    struct Timing: Sendable {
+        var iterations: Int
+        var seconds: [Double]
+        var median: Double {
             let sorted = seconds.sorted()
             let n = sorted.count
             return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
@@ -17,7 +18,7 @@ public enum Benchmark {
 
     /// Runs `body` once to warm up, then repeatedly until `budget` seconds have passed (at least
     /// `minimumIterations` times), timing each run with a monotonic clock.
-    public static func measure(budget: Double, minimumIterations: Int = 3, _ body: () throws -> Void) rethrows -> Timing {
+    static func measure(budget: Double, minimumIterations: Int = 3, _ body: () throws -> Void) rethrows -> Timing {
         try body()
         var seconds: [Double] = []
         let start = DispatchTime.now().uptimeNanoseconds
@@ -29,24 +30,25 @@ public enum Benchmark {
         return Timing(iterations: seconds.count, seconds: seconds)
     }
 
-    /// The LSTM benchmark of SPEC §6: B sequences of T steps with I inputs each.
+    /// The LSTM benchmark: B sequences of T steps with I numeric inputs each (no embedding),
+    /// labels drawn at random, loss on the last step.
     ///
     /// A train step is zero-grad, forward, BCE on the last step, backward through time and an
     /// Adam update; inference is the batch-invariant forward pass that scoring uses.
-    public struct LSTMResult: Sendable {
-        public var train: Timing
-        public var infer: Timing
-        public var batch: Int
-        public var trainSequencesPerSecond: Double { Double(batch) / train.median }
-        public var inferSequencesPerSecond: Double { Double(batch) / infer.median }
+    struct LSTMResult: Sendable {
+        var train: Timing
+        var infer: Timing
+        var batch: Int
+        var trainSequencesPerSecond: Double { Double(batch) / train.median }
+        var inferSequencesPerSecond: Double { Double(batch) / infer.median }
     }
 
-    public static func lstm(batch B: Int, steps T: Int, input I: Int, hidden H: Int, layers L: Int,
+    static func lstm(batch B: Int, steps T: Int, input I: Int, hidden H: Int, layers L: Int,
                             seconds: Double, seed: UInt64 = 1) throws -> LSTMResult {
         var rng = SeededGenerator(seed: seed)
         let shape = NetworkShape(vocabularySize: 2, embeddingSize: 0, numericSize: I, hiddenSize: H, numLayers: L)
         let network = ChurnNetwork(shape: shape)
-        network.parameters.initialize(using: &rng)
+        network.updateParameters { $0.initialize(using: &rng) }
         let batch = SequenceBatch(lengths: [Int](repeating: T, count: B),
                                   eventIDs: [Int32](repeating: 0, count: B * T),
                                   numeric: (0..<B * T * I).map { _ in Float(rng.nextGaussian()) },
@@ -56,8 +58,8 @@ public enum Benchmark {
         let train = try measure(budget: seconds) {
             network.parameters.gradients.zero()
             let logits = try network.forward(batch)
-            network.backward(BinaryCrossEntropy.backward(logits: logits, labels: labels))
-            optimizer.update(network.parameters)
+            network.backward(network.head.lossGradient(outputs: logits, labels: labels, positiveWeight: 1))
+            network.updateParameters { optimizer.update($0) }
         }
         let infer = try measure(budget: seconds) { _ = try network.forward(batch, mode: .inference) }
         return LSTMResult(train: train, infer: infer, batch: B)
@@ -66,7 +68,7 @@ public enum Benchmark {
     /// The sgemm rate for `(M, K) · (K, N)` in GFLOP/s (median run): OpenBLAS with its own
     /// pool of `Threading.threadCount` threads (the ceiling), and our row-split `parallelGemm`
     /// over single-threaded OpenBLAS calls (what the model uses).
-    public static func gemm(m: Int, n: Int, k: Int, seconds: Double) -> (native: Timing, nativeGFLOPS: Double,
+    static func gemm(m: Int, n: Int, k: Int, seconds: Double) -> (native: Timing, nativeGFLOPS: Double,
                                                                           split: Timing, splitGFLOPS: Double) {
         var rng = SeededGenerator(seed: 1)
         let a = FloatBuffer((0..<m * k).map { _ in rng.nextFloat() })
