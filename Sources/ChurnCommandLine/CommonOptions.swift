@@ -36,3 +36,13 @@ extension Option {
                       defaultDescription: defaultValue.rawValue, expected: names.joined(separator: " or "), parse: Value.init(rawValue:))
     }
 }
+
+extension Option where Value == Float? {
+    /// A positive weight up to 10⁶, or `balanced` (`nil`: weigh the classes by their counts).
+    public static func weightOrBalanced(_ name: String, help: String, default defaultValue: Float) -> Option<Float?> {
+        Option<Float?>(name, value: "W", help: help, default: .some(defaultValue), defaultDescription: Option<Double>.format(Double("\(defaultValue)")!),
+                       expected: "a number from 1e-6 to 1e6 or 'balanced'") { text in
+            text == "balanced" ? .some(nil) : Double(text).flatMap { (1e-6...1e6).contains($0) ? .some(Float($0)) : nil }
+        }
+    }
+}

@@ -83,51 +83,6 @@ public struct ParsedArguments: Sendable {
         return values[name] ?? []
     }
 
-    public func required(_ name: String) throws -> String {
-        guard let value = string(name) else {
-            throw CommandError(.usage, "missing required option --\(name) (see --help)")
-        }
-        return value
-    }
-
-    /// An integer value within `range`, or `nil` when the option is absent.
-    public func int(_ name: String, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int? {
-        guard let text = string(name) else { return nil }
-        guard let value = Int(text) else {
-            throw CommandError(.usage, "--\(name) expects a whole number, got '\(text)'")
-        }
-        guard range.contains(value) else {
-            throw CommandError(.usage, "--\(name) must be in \(Self.describe(range)), got \(value)")
-        }
-        return value
-    }
-
-    /// A finite floating-point value within `range`, or `nil` when the option is absent.
-    public func double(_ name: String, in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude) throws -> Double? {
-        guard let text = string(name) else { return nil }
-        guard let value = Double(text), value.isFinite else {
-            throw CommandError(.usage, "--\(name) expects a number, got '\(text)'")
-        }
-        guard range.contains(value) else {
-            throw CommandError(.usage, "--\(name) must be between \(range.lowerBound) and \(range.upperBound), got \(text)")
-        }
-        return value
-    }
-
-    /// Any value, converted by `transform`; a `nil` result is a usage error that quotes `expected`.
-    public func value<T>(_ name: String, expected: String, _ transform: (String) -> T?) throws -> T? {
-        guard let text = string(name) else { return nil }
-        guard let value = transform(text) else {
-            throw CommandError(.usage, "--\(name) expects \(expected), got '\(text)'")
-        }
-        return value
-    }
-
-    static func describe(_ range: ClosedRange<Int>) -> String {
-        if range.upperBound == Int.max { return "\(range.lowerBound) or more" }
-        return "\(range.lowerBound)...\(range.upperBound)"
-    }
-
     static func parseBool(_ text: String) -> Bool? {
         switch text.lowercased() {
         case "true", "yes", "1": return true

@@ -159,7 +159,7 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
     /// - Throws: `EventLogError.invalidOption` for `maxEvents < 1` or no rows.
     /// - Complexity: O(total history length + total steps × F).
     public static func fit(store: EventStore, rows: [SnapshotRow], maxEvents: Int = 256, minCount: Int = 1) throws -> FeatureSpec {
-        guard maxEvents >= 1 else { throw EventLogError.invalidOption("--max-events must be at least 1") }
+        guard maxEvents >= 1 else { throw EventLogError.invalidOption("the maximum number of events per sequence must be at least 1") }
         guard !rows.isEmpty else { throw EventLogError.invalidOption("no training rows to fit features on") }
         // Vocabulary: events before each customer's latest training cutoff.
         var historyEnd = [Int](repeating: -1, count: store.customerCount)

@@ -65,8 +65,13 @@ public struct TrainingSnapshots: Sendable {
         guard churners > 0, churners < rows else { throw PipelineError.singleLabel(churnRate: churners == 0 ? 0 : 1) }
     }
 
-    /// Whether so many rows are trivially churned that an activity filter or a churn event is advisable.
-    public var mostlyTrivial: Bool { (silentShare ?? 0) > 0.3 }
+    /// A warning when so many rows are trivially churned (over 30%) that an activity filter or a
+    /// churn event is advisable.
+    public var trivialChurnWarning: String? {
+        guard let share = silentShare, share > 0.3, let horizon = snapshots.first?.horizon else { return nil }
+        return "\(Int((100 * share).rounded()))% of the customers had no event in the \(horizon) before their cutoff: under "
+            + "inactivity churn they are trivially churned, which inflates AUC."
+    }
 
     /// One line: cutoffs, horizon, sequences and churn rate.
     public func summary(horizon: TimeSpan) -> String {

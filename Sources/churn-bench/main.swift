@@ -16,25 +16,21 @@ struct LSTMBench: ParsableCommand {
         after a warm-up run; rates use the median step time. The last line is
         train_sequences_per_second=X infer_sequences_per_second=Y
         """,
-        options: [
-            OptionSpec("batch", value: "B", help: "Sequences per batch.", default: "64"),
-            OptionSpec("steps", value: "T", help: "Steps per sequence.", default: "100"),
-            OptionSpec("input", value: "I", help: "Input features per step.", default: "32"),
-            OptionSpec("hidden", value: "H", help: "Hidden size.", default: "64"),
-            OptionSpec("layers", value: "L", help: "LSTM layers.", default: "1"),
-            OptionSpec("seconds", value: "S", help: "Measuring time per side.", default: "3"),
-        ])
+        options: [batch, steps, input, hidden, layers].map(\.spec) + [seconds.spec])
 
-    var batch = 64, steps = 100, input = 32, hidden = 64, layers = 1
-    var seconds = 3.0
+    static let batch = Option<Int>.integer("batch", value: "B", help: "Sequences per batch.", default: 64, in: 1...1_000_000)
+    static let steps = Option<Int>.integer("steps", value: "T", help: "Steps per sequence.", default: 100, in: 1...1_000_000)
+    static let input = Option<Int>.integer("input", value: "I", help: "Input features per step.", default: 32, in: 1...1_000_000)
+    static let hidden = Option<Int>.integer("hidden", value: "H", help: "Hidden size.", default: 64, in: 1...65_536)
+    static let layers = Option<Int>.integer("layers", value: "L", help: "LSTM layers.", default: 1, in: 1...64)
+    static let seconds = Option<Double>.number("seconds", value: "S", help: "Measuring time per side.", default: 3, in: 0...3600)
+
+    var batch: Int, steps: Int, input: Int, hidden: Int, layers: Int, seconds: Double
 
     init(parsing a: ParsedArguments) throws {
-        batch = try a.int("batch", in: 1...1_000_000) ?? batch
-        steps = try a.int("steps", in: 1...1_000_000) ?? steps
-        input = try a.int("input", in: 1...1_000_000) ?? input
-        hidden = try a.int("hidden", in: 1...65_536) ?? hidden
-        layers = try a.int("layers", in: 1...64) ?? layers
-        seconds = try a.double("seconds", in: 0...3600) ?? seconds
+        (batch, steps, input, hidden, layers) = try (a.required(Self.batch), a.required(Self.steps), a.required(Self.input),
+                                                     a.required(Self.hidden), a.required(Self.layers))
+        seconds = try a.required(Self.seconds)
     }
 
     func run() throws {
@@ -61,21 +57,17 @@ struct GEMMBench: ParsableCommand {
         Reports OpenBLAS with its own thread pool (gemm_gflops, the ceiling the LSTM is compared
         with) and the row-split product over single-threaded OpenBLAS calls that the model uses.
         """,
-        options: [
-            OptionSpec("m", value: "M", help: "Rows of A and C.", default: "1024"),
-            OptionSpec("n", value: "N", help: "Columns of B and C.", default: "1024"),
-            OptionSpec("k", value: "K", help: "Inner dimension.", default: "1024"),
-            OptionSpec("seconds", value: "S", help: "Measuring time.", default: "2"),
-        ])
+        options: [m, n, k].map(\.spec) + [seconds.spec])
 
-    var m = 1024, n = 1024, k = 1024
-    var seconds = 2.0
+    static let m = Option<Int>.integer("m", value: "M", help: "Rows of A and C.", default: 1024, in: 1...100_000)
+    static let n = Option<Int>.integer("n", value: "N", help: "Columns of B and C.", default: 1024, in: 1...100_000)
+    static let k = Option<Int>.integer("k", value: "K", help: "Inner dimension.", default: 1024, in: 1...100_000)
+    static let seconds = Option<Double>.number("seconds", value: "S", help: "Measuring time.", default: 2, in: 0...3600)
+
+    var m: Int, n: Int, k: Int, seconds: Double
 
     init(parsing a: ParsedArguments) throws {
-        m = try a.int("m", in: 1...100_000) ?? m
-        n = try a.int("n", in: 1...100_000) ?? n
-        k = try a.int("k", in: 1...100_000) ?? k
-        seconds = try a.double("seconds", in: 0...3600) ?? seconds
+        (m, n, k, seconds) = try (a.required(Self.m), a.required(Self.n), a.required(Self.k), a.required(Self.seconds))
     }
 
     func run() throws {

@@ -10,11 +10,7 @@ struct TrainCommand: ParsableCommand {
     static let snapshots = Option<Int>.integer("snapshots", value: "K", help: "Train on K cutoffs: cutoff, cutoff − every, … (empty ones are skipped)",
                                                defaultDescription: "4; 1 with --labels", in: 1...1000)
     static let resume = Option<Bool>.flag("resume", help: "Continue from the checkpoint beside --model.")
-    /// A loss weight of churners, or `nil` for balanced classes.
-    static let positiveWeight = Option<Float?>("positive-weight", value: "W", help: "Loss weight of churners, or 'balanced'.", default: .some(1),
-                                               defaultDescription: "1", expected: "a number from 1e-6 to 1e6 or 'balanced'") { text in
-        text == "balanced" ? .some(nil) : Double(text).flatMap { (1e-6...1e6).contains($0) ? .some(Float($0)) : nil }
-    }
+    static let positiveWeight = Option<Float?>.weightOrBalanced("positive-weight", help: "Loss weight of churners, or 'balanced'.", default: 1)
     /// The model and training settings, each with its default from `ArchitectureOptions` and `TrainingOptions`.
     static let settings: [OptionBinding<TrainingRequest>] = {
         let a = ArchitectureOptions(), t = TrainingOptions()
@@ -85,9 +81,19 @@ struct TrainCommand: ParsableCommand {
         try OutputCheck.ensureWritable(modelPath, flag: "--model")
     }
 
+    /// What the user can change, for the errors a flag can avoid.
+    static func hint(_ error: Error) -> String? {
+        switch error {
+        case is PipelineError: return "(--cutoff, --horizon, --churn-event)"
+        case TrainingError.nonFinite, TrainingError.diverged: return "Try a lower --learning-rate (e.g. a third of it) or --clip-norm 1."
+        case TrainingError.interrupted: return "(continue with --resume)"
+        default: return nil
+        }
+    }
+
     func run() throws {
         Interruption.install()
-        try runReportingErrors(hint: { $0 is PipelineError ? "(--cutoff, --horizon, --churn-event)" : nil }) {
+        try runReportingErrors(hint: Self.hint) {
             let loadStart = Date(), (store, report) = try data.load()
             let loadSeconds = Date().timeIntervalSince(loadStart), snapshotStart = Date()
             var request = self.request
@@ -95,10 +101,8 @@ struct TrainCommand: ParsableCommand {
             let snapshots = try TrainingPipeline.snapshots(store: store, request: request)
             let snapshotSeconds = Date().timeIntervalSince(snapshotStart)
             for warning in snapshots.warnings { Terminal.error("warning: \(warning)") }
-            if snapshots.mostlyTrivial, let share = snapshots.silentShare {
-                let h = request.labels.horizon
-                Terminal.error("warning: \(Int((100 * share).rounded()))% of the customers had no event in the \(h) before their cutoff: under "
-                               + "inactivity churn they are trivially churned, which inflates AUC. Consider --active-within \(h) (or a --churn-event).")
+            if let warning = snapshots.trivialChurnWarning {
+                Terminal.error("warning: \(warning) Consider --active-within \(request.labels.horizon) (or a --churn-event).")
             }
             Terminal.error(snapshots.summary(horizon: request.labels.horizon))
             var bar: ProgressBar?

@@ -3,12 +3,12 @@ import Testing
 
 /// The command-line layer: parsing, typed values, usage errors that name the flag.
 @Suite struct ParsedArgumentsTests {
-    let spec = CommandSpec(name: "tool", abstract: "A test tool.", usage: "tool [options]", options: [
-        OptionSpec("events", .repeated, value: "FILE", help: "Event logs."),
-        OptionSpec("epochs", value: "N", help: "Epochs.", default: "30"),
-        OptionSpec("learning-rate", value: "R", help: "Learning rate.", default: "0.003"),
-        OptionSpec("strict", .flag, help: "Fail on the first bad row."),
-    ])
+    static let events = Option<String>.text("events", .repeated, value: "FILE", help: "Event logs.")
+    static let epochs = Option<Int>.integer("epochs", help: "Epochs.", default: 30, in: 1...1000)
+    static let learningRate = Option<Double>.number("learning-rate", value: "R", help: "Learning rate.", in: 0...10)
+    static let strict = Option<Bool>.flag("strict", help: "Fail on the first bad row.")
+    let spec = CommandSpec(name: "tool", abstract: "A test tool.", usage: "tool [options]",
+                           options: [events.spec, epochs.spec, learningRate.spec, strict.spec])
 
     func usageError(_ arguments: [String]) -> String? {
         do { _ = try ParsedArguments(arguments, spec: spec); return nil } catch let error as CommandError {
@@ -19,11 +19,11 @@ import Testing
 
     @Test func valuesInBothFormsAndRepeatedOptions() throws {
         let a = try ParsedArguments(["--events", "a.csv", "--events=b.csv.gz", "--epochs=7", "--strict"], spec: spec)
-        #expect(a.strings("events") == ["a.csv", "b.csv.gz"])
-        #expect(try a.int("epochs") == 7)
-        #expect(a.flag("strict"))
+        #expect(try a.values(Self.events) == ["a.csv", "b.csv.gz"])
+        #expect(try a.value(Self.epochs) == 7)
+        #expect(a.flag(Self.strict))
         #expect(a.request == .run)
-        #expect(try a.double("learning-rate") == nil)
+        #expect(try a.value(Self.learningRate) == nil)
     }
 
     @Test func unknownOptionGetsSuggestion() {
@@ -35,11 +35,11 @@ import Testing
 
     @Test func badValuesNameTheFlag() throws {
         let a = try ParsedArguments(["--epochs", "many", "--learning-rate", "nan"], spec: spec)
-        #expect(throws: CommandError.self) { try a.int("epochs") }
-        do { _ = try a.int("epochs") } catch let e as CommandError { #expect(e.message.contains("--epochs")) }
-        do { _ = try a.double("learning-rate") } catch let e as CommandError { #expect(e.message.contains("--learning-rate")) }
+        #expect(throws: CommandError.self) { try a.value(Self.epochs) }
+        do { _ = try a.value(Self.epochs) } catch let e as CommandError { #expect(e.message.contains("--epochs")) }
+        do { _ = try a.value(Self.learningRate) } catch let e as CommandError { #expect(e.message.contains("--learning-rate")) }
         let b = try ParsedArguments(["--epochs", "0"], spec: spec)
-        do { _ = try b.int("epochs", in: 1...1000); Issue.record("accepted 0") } catch let e as CommandError {
+        do { _ = try b.value(Self.epochs); Issue.record("accepted 0") } catch let e as CommandError {
             #expect(e.message.contains("must be in 1...1000"))
         }
     }

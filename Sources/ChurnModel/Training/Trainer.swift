@@ -22,13 +22,12 @@ public enum TrainingError: CategorizedError, Equatable {
     public var description: String {
         switch self {
         case .nonFinite(let epoch, let batch, let what):
-            return "\(what) became NaN or infinite in epoch \(epoch), batch \(batch); no model was written. "
-                + "Try a lower --learning-rate (e.g. a third of it) or a smaller --clip-norm."
+            return "\(what) became NaN or infinite in epoch \(epoch), batch \(batch); no model was written"
         case .diverged(let epoch, let batch, let loss):
             return String(format: "training diverged: the training loss reached %.3g by epoch %d, batch %d (always predicting 50%% scores 0.69); ", loss, epoch, batch)
-                + "no model was written. Try a lower --learning-rate (e.g. a third of it) or --clip-norm 1."
+                + "no model was written"
         case .interrupted(let path, let epoch, let batch):
-            return "interrupted in epoch \(epoch) after batch \(batch); checkpoint written to \(path) (continue with --resume)"
+            return "interrupted in epoch \(epoch) after batch \(batch); checkpoint written to \(path)"
         case .emptyTrainingSet:
             return "no training sequences"
         case .incompatibleCheckpoint(let path, let reason):
