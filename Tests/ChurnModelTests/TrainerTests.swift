@@ -98,6 +98,19 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    /// The checkpoint's state writes the best loss +∞ (none yet) as `null`, the project's one
+    /// policy for non-finite numbers in JSON, and reads it back as +∞; a finite one round-trips.
+    func testCheckpointStateWritesNoNonFiniteNumbers() throws {
+        var state = Trainer.State()
+        let fresh = String(decoding: try JSONOutput.encode(state), as: UTF8.self)
+        XCTAssertTrue(fresh.contains("\"bestValidationLoss\":null"), fresh)
+        XCTAssertFalse(fresh.lowercased().contains("inf"), fresh)
+        XCTAssertEqual(try JSONDecoder().decode(Trainer.State.self, from: Data(fresh.utf8)).bestValidationLoss, .infinity)
+        state.bestValidationLoss = 0.25
+        let later = try JSONOutput.encode(state)
+        XCTAssertEqual(try JSONDecoder().decode(Trainer.State.self, from: later).bestValidationLoss, 0.25)
+    }
+
     func testNonFiniteInputStopsWithEpochAndBatch() {
         var data = SequenceDataset(numericSize: 1)
         data.append(eventIDs: [2, 1], numeric: [.nan, 0], label: 1, group: 0)

@@ -99,6 +99,46 @@ public final class Trainer {
         var history: [EpochRecord] = []
         var parameterCount = 0
         var options = TrainingOptions()
+
+        init() {}
+
+        private enum CodingKeys: String, CodingKey {
+            case epoch, batch, epochLossSum, epochSequences, bestValidationLoss, bestEpoch, epochsWithoutImprovement
+            case history, parameterCount, options
+        }
+
+        /// Reads a state; a `null` best loss (none yet) reads as +∞.
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            epoch = try c.decode(Int.self, forKey: .epoch)
+            batch = try c.decode(Int.self, forKey: .batch)
+            epochLossSum = try c.decode(Double.self, forKey: .epochLossSum)
+            epochSequences = try c.decode(Int.self, forKey: .epochSequences)
+            bestValidationLoss = try c.decodeIfPresent(Double.self, forKey: .bestValidationLoss) ?? .infinity
+            bestEpoch = try c.decode(Int.self, forKey: .bestEpoch)
+            epochsWithoutImprovement = try c.decode(Int.self, forKey: .epochsWithoutImprovement)
+            history = try c.decode([EpochRecord].self, forKey: .history)
+            parameterCount = try c.decode(Int.self, forKey: .parameterCount)
+            options = try c.decode(TrainingOptions.self, forKey: .options)
+        }
+
+        /// Writes the state; before the first validation the best loss is +∞, written as `null`
+        /// like every non-finite number in the project's JSON.
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(epoch, forKey: .epoch)
+            try c.encode(batch, forKey: .batch)
+            try c.encode(epochLossSum, forKey: .epochLossSum)
+            try c.encode(epochSequences, forKey: .epochSequences)
+            if bestValidationLoss.isFinite { try c.encode(bestValidationLoss, forKey: .bestValidationLoss) } else {
+                try c.encodeNil(forKey: .bestValidationLoss)
+            }
+            try c.encode(bestEpoch, forKey: .bestEpoch)
+            try c.encode(epochsWithoutImprovement, forKey: .epochsWithoutImprovement)
+            try c.encode(history, forKey: .history)
+            try c.encode(parameterCount, forKey: .parameterCount)
+            try c.encode(options, forKey: .options)
+        }
     }
 
     public init(network: ChurnNetwork, options: TrainingOptions, train: SequenceDataset, validation: SequenceDataset,
@@ -283,10 +323,7 @@ public final class Trainer {
     /// Writes weights, best weights, optimizer moments and progress atomically.
     public func saveCheckpoint(to url: URL) throws {
         let count = network.parameters.values.count
-        let encoder = JSONEncoder()
-        // Before the first validation the best loss is +∞, which plain JSON cannot hold.
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let stateJSON = String(decoding: try encoder.encode(state), as: UTF8.self)
+        let stateJSON = String(decoding: try JSONOutput.encode(state), as: UTF8.self)
         var moments = (optimizer.firstMoment, optimizer.secondMoment)
         let file = SafeTensors.File(tensors: [
             "parameters": .init(floats: network.parameters.values.array, shape: [count]),
@@ -308,6 +345,7 @@ public final class Trainer {
             throw TrainingError.incompatibleCheckpoint(path: url.path, reason: "not a churn-forecaster checkpoint")
         }
         let decoder = JSONDecoder()
+        // Checkpoints of earlier versions wrote +∞ as the string "inf".
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let restored: State
         do { restored = try decoder.decode(State.self, from: Data(stateText.utf8)) } catch {
