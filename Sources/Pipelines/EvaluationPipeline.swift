@@ -49,15 +49,7 @@ public enum EvaluationPipeline {
         }
         var curves: [String: ModelCurves] = [:]
         if y.contains(true) && y.contains(false) {
-            for m in scored {
-                curves[m.name] = ModelCurves(
-                    roc: try Curves.roc(scores: m.scores, labels: y),
-                    precisionRecall: try Curves.precisionRecall(scores: m.scores, labels: y),
-                    gains: try Curves.cumulativeGains(scores: m.scores, labels: y),
-                    calibration: try m.probabilities.map { try Curves.calibration(probabilities: $0, labels: y) },
-                    histogram: try Curves.scoreHistogram(scores: m.scores, labels: y, bins: 20,
-                                                         range: m.probabilities == nil ? nil : 0...1))
-            }
+            for m in scored { curves[m.name] = try ModelCurves(m, labels: y) }
         }
         let positives = y.filter { $0 }.count
         let evaluation = CutoffEvaluation(

@@ -21,6 +21,19 @@ public struct ModelCurves: Codable, Sendable {
     }
 }
 
+extension ModelCurves {
+    /// The report's curves of one model's scores against `labels` (both classes present).
+    /// - Throws: `EvaluationError` for mismatched lengths, non-finite scores or a single class.
+    public init(_ model: ModelScores, labels: [Bool]) throws {
+        self.init(roc: try Curves.roc(scores: model.scores, labels: labels),
+                  precisionRecall: try Curves.precisionRecall(scores: model.scores, labels: labels),
+                  gains: try Curves.cumulativeGains(scores: model.scores, labels: labels),
+                  calibration: try model.probabilities.map { try Curves.calibration(probabilities: $0, labels: labels) },
+                  histogram: try Curves.scoreHistogram(scores: model.scores, labels: labels, bins: 20,
+                                                       range: model.probabilities == nil ? nil : 0...1))
+    }
+}
+
 /// The evaluation at one cutoff: what `metrics.json` holds plus the report's curves.
 public struct CutoffEvaluation: Codable, Sendable {
     public var cutoff: String

@@ -46,15 +46,7 @@ enum SyntheticReport {
         var curves: [String: ModelCurves] = [:]
         var warnings: [String] = []
         if labels.contains(true) && labels.contains(false) {
-            for m in scored {
-                curves[m.name] = ModelCurves(
-                    roc: try Curves.roc(scores: m.scores, labels: labels),
-                    precisionRecall: try Curves.precisionRecall(scores: m.scores, labels: labels),
-                    gains: try Curves.cumulativeGains(scores: m.scores, labels: labels),
-                    calibration: try m.probabilities.map { try Curves.calibration(probabilities: $0, labels: labels) },
-                    histogram: try Curves.scoreHistogram(scores: m.scores, labels: labels, bins: 20,
-                                                         range: m.probabilities == nil ? nil : 0...1))
-            }
+            for m in scored { curves[m.name] = try ModelCurves(m, labels: labels) }
         }
         for (name, metrics) in comparison.models.sorted(by: { $0.key < $1.key }) {
             for w in metrics.warnings { warnings.append("\(name): \(w)") }
