@@ -25,4 +25,16 @@ public enum CivilDate {
     public static func format(days: Int) -> String {
         Timestamp.formatDate(Int64(days) * Timestamp.microsecondsPerDay)
     }
+
+    /// Days from `90`, `90d`, `12w` or a multiple of 24 hours (`48h`).
+    public static func parseDays(_ text: String) -> Int? {
+        let t = text.lowercased()
+        let value: Int?
+        if t.hasSuffix("d") { value = Int(t.dropLast()) }
+        else if t.hasSuffix("w") { value = Int(t.dropLast()).map { $0 * 7 } }
+        else if t.hasSuffix("h") { value = Int(t.dropLast()).flatMap { $0 % 24 == 0 ? $0 / 24 : nil } }
+        else { value = Int(t) }
+        guard let value, value >= 1 else { return nil }
+        return value
+    }
 }

@@ -30,7 +30,7 @@ struct SimulateCommand: ParsableCommand {
     static let cutoff = Option<Int>("cutoff", value: "DATE", help: "Cutoff date for --truth (00:00 UTC), within (start, start + days].",
                                     expected: "a date YYYY-MM-DD", parse: CivilDate.parse)
     static let horizon = Option<Int>("horizon", value: "D", help: "Horizon for --truth: days, or a duration like 30d, 8w.",
-                                     expected: "a whole number of days (90, 90d, 12w, 48h)", parse: parseDays)
+                                     expected: "a whole number of days (90, 90d, 12w, 48h)", parse: CivilDate.parseDays)
     static let truthSamples = Option<Int>.integer("truth-samples", value: "R", help: "Monte Carlo continuations per customer for --truth.",
                                                   default: 200, in: 1...1_000_000)
     static let compressionLevel = Option<Int>.integer("compression-level", value: "L",
@@ -65,18 +65,6 @@ struct SimulateCommand: ParsableCommand {
         compressionLevel = try arguments.required(Self.compressionLevel)
         quiet = arguments.flag(Self.quiet)
         scenario = try arguments.required(Self.scenario)
-    }
-
-    /// Days from `90`, `90d`, `12w` or a multiple of 24 hours (`48h`).
-    static func parseDays(_ text: String) -> Int? {
-        let t = text.lowercased()
-        let value: Int?
-        if t.hasSuffix("d") { value = Int(t.dropLast()) }
-        else if t.hasSuffix("w") { value = Int(t.dropLast()).map { $0 * 7 } }
-        else if t.hasSuffix("h") { value = Int(t.dropLast()).flatMap { $0 % 24 == 0 ? $0 / 24 : nil } }
-        else { value = Int(t) }
-        guard let value, value >= 1 else { return nil }
-        return value
     }
 
     func validate() throws {

@@ -201,3 +201,13 @@ final class SimulatorTests: XCTestCase {
         XCTAssertNotEqual(Simulator.streamSeed(1, 0, 0), Simulator.streamSeed(2, 0, 0))
     }
 }
+
+final class CivilDateTests: XCTestCase {
+    func testHorizonInDays() {
+        XCTAssertEqual(CivilDate.parseDays("90"), 90)
+        XCTAssertEqual(CivilDate.parseDays("30D"), 30)
+        XCTAssertEqual(CivilDate.parseDays("12w"), 84)
+        XCTAssertEqual(CivilDate.parseDays("48h"), 2)
+        for bad in ["0", "-3", "36h", "1.5d", "d", "", "3x"] { XCTAssertNil(CivilDate.parseDays(bad), bad) }
+    }
+}
