@@ -16,7 +16,7 @@ extension Option where Value == Int64 {
     public static func instant(_ name: String, _ kind: OptionSpec.Kind = .single, help: String,
                                defaultDescription: String? = nil) -> Option<Int64> {
         Option<Int64>(name, kind, value: "TIME", help: help, defaultDescription: defaultDescription,
-                      expected: "a date or date-time such as 2024-03-01 or 2024-03-01T12:00:00Z", parse: Timestamp.parse)
+                      expected: "a date or date-time such as 2024-03-01 or 2024-03-01T12:00:00Z", parse: { Timestamp.parse($0) })
     }
 }
 
@@ -33,7 +33,7 @@ extension Option {
         where Value: RawRepresentable & CaseIterable, Value.RawValue == String {
         let names = Value.allCases.map(\.rawValue)
         return Option(name, value: value, help: help + " (\(names.joined(separator: ", ")))", default: defaultValue,
-                      defaultDescription: defaultValue.rawValue, expected: names.joined(separator: " or "), parse: Value.init(rawValue:))
+                      defaultDescription: defaultValue.rawValue, expected: names.joined(separator: " or "), parse: { Value(rawValue: $0) })
     }
 }
 

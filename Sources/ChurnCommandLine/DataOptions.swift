@@ -1,5 +1,4 @@
 import ChurnSupport
-import ChurnCommandLine
 import EventLog
 import Snapshots
 import Foundation

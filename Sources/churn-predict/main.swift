@@ -12,7 +12,7 @@ struct PredictCommand: ParsableCommand {
     static let output = Option<String>.text("output", value: "PATH", help: "Where to write predictions (- = standard output).", default: "-")
     static let format = Option<PredictionFormat>.choice("format", value: "FORMAT", help: "Output format", default: .csv)
     static let shard = Option<Shard>("shard", value: "I/N", help: "Score only shard I of N (0 ≤ I < N).",
-                                     expected: "I/N with 0 ≤ I < N, e.g. 0/4", parse: Shard.init(parsing:))
+                                     expected: "I/N with 0 ≤ I < N, e.g. 0/4", parse: { Shard(parsing: $0) })
     static let batchSize = Option<Int>.integer("batch-size", value: "B", help: "Customers per scoring batch.", default: 512, in: 1...1_000_000)
     static let dumpFeatures = Option<String>.text("dump-features", value: "PATH", help: "Write the LSTM's inputs and logits (safetensors).")
 

@@ -22,15 +22,15 @@ struct SimulateCommand: ParsableCommand {
     static let customers = Option<Int>.integer("customers", help: "Number of customers.", default: 10_000, in: 0...100_000_000)
     static let start = Option<Int>("start", value: "DATE", help: "First day of the log (YYYY-MM-DD).",
                                    default: CivilDate.days(year: 2024, month: 1, day: 1), defaultDescription: "2024-01-01",
-                                   expected: "a date YYYY-MM-DD", parse: CivilDate.parse)
+                                   expected: "a date YYYY-MM-DD", parse: { CivilDate.parse($0) })
     static let days = Option<Int>.integer("days", value: "D", help: "Length of the log in days.", default: 365, in: 1...36_500)
     static let seed = Option<UInt64>.seed(help: "Random seed (non-negative integer).", default: 1)
     static let output = Option<String>.text("output", value: "FILE", help: "Event log path; '.gz' compresses, '-' is standard output.", default: "-")
     static let truth = Option<String>.text("truth", value: "FILE", help: "Also write true churn probabilities at --cutoff to FILE ('.gz' compresses).")
     static let cutoff = Option<Int>("cutoff", value: "DATE", help: "Cutoff date for --truth (00:00 UTC), within (start, start + days].",
-                                    expected: "a date YYYY-MM-DD", parse: CivilDate.parse)
+                                    expected: "a date YYYY-MM-DD", parse: { CivilDate.parse($0) })
     static let horizon = Option<Int>("horizon", value: "D", help: "Horizon for --truth: days, or a duration like 30d, 8w.",
-                                     expected: "a whole number of days (90, 90d, 12w, 48h)", parse: CivilDate.parseDays)
+                                     expected: "a whole number of days (90, 90d, 12w, 48h)", parse: { CivilDate.parseDays($0) })
     static let truthSamples = Option<Int>.integer("truth-samples", value: "R", help: "Monte Carlo continuations per customer for --truth.",
                                                   default: 200, in: 1...1_000_000)
     static let compressionLevel = Option<Int>.integer("compression-level", value: "L",
