@@ -102,7 +102,7 @@ struct HTMLReport {
             h += "</tr>\n"
         }
         h += "</tbody>\n</table></div>\n"
-        h += "<p class=\"note\">Highlighted: the best value in each column. ROC AUC intervals and the paired differences come from the same bootstrap resamples; a difference is positive when the LSTM ranks churners better, and “LSTM ahead” means its whole 95% interval is above zero. Log loss, Brier and ECE need probabilities, so a rule such as recency shows “—”. Lower is better for log loss, Brier and ECE.</p>\n"
+        h += "<p class=\"note\">Highlighted: the best value in each column. ROC AUC intervals and the paired differences come from the same bootstrap resamples; a difference is positive when the LSTM ranks churners better, and “LSTM ahead” means its whole 95% interval is above zero. Log loss, Brier and ECE need probabilities of the label, so a ranking rule such as recency shows “—”, and so does BG/NBD under a churn event (its probability is of no activity). Lower is better for log loss, Brier and ECE.</p>\n"
         return h + "</section>\n"
     }
 
