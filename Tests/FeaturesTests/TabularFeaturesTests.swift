@@ -75,6 +75,13 @@ final class TabularFeaturesTests: XCTestCase {
         ("b", -33 * day, "payment", 10),
         ("b", -3 * day, "payment", 10),
         ("c", 1 * day, "refund", 0),     // after the cutoff: c has no history
+        // d: events exactly on the window boundaries (windows are [cutoff − D, cutoff)).
+        ("d", -90 * day - 1, "payment", 1),
+        ("d", -90 * day, "payment", 1),
+        ("d", -60 * day, "payment", 1),
+        ("d", -30 * day, "payment", 1),
+        ("d", -7 * day, "payment", 1),
+        ("d", 0, "payment", 100),        // at the cutoff: not history
     ]
 
     private func smallSpec(_ store: EventStore) throws -> TabularSpec {
@@ -114,7 +121,7 @@ final class TabularFeaturesTests: XCTestCase {
         let store = makeStore(small)
         let spec = try smallSpec(store)
         let x = named(spec, TabularFeaturizer(spec: spec, store: store).features(rows(store)))
-        let a = x[0], b = x[1], c = x[2]
+        let a = x[0], b = x[1], c = x[2], d = x[3]
         let expectedA: [String: Float] = [
             "count_7d": 3, "count_30d": 5, "count_90d": 8, "count_all": 10,
             "tenure_days": 100, "recency_days": Float(1.0 / 24), "active_days_30d": 5,
@@ -158,6 +165,16 @@ final class TabularFeaturesTests: XCTestCase {
             XCTAssertEqual(b[name]!, value, accuracy: 1e-5 * max(1, abs(value)), "b: \(name)")
         }
         XCTAssertTrue(b["days_since_last_ticket_opened"]!.isNaN)
+
+        let expectedD: [String: Float] = [
+            "count_7d": 1, "count_30d": 2, "count_90d": 4, "count_all": 5, "trend_30d": 1,
+            "count_payment_7d": 1, "count_payment_30d": 2, "count_payment_90d": 4, "trend_payment_30d": 1,
+            "active_days_30d": 2, "recency_days": 7, "days_since_last_payment": 7,
+            "sum_amount_30d": 2, "sum_amount_all": 5, "last_amount": 1, "mean_amount": 1,
+        ]
+        for (name, value) in expectedD.sorted(by: { $0.key < $1.key }) {
+            XCTAssertEqual(d[name]!, value, accuracy: 1e-5 * max(1, abs(value)), "d: \(name)")
+        }
 
         // c: no history before the cutoff: every count 0, every "may be missing" NaN.
         for name in spec.featureNames {
