@@ -330,6 +330,23 @@ final class TabularFeaturesTests: XCTestCase {
         XCTAssertTrue(missingSeen.contains { $0.hasPrefix("days_since_last_") })
     }
 
+    /// The groups partition the history: their counts add up to the overall counts (which come
+    /// from `HistorySummary`), their trends to the overall trend.
+    func testGroupsPartitionTheHistory() throws {
+        let events = randomEvents(customers: 200, types: 25, seed: 17)
+        let store = makeStore(events)
+        let spec = try TabularSpec.fit(store: store, rows: rows(store), maxEventTypes: 6)
+        for (r, x) in named(spec, TabularFeaturizer(spec: spec, store: store).features(rows(store))).enumerated() {
+            for suffix in ["7d", "30d", "90d", "all"] {
+                let total = spec.groups.map { x["count_\($0 == TabularSpec.otherGroup ? TabularSpec.otherGroupLabel : $0)_\(suffix)"]! }.reduce(0, +)
+                XCTAssertEqual(total, x["count_\(suffix)"]!, "row \(r), \(suffix)")
+            }
+            let trend = spec.groups.map { x["trend_\($0 == TabularSpec.otherGroup ? TabularSpec.otherGroupLabel : $0)_30d"]! }.reduce(0, +)
+            XCTAssertEqual(trend, x["trend_30d"]!, "row \(r)")
+            XCTAssertLessThanOrEqual(x["active_days_30d"]!, min(30, x["count_30d"]!))
+        }
+    }
+
     /// Names never hold XGBoost's forbidden characters, and never repeat.
     func testNamesAreSanitizedAndUnique() throws {
         let events: [TestEvent] = [("a", -day, "a[b]<c", 0), ("a", -day, "a b", 0), ("a", -2 * day, "a_b", 0),
