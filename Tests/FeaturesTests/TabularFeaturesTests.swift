@@ -287,6 +287,9 @@ final class TabularFeaturesTests: XCTestCase {
         let f = spec.featureCount
         let tail = featurizer.features(all[150...])
         XCTAssertEqual(tail.map(\.bitPattern), one[(150 * f)...].map(\.bitPattern))
+        var single = [Float](repeating: -1, count: f)
+        single.withUnsafeMutableBufferPointer { featurizer.features(of: all[42], into: $0) }
+        XCTAssertEqual(single.map(\.bitPattern), one[(42 * f)..<(43 * f)].map(\.bitPattern))
     }
 
     /// A type never seen in training counts as <other> at scoring time.
