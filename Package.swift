@@ -108,6 +108,7 @@ let package = Package(
         .testTarget(name: "ChurnModelTests", dependencies: ["ChurnModel", "TensorKit", "Evaluation", "ChurnSupport", "_TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "Snapshots", "Features", "ChurnSupport"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "EventLog", "Snapshots", "ChurnSupport"]),
         .testTarget(name: "ChurnSimulationTests", dependencies: ["ChurnSimulation", "EventLog"]),
         .testTarget(name: "ChurnCommandLineTests", dependencies: ["ChurnCommandLine"]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "ChurnCommandLine", "EventLog", "Snapshots", "Features",
