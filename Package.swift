@@ -50,6 +50,7 @@ let package = Package(
         .library(name: "Snapshots", targets: ["Snapshots"]),
         .library(name: "Features", targets: ["Features"]),
         .library(name: "ChurnModel", targets: ["ChurnModel"]),
+        .library(name: "GradientBoosting", targets: ["GradientBoosting"]),
         .library(name: "Baselines", targets: ["Baselines"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Reports", targets: ["Reports"]),
@@ -65,6 +66,7 @@ let package = Package(
         // MARK: - System libraries (Debian packages)
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CXGBoost", pkgConfig: "xgboost", providers: [.apt(["libxgboost-dev"])]),
 
         // MARK: - Support: threads, seeded random numbers, atomic files, JSON (no BLAS)
         .target(name: "ChurnSupport", swiftSettings: fastMath),
@@ -80,6 +82,8 @@ let package = Package(
         // MARK: - Models: the LSTM, the baselines; their evaluation and reports
         .target(name: "Evaluation", dependencies: ["ChurnSupport"], swiftSettings: fastMath),
         .target(name: "ChurnModel", dependencies: ["ChurnSupport", "TensorKit", "Evaluation"], swiftSettings: fastMath),
+        // Gradient-boosted trees through XGBoost's C API (no BLAS).
+        .target(name: "GradientBoosting", dependencies: ["ChurnSupport", "CXGBoost"]),
         .target(name: "Baselines", dependencies: ["ChurnSupport", "EventLog", "Snapshots", "Features", "Evaluation"],
                 swiftSettings: fastMath),
         .target(name: "Reports", dependencies: ["ChurnSupport", "Evaluation", "Baselines"]),
@@ -114,6 +118,8 @@ let package = Package(
                                                           "ChurnModel", "Baselines", "Evaluation", "Reports", "TensorKit", "ChurnSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation", "Baselines"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ChurnSupport", "_TestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "GradientBoostingTests", dependencies: ["GradientBoosting", "ChurnSupport", "_TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "Evaluation", "Snapshots", "ChurnSupport", "_TestSupport"],
                     resources: [.copy("Fixtures")]),
