@@ -4,8 +4,8 @@
 // The data flows one way, and the module list follows it:
 // CSV → EventLog (reader, store) → Snapshots (cutoffs, labels) → Features → ChurnModel (LSTM)
 // and Baselines → Evaluation (metrics) → Reports; Pipelines tie the stages together for the
-// executables, which parse flags with ChurnCommandLine. Only TensorKit and the modules above it
-// link OpenBLAS.
+// executables, which parse flags with ChurnCommandLine. GradientBoosting wraps XGBoost's trees.
+// Only TensorKit and the modules above it link OpenBLAS.
 import PackageDescription
 
 #if canImport(Glibc)
@@ -79,10 +79,9 @@ let package = Package(
         .target(name: "Snapshots", dependencies: ["ChurnSupport", "EventLog"], swiftSettings: fastMath),
         .target(name: "Features", dependencies: ["ChurnSupport", "EventLog", "Snapshots"], swiftSettings: fastMath),
 
-        // MARK: - Models: the LSTM, the baselines; their evaluation and reports
+        // MARK: - Models: the LSTM, gradient-boosted trees (XGBoost), the baselines; their evaluation and reports
         .target(name: "Evaluation", dependencies: ["ChurnSupport"], swiftSettings: fastMath),
         .target(name: "ChurnModel", dependencies: ["ChurnSupport", "TensorKit", "Evaluation"], swiftSettings: fastMath),
-        // Gradient-boosted trees through XGBoost's C API (no BLAS).
         .target(name: "GradientBoosting", dependencies: ["ChurnSupport", "CXGBoost"]),
         .target(name: "Baselines", dependencies: ["ChurnSupport", "EventLog", "Snapshots", "Features", "Evaluation"],
                 swiftSettings: fastMath),

@@ -29,8 +29,9 @@ final class BoosterTests: XCTestCase {
 
     func testEarlyStoppingKeepsTheBestRound() throws {
         // Noisy labels and deep, fast trees overfit: the validation loss turns up early.
-        let train = TestTable(rows: 400, noise: 0.3, seed: 11), validation = TestTable(rows: 400, noise: 0.3, seed: 12)
+        let train = TestTable(rows: 600, noise: 0.25, seed: 11), validation = TestTable(rows: 600, noise: 0.25, seed: 12)
         var settings = parameters(rounds: 300, earlyStopping: 8)
+        settings.learningRate = 0.1
         settings.maxDepth = 6
         var rounds: [BoostingRound] = []
         let booster = try Booster.train(features: train.features, labels: train.labels, featureCount: 4,
