@@ -21,8 +21,10 @@ extension Booster {
     /// Each round grows one tree (XGBoosterUpdateOneIter) and evaluates the log loss on the
     /// training and validation rows (XGBoosterEvalOneIter). With a validation set, training stops
     /// once `parameters.earlyStoppingRounds` rounds have passed without a strictly lower validation
-    /// log loss, and the model keeps exactly the trees of the best round (XGBoosterSlice); without
-    /// one it keeps all `parameters.maxRounds` trees. The same data, seed and thread count give the
+    /// log loss (or after `maxRounds`), and the model keeps exactly the trees of the round with the
+    /// lowest validation log loss (XGBoosterSlice); without one it keeps all `parameters.maxRounds`
+    /// trees. The returned booster is reloaded from its own model bytes, so it holds no training
+    /// state and predicts exactly like `Booster(serialized: booster.serialized())`. The same data, seed and thread count give the
     /// same model bytes.
     /// - Parameters:
     ///   - features: `labels.count × featureCount` row-major values, NaN for missing.

@@ -7,7 +7,7 @@ import ChurnSupport
 /// learning rate with up to 1,000 rounds, row and column subsampling, and early stopping after 50
 /// rounds without a better validation log loss. The objective (`binary:logistic`), the metric
 /// (`logloss`) and the tree method (`hist`) are fixed.
-public struct BoosterParameters: Equatable, Sendable {
+public struct BoosterParameters: Codable, Equatable, Sendable {
     /// The deepest a tree grows (XGBoost's `max_depth`).
     public var maxDepth: Int
     /// The shrinkage applied to each new tree (`eta`).
@@ -25,7 +25,7 @@ public struct BoosterParameters: Equatable, Sendable {
     /// The most boosting rounds (one tree each).
     public var maxRounds: Int
     /// Stop after this many rounds without a lower validation log loss; nil never stops early.
-    /// Ignored without a validation set.
+    /// Ignored without a validation set. With one, the model keeps the best round's trees either way.
     public var earlyStoppingRounds: Int?
     /// The most histogram bins per feature (`max_bin`).
     public var maxBins: Int

@@ -30,6 +30,10 @@ enum ModelValidation {
         guard featureCount >= 1 else { throw BoostingError.corruptModel("the model has \(featureCount) features") }
         let classes = try integer(parameters["num_class"], "learner_model_param.num_class")
         guard classes <= 1 else { throw BoostingError.corruptModel("the model has \(classes) classes, not one output") }
+        if let targets = parameters["num_target"] {
+            let count = try integer(targets, "learner_model_param.num_target")
+            guard count == 1 else { throw BoostingError.corruptModel("the model has \(count) targets, not one") }
+        }
         let baseScore = try string(parameters["base_score"], "learner_model_param.base_score")
         guard let base = Double(baseScore), base.isFinite else {
             throw BoostingError.corruptModel("base_score \(baseScore) is not a finite number")
@@ -45,6 +49,11 @@ enum ModelValidation {
         guard declared == trees.count else {
             throw BoostingError.corruptModel("the model declares \(declared) trees but holds \(trees.count)")
         }
+        let parallelTrees = try integer(treeParameters["num_parallel_tree"] ?? "1", "gbtree_model_param.num_parallel_tree")
+        guard parallelTrees >= 1, trees.count % parallelTrees == 0 else {
+            throw BoostingError.corruptModel("\(trees.count) trees do not make rounds of \(parallelTrees) parallel trees")
+        }
+        try requireScalarLeaves(treeParameters, "gbtree_model_param")
         let treeInfo = try array(ensemble["tree_info"], "gradient_booster.model.tree_info")
         guard treeInfo.count == trees.count, treeInfo.allSatisfy({ ($0 as? NSNumber)?.intValue == 0 }) else {
             throw BoostingError.corruptModel("tree_info does not assign each of the \(trees.count) trees to the one output")
@@ -62,6 +71,7 @@ enum ModelValidation {
         let parameters = try object(tree["tree_param"], "\(name).tree_param")
         let nodeCount = try integer(parameters["num_nodes"], "\(name).tree_param.num_nodes")
         guard nodeCount >= 1 else { throw BoostingError.corruptModel("\(name) has \(nodeCount) nodes") }
+        try requireScalarLeaves(parameters, "\(name).tree_param")
         func column(_ key: String) throws -> [NSNumber] {
             let values = try array(tree[key], "\(name).\(key)")
             guard values.count == nodeCount else {
@@ -108,6 +118,13 @@ enum ModelValidation {
             visited[r] = true
             stack.append(l)
             stack.append(r)
+        }
+    }
+
+    /// Throws unless `size_leaf_vector` is absent or 0 (one value per leaf).
+    private static func requireScalarLeaves(_ parameters: [String: Any], _ what: String) throws {
+        if let size = parameters["size_leaf_vector"], try integer(size, "\(what).size_leaf_vector") != 0 {
+            throw BoostingError.corruptModel("\(what).size_leaf_vector is not 0: the trees have vector leaves")
         }
     }
 

@@ -16,6 +16,11 @@ enum XGBoost {
         var message = String(cString: pointer)
         if let trace = message.range(of: "Stack trace:") { message = String(message[..<trace.lowerBound]) }
         message = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        // "[20:37:48] /build/xgboost/src/learner.cc:123: what went wrong" → "what went wrong"
+        if message.hasPrefix("["), let close = message.firstIndex(of: "]"),
+           let location = message[close...].range(of: #"^\] \S+:\d+: "#, options: .regularExpression) {
+            message = String(message[location.upperBound...])
+        }
         return message.isEmpty ? "(no message)" : message
     }
 

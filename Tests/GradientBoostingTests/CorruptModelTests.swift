@@ -74,6 +74,14 @@ final class CorruptModelTests: XCTestCase {
         assertRefused(edited("\"num_feature\":\"4\"", "\"num_feature\":\"1\""), "fewer features than the splits use")
         assertRefused(edited("\"num_feature\":\"4\"", "\"num_feature\":\"0\""), "no features", mentioning: "0 features")
         assertRefused(edited("\"num_trees\":\"8\"", "\"num_trees\":\"9\""), "a tree count the model does not hold", mentioning: "9 trees")
+        assertRefused(edited("\"num_parallel_tree\":\"1\"", "\"num_parallel_tree\":\"0\""), "no trees per round",
+                      mentioning: "parallel")
+        assertRefused(edited("\"num_parallel_tree\":\"1\"", "\"num_parallel_tree\":\"3\""), "rounds of 3 trees",
+                      mentioning: "parallel")
+        assertRefused(edited("\"num_target\":\"1\"", "\"num_target\":\"2\""), "two targets", mentioning: "targets")
+        assertRefused(edited("\"num_target\":\"1\"", "\"num_target\":\"x\""), "a target count that is no number")
+        assertRefused(edited("\"size_leaf_vector\":\"0\"", "\"size_leaf_vector\":\"2\""), "vector leaves",
+                      mentioning: "size_leaf_vector")
         assertRefused(edited("binary:logistic", "reg:squarederror"), "another objective", mentioning: "reg:squarederror")
         assertRefused(edited("\"name\":\"gbtree\"", "\"name\":\"dart\""), "another booster", mentioning: "dart")
         assertRefused(edited("\"base_score\":\"", "\"base_score\":\"x"), "a base score that is no number", mentioning: "base_score")
@@ -102,5 +110,21 @@ final class CorruptModelTests: XCTestCase {
         }
         print("single-byte damage: \(refused) refused, \(loaded) still load")
         XCTAssertGreaterThan(refused, 0)
+    }
+}
+
+extension CorruptModelTests {
+    /// Damage only XGBoost's own reader notices comes back as bad data with XGBoost's message.
+    func testXGBoostsOwnRefusalIsBadData() {
+        for (text, replacement) in [("\"scale_pos_weight\":\"1\"", "\"scale_pos_weight\":\"x\""),
+                                    ("\"boost_from_average\":\"1\"", "\"boost_from_average\":\"x\"")] {
+            let bytes = edited(text, replacement)
+            XCTAssertThrowsError(try Booster(serialized: bytes, threads: 1), text) { error in
+                print("\(text) → \(error)")
+                XCTAssertEqual((error as? BoostingError)?.category, .badData, "\(error)")
+                XCTAssertFalse("\(error)".contains("Stack trace"), "\(error)")
+                XCTAssertFalse("\(error)".contains(".cc:"), "no source location: \(error)")
+            }
+        }
     }
 }
