@@ -10,17 +10,21 @@ enum XGBoost {
         _ = XGBRegisterLogCallback { _ in }
     }
 
-    /// XGBoost's message for the last failed call on this thread, without its stack trace.
+    /// XGBoost's message for the last failed call on this thread (`cleaned`).
     static func lastError() -> String {
-        guard let pointer = XGBGetLastError() else { return "(no message)" }
-        var message = String(cString: pointer)
+        cleaned(XGBGetLastError().map { String(cString: $0) } ?? "")
+    }
+
+    /// `message` without XGBoost's time and source location before it and its stack trace after:
+    /// "[20:37:48] /build/src/learner.cc:123: what went wrong\nStack trace: …" → "what went wrong".
+    static func cleaned(_ message: String) -> String {
+        var message = message
         if let trace = message.range(of: "Stack trace:") { message = String(message[..<trace.lowerBound]) }
         message = message.trimmingCharacters(in: .whitespacesAndNewlines)
-        // "[20:37:48] /build/xgboost/src/learner.cc:123: what went wrong" → "what went wrong"
-        if message.hasPrefix("["), let close = message.firstIndex(of: "]"),
-           let location = message[close...].range(of: #"^\] \S+:\d+: "#, options: .regularExpression) {
+        if let location = message.range(of: #"^\[[0-9:]+\] \S+:[0-9]+: "#, options: .regularExpression) {
             message = String(message[location.upperBound...])
         }
+        message = message.trimmingCharacters(in: .whitespacesAndNewlines)
         return message.isEmpty ? "(no message)" : message
     }
 
