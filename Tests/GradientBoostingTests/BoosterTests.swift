@@ -111,6 +111,25 @@ final class BoosterTests: XCTestCase {
         XCTAssert(mean[0] > 2 * mean[2] && mean[1] > 2 * mean[3], "mean |contribution| \(mean)")
     }
 
+    func testWeightsShiftTheModel() throws {
+        let train = TestTable(rows: 1000, seed: 55)
+        let settings = parameters(rounds: 15, earlyStopping: nil)
+        func meanProbability(weights: [Float]?) throws -> Double {
+            let booster = try Booster.train(features: train.features, labels: train.labels, weights: weights, featureCount: 4,
+                                            parameters: settings)
+            let p = try booster.probabilities(features: train.features, rowCount: train.rowCount)
+            return p.map(Double.init).reduce(0, +) / Double(p.count)
+        }
+        let unweighted = try meanProbability(weights: nil)
+        let positivesHeavier = try meanProbability(weights: train.labels.map { $0 == 1 ? 5 : 1 })
+        print("mean probability \(unweighted) unweighted, \(positivesHeavier) with positives weighted 5×")
+        XCTAssertGreaterThan(positivesHeavier, unweighted + 0.1)
+        XCTAssertThrowsError(try meanProbability(weights: train.labels.map { _ in 0 })) { error in
+            XCTAssertEqual((error as? BoostingError)?.category, .badData, "\(error)")
+        }
+        XCTAssertThrowsError(try meanProbability(weights: train.labels.map { $0 == 1 ? .nan : 1 }))
+    }
+
     func testWrongFeatureCountThrows() throws {
         let train = TestTable(rows: 200, seed: 61)
         let booster = try Booster.train(features: train.features, labels: train.labels, featureCount: 4,
