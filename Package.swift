@@ -4,8 +4,8 @@
 // The data flows one way, and the module list follows it:
 // CSV → EventLog (reader, store) → Snapshots (cutoffs, labels) → Features → ChurnModel (LSTM)
 // and Baselines → Evaluation (metrics) → Reports; Pipelines tie the stages together for the
-// executables, which parse flags with ChurnCommandLine. Only TensorKit and the modules above it
-// link OpenBLAS.
+// executables, which parse flags with ChurnCommandLine. GradientBoosting wraps XGBoost's trees.
+// Only TensorKit and the modules above it link OpenBLAS.
 import PackageDescription
 
 #if canImport(Glibc)
@@ -50,6 +50,7 @@ let package = Package(
         .library(name: "Snapshots", targets: ["Snapshots"]),
         .library(name: "Features", targets: ["Features"]),
         .library(name: "ChurnModel", targets: ["ChurnModel"]),
+        .library(name: "GradientBoosting", targets: ["GradientBoosting"]),
         .library(name: "Baselines", targets: ["Baselines"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Reports", targets: ["Reports"]),
@@ -65,6 +66,7 @@ let package = Package(
         // MARK: - System libraries (Debian packages)
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CXGBoost", pkgConfig: "xgboost", providers: [.apt(["libxgboost-dev"])]),
 
         // MARK: - Support: threads, seeded random numbers, atomic files, JSON (no BLAS)
         .target(name: "ChurnSupport", swiftSettings: fastMath),
@@ -77,9 +79,10 @@ let package = Package(
         .target(name: "Snapshots", dependencies: ["ChurnSupport", "EventLog"], swiftSettings: fastMath),
         .target(name: "Features", dependencies: ["ChurnSupport", "EventLog", "Snapshots"], swiftSettings: fastMath),
 
-        // MARK: - Models: the LSTM, the baselines; their evaluation and reports
+        // MARK: - Models: the LSTM, gradient-boosted trees (XGBoost), the baselines; their evaluation and reports
         .target(name: "Evaluation", dependencies: ["ChurnSupport"], swiftSettings: fastMath),
         .target(name: "ChurnModel", dependencies: ["ChurnSupport", "TensorKit", "Evaluation"], swiftSettings: fastMath),
+        .target(name: "GradientBoosting", dependencies: ["ChurnSupport", "CXGBoost"]),
         .target(name: "Baselines", dependencies: ["ChurnSupport", "EventLog", "Snapshots", "Features", "Evaluation"],
                 swiftSettings: fastMath),
         .target(name: "Reports", dependencies: ["ChurnSupport", "Evaluation", "Baselines"]),
@@ -115,6 +118,8 @@ let package = Package(
                                                           "ChurnModel", "Baselines", "Evaluation", "Reports", "TensorKit", "ChurnSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation", "Baselines"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ChurnSupport", "_TestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "GradientBoostingTests", dependencies: ["GradientBoosting", "ChurnSupport", "_TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "Evaluation", "Snapshots", "ChurnSupport", "_TestSupport"],
                     resources: [.copy("Fixtures")]),
