@@ -12,7 +12,16 @@ public enum SafeTensors {
     /// Element types this project reads and writes.
     public enum DType: String, Sendable {
         case f32 = "F32", i32 = "I32", i64 = "I64", f64 = "F64"
-        public var byteSize: Int { self == .f32 || self == .i32 ? 4 : 8 }
+        /// Raw bytes, such as a serialized gradient-boosted model.
+        case u8 = "U8"
+
+        public var byteSize: Int {
+            switch self {
+            case .u8: return 1
+            case .f32, .i32: return 4
+            case .i64, .f64: return 8
+            }
+        }
     }
 
     /// One tensor of a safetensors file: dtype, shape and raw little-endian bytes.
@@ -43,7 +52,18 @@ public enum SafeTensors {
                       data: int32s.withUnsafeBufferPointer { Data(buffer: $0) })
         }
 
+        /// A one-dimensional U8 tensor holding `bytes`.
+        public init(bytes: [UInt8]) {
+            self.init(dtype: .u8, shape: [bytes.count], data: Data(bytes))
+        }
+
         public var elementCount: Int { shape.reduce(1, *) }
+
+        /// The elements as bytes (U8 only).
+        public func bytes() throws -> [UInt8] {
+            guard dtype == .u8 else { throw SafeTensorsError.wrongDType(expected: "U8", found: dtype.rawValue) }
+            return [UInt8](data)
+        }
 
         /// The elements as Float (F32 only).
         public func floats() throws -> [Float] {

@@ -27,6 +27,27 @@ final class SafeTensorsTests: XCTestCase {
         }
     }
 
+    /// U8 tensors (raw bytes, e.g. a booster's model) round-trip, and their byte count must match the shape.
+    func testByteTensorsRoundTripAndAreChecked() throws {
+        let payload: [UInt8] = [0, 1, 2, 0x7B, 0xFF, 0x80]
+        let file = SafeTensors.File(tensors: ["blob": .init(bytes: payload), "w": .init(floats: [1, 2], shape: [2])],
+                                    metadata: ["format": "test"])
+        let decoded = try SafeTensors.decode(try SafeTensors.encode(file))
+        XCTAssertEqual(try decoded.tensors["blob"]?.bytes(), payload)
+        XCTAssertEqual(decoded.tensors["blob"]?.shape, [6])
+        XCTAssertThrowsError(try decoded.tensors["w"]!.bytes())
+        XCTAssertThrowsError(try decoded.tensors["blob"]!.floats())
+        XCTAssertEqual(try SafeTensors.decode(try SafeTensors.encode(.init(tensors: ["empty": .init(bytes: [])]))).tensors["empty"]?.bytes(), [])
+        // A U8 header whose shape claims more bytes than its range holds is refused.
+        let header = #"{"blob":{"dtype":"U8","shape":[7],"data_offsets":[0,6]}}"#
+        var bytes = Data(withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { Array($0) })
+        bytes.append(Data(header.utf8))
+        bytes.append(Data(payload))
+        XCTAssertThrowsError(try SafeTensors.decode(bytes)) { error in
+            XCTAssertTrue("\(error)".contains("7"), "\(error)")
+        }
+    }
+
     func testTruncatedFilesAreRefused() throws {
         let data = try SafeTensors.encode(sample())
         for cut in [0, 4, 7, 8, 20, data.count - 1, data.count - 4] {
