@@ -162,3 +162,20 @@ extension EpochRecord {
                isBest ? "  *best" : "")
     }
 }
+
+extension TrainingEvent {
+    /// What to show for this event: a step of the epoch's bar, or a line.
+    /// - Parameters:
+    ///   - epochs: the run's maximum epochs; `batchSize`: sequences per batch; `checkpoint`: the resumed file.
+    public func progress(epochs: Int, batchSize: Int, checkpoint: URL?) -> ProgressReport {
+        switch self {
+        case .resumed(let epoch, let batch):
+            return .line("resuming from \(checkpoint?.path ?? "the checkpoint"): epoch \(epoch + 1), batch \(batch + 1)")
+        case .batch(let epoch, let batch, let batches, let loss, let rate):
+            return .step(phase: "epoch \(epoch + 1)/\(epochs)", done: batch, total: batches, unit: "batches",
+                         rate: rate / Double(batchSize), detail: String(format: "%.0f seq/s  loss %.4f", rate, loss))
+        case .epoch(let record, let isBest):
+            return .line(record.logLine(epochs: epochs, isBest: isBest))
+        }
+    }
+}

@@ -105,24 +105,12 @@ struct TrainCommand: ParsableCommand {
                 Terminal.error("warning: \(warning) Consider --active-within \(request.labels.horizon) (or a --churn-event).")
             }
             Terminal.error(snapshots.summary(horizon: request.labels.horizon))
-            var bar: ProgressBar?
-            let epochs = request.training.epochs
+            let display = ProgressDisplay()
             let summary = try TrainingPipeline.run(
                 store: store, load: report, files: data.paths, snapshots: snapshots, request: request,
                 modelURL: URL(fileURLWithPath: modelPath), toolVersion: churnForecasterVersion,
-                progress: { event in
-                    switch event {
-                    case .resumed(let epoch, let batch):
-                        Terminal.error("resuming from \(request.checkpoint!.path): epoch \(epoch + 1), batch \(batch + 1)")
-                    case .batch(let epoch, let batch, let batches, let loss, let rate):
-                        if bar == nil { bar = ProgressBar(label: "epoch \(epoch + 1)/\(epochs)", total: batches, unit: "batches") }
-                        bar?.update(batch, rate: rate / Double(request.training.batchSize), detail: String(format: "%.0f seq/s  loss %.4f", rate, loss))
-                    case .epoch(let record, let isBest):
-                        bar?.finish()
-                        bar = nil
-                        Terminal.error(record.logLine(epochs: epochs, isBest: isBest))
-                    }
-                },
+                progress: { display.show($0.progress(epochs: request.training.epochs, batchSize: request.training.batchSize,
+                                                     checkpoint: request.checkpoint)) },
                 shouldStop: Interruption.poll(testVariable: "CHURN_TEST_INTERRUPT_AFTER_BATCHES"))
             Terminal.error(summary.resultLine)
             Terminal.error(summary.timingLine(loadSeconds: loadSeconds, snapshotSeconds: snapshotSeconds))
