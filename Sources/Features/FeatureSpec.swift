@@ -162,14 +162,7 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
         guard maxEvents >= 1 else { throw EventLogError.invalidOption("the maximum number of events per sequence must be at least 1") }
         guard !rows.isEmpty else { throw EventLogError.invalidOption("no training rows to fit features on") }
         // Vocabulary: events before each customer's latest training cutoff.
-        var historyEnd = [Int](repeating: -1, count: store.customerCount)
-        for row in rows { historyEnd[Int(row.customer)] = max(historyEnd[Int(row.customer)], row.historyEnd) }
-        var counts = [Int](repeating: 0, count: store.eventNames.count)
-        store.events.withUnsafeBufferPointer { events in
-            for c in 0..<store.customerCount where historyEnd[c] >= 0 {
-                for k in store.offsets[c]..<historyEnd[c] { counts[Int(events[k])] += 1 }
-            }
-        }
+        let counts = TrainingHistories(store: store, rows: rows).eventCounts(in: store)
         var types = (0..<counts.count).filter { counts[$0] >= max(1, minCount) }
             .sorted { counts[$0] != counts[$1] ? counts[$0] > counts[$1] : store.eventNames[$0] < store.eventNames[$1] }
             .map { store.eventNames[$0] }

@@ -185,16 +185,11 @@ public struct TabularSpec: Codable, Equatable, Sendable {
         }
         guard maxPairTypes <= 64 else { throw EventLogError.invalidOption("pairs are chosen among at most 64 event types") }
         guard !rows.isEmpty else { throw EventLogError.invalidOption("no training rows to fit tabular features on") }
-        var historyEnd = [Int](repeating: -1, count: store.customerCount)
-        for row in rows { historyEnd[Int(row.customer)] = max(historyEnd[Int(row.customer)], row.historyEnd) }
+        let histories = TrainingHistories(store: store, rows: rows)
+        let historyEnd = histories.ends
 
         // Frequencies by name: codes whose names are equal Strings are one type.
-        var codeCounts = [Int](repeating: 0, count: store.eventNames.count)
-        store.events.withUnsafeBufferPointer { events in
-            for c in 0..<store.customerCount where historyEnd[c] >= 0 {
-                for k in store.offsets[c]..<historyEnd[c] { codeCounts[Int(events[k])] += 1 }
-            }
-        }
+        let codeCounts = histories.eventCounts(in: store)
         var byName = [String: Int]()
         for (code, n) in codeCounts.enumerated() where n > 0 && store.eventNames[code] != otherGroup {
             byName[store.eventNames[code], default: 0] += n

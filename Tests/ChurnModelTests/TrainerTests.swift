@@ -3,24 +3,8 @@ import ChurnSupport
 import Foundation
 import TensorKit
 import XCTest
+import _TestSupport
 @testable import ChurnModel
-
-/// Exact ROC AUC (Mann–Whitney with average ranks) for the tests.
-func testAUC(_ scores: [Float], _ labels: [Float]) -> Double {
-    let order = scores.indices.sorted { scores[$0] < scores[$1] }
-    var ranks = [Double](repeating: 0, count: scores.count)
-    var i = 0
-    while i < order.count {
-        var j = i
-        while j + 1 < order.count && scores[order[j + 1]] == scores[order[i]] { j += 1 }
-        for k in i...j { ranks[order[k]] = Double(i + j) / 2 + 1 }
-        i = j + 1
-    }
-    let positives = labels.filter { $0 == 1 }.count, negatives = labels.count - positives
-    guard positives > 0, negatives > 0 else { return .nan }
-    let rankSum = zip(ranks, labels).filter { $0.1 == 1 }.map(\.0).reduce(0, +)
-    return (rankSum - Double(positives * (positives + 1)) / 2) / Double(positives * negatives)
-}
 
 final class TrainerTests: XCTestCase {
     /// Label 1 when the last "error" (id 2) comes after the last "resolved" (id 3): counts alone
@@ -53,7 +37,7 @@ final class TrainerTests: XCTestCase {
         let network = ChurnNetwork(shape: shape)
         network.parameters.initialize(using: &rng)
         return Trainer(network: network, options: options, train: orderDataset(count: 400, seed: 1),
-                       validation: orderDataset(count: 150, seed: 2), auc: testAUC)
+                       validation: orderDataset(count: 150, seed: 2), auc: { exactROCAUC(scores: $0, labels: $1) })
     }
 
     func testLearnsAnOrderDependentLabel() throws {
@@ -116,7 +100,7 @@ final class TrainerTests: XCTestCase {
         data.append(eventIDs: [2, 1], numeric: [.nan, 0], label: 1, group: 0)
         data.append(eventIDs: [3, 1], numeric: [0, 0], label: 0, group: 1)
         let network = ChurnNetwork(shape: shape)
-        let trainer = Trainer(network: network, options: TrainingOptions(), train: data, validation: data, auc: testAUC)
+        let trainer = Trainer(network: network, options: TrainingOptions(), train: data, validation: data, auc: { exactROCAUC(scores: $0, labels: $1) })
         XCTAssertThrowsError(try trainer.run(checkpoint: nil)) { error in
             XCTAssertEqual(error as? TrainingError, .nonFinite(epoch: 1, batch: 1, what: "the training loss"))
             XCTAssert("\(error)".contains("no model was written"))
@@ -133,7 +117,7 @@ final class TrainerTests: XCTestCase {
         let network = ChurnNetwork(shape: shape)
         network.parameters.initialize(using: &rng)
         let trainer = Trainer(network: network, options: options, train: orderDataset(count: 300, seed: 1),
-                              validation: orderDataset(count: 50, seed: 2), auc: testAUC)
+                              validation: orderDataset(count: 50, seed: 2), auc: { exactROCAUC(scores: $0, labels: $1) })
         XCTAssertThrowsError(try trainer.run(checkpoint: nil)) { error in
             switch error as? TrainingError {
             case .diverged?, .nonFinite?: XCTAssert("\(error)".contains("no model was written"))
