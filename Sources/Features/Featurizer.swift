@@ -46,12 +46,7 @@ public struct Featurizer: Sendable {
         scopes = spec.numericFeatures.map(\.scope)
         let slots = Dictionary(uniqueKeysWithValues: spec.typeAggregates.enumerated().map { ($1, $0) })
         typeSlot = store.eventNames.map { slots[$0] ?? -1 }
-        valueColumnIndex = spec.valueColumns.map { column in
-            guard let index = store.valueColumns.firstIndex(of: column) else {
-                preconditionFailure("the event store has no value column '\(column)'")
-            }
-            return index
-        }
+        valueColumnIndex = store.valueColumnIndices(of: spec.valueColumns)
     }
 
     /// The number of steps of a row: `min(history, maxEvents) + 1`.

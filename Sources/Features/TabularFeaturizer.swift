@@ -39,12 +39,7 @@ public struct TabularFeaturizer: Sendable {
         groupOfCode = store.eventNames.map { position[$0] ?? other }
         let valueSlot = Dictionary(uniqueKeysWithValues: spec.valueTypes.enumerated().map { ($1, $0) })
         valueSlotOfGroup = spec.groups.map { valueSlot[$0] ?? -1 }
-        valueColumnIndex = spec.valueColumns.map { column in
-            guard let index = store.valueColumns.firstIndex(of: column) else {
-                preconditionFailure("the event store has no value column '\(column)'")
-            }
-            return index
-        }
+        valueColumnIndex = store.valueColumnIndices(of: spec.valueColumns)
         pairGroups = spec.pairs.map { (Int(position[$0.first]!), Int(position[$0.second]!)) }
     }
 
