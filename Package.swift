@@ -107,6 +107,7 @@ let package = Package(
         // MARK: - Unit test bundles
         // What the bundles share: NaN-aware tolerance helpers, the difference log, JSON fixtures.
         .target(name: "_TestSupport", path: "Tests/_TestSupport"),
+        .testTarget(name: "ChurnSupportTests", dependencies: ["ChurnSupport"]),
         .testTarget(name: "TensorKitTests", dependencies: ["TensorKit", "ChurnSupport", "_TestSupport"]),
         .testTarget(name: "ChurnModelTests", dependencies: ["ChurnModel", "TensorKit", "Evaluation", "ChurnSupport", "_TestSupport"],
                     resources: [.copy("Fixtures")]),
