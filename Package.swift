@@ -89,7 +89,7 @@ let package = Package(
 
         // MARK: - Pipelines: train, evaluate, predict (library code the executables call)
         .target(name: "Pipelines", dependencies: ["ChurnSupport", "TensorKit", "EventLog", "Snapshots", "Features",
-                                                  "ChurnModel", "Baselines", "Evaluation", "Reports"]),
+                                                  "ChurnModel", "GradientBoosting", "Baselines", "Evaluation", "Reports"]),
 
         // MARK: - Simulation: seeded event logs with a known churn process
         .target(name: "ChurnSimulation", dependencies: ["ChurnSupport", "CZlib", "EventLog"], swiftSettings: fastMath),
@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(name: "ChurnSimulationTests", dependencies: ["ChurnSimulation", "EventLog"]),
         .testTarget(name: "ChurnCommandLineTests", dependencies: ["ChurnCommandLine"]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "ChurnCommandLine", "EventLog", "Snapshots", "Features",
-                                                          "ChurnModel", "Baselines", "Evaluation", "Reports", "TensorKit", "ChurnSupport"]),
+                                                          "ChurnModel", "GradientBoosting", "Baselines", "Evaluation", "Reports", "TensorKit", "ChurnSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Evaluation", "Baselines"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ChurnSupport", "_TestSupport"],
                     resources: [.copy("Fixtures")]),

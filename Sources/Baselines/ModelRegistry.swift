@@ -2,14 +2,23 @@ import ChurnSupport
 import EventLog
 import Snapshots
 
-/// Every model the tools compare, by name: the LSTM and the baselines, in report order.
+/// Every model the tools compare, by name: the forecaster's own models (the ensemble, the LSTM,
+/// XGBoost) and the baselines, in report order.
 ///
 /// Train, evaluate, predict and the reports take names, display names and order from here, so a
 /// new baseline is one file and one line in `baselines`.
 public enum ModelRegistry {
-    /// The sequence model, the reference of every paired comparison.
-    public static let reference = "lstm"
-    public static let referenceDisplayName = "LSTM"
+    /// The stacked forecast of the LSTM and XGBoost, the headline of a model with a booster.
+    public static let ensemble = "ensemble"
+    /// The sequence model, the headline of a model without a booster.
+    public static let lstm = "lstm"
+    /// Gradient-boosted trees on the tabular features.
+    public static let xgboost = "xgboost"
+
+    /// The forecaster's own models with their display names, in report order.
+    public static let forecasters: [(name: String, displayName: String)] = [
+        (ensemble, "Ensemble (LSTM + XGBoost)"), (lstm, "LSTM"), (xgboost, "XGBoost"),
+    ]
 
     /// The baselines, in report order.
     public static let baselines: [any Baseline.Type] = [
@@ -23,11 +32,11 @@ public enum ModelRegistry {
     public static var storedBaselines: [any StoredBaseline.Type] { baselines.compactMap { $0 as? any StoredBaseline.Type } }
 
     /// All model names in report order.
-    public static var order: [String] { [reference] + baselines.map { $0.name } }
+    public static var order: [String] { forecasters.map(\.name) + baselines.map { $0.name } }
 
     /// The name reports show for `model` (the name itself for models not registered).
     public static func displayName(_ model: String) -> String {
-        if model == reference { return referenceDisplayName }
+        if let own = forecasters.first(where: { $0.name == model }) { return own.displayName }
         return baselines.first { $0.name == model }?.displayName ?? model
     }
 

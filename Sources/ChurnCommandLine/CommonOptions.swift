@@ -35,6 +35,14 @@ extension Option {
         return Option(name, value: value, help: help + " (\(names.joined(separator: ", ")))", default: defaultValue,
                       defaultDescription: defaultValue.rawValue, expected: names.joined(separator: " or "), parse: { Value(rawValue: $0) })
     }
+
+    /// One of `Value`'s raw values, with no default value: `defaultDescription` says what absence means.
+    public static func choice(_ name: String, value: String, help: String, defaultDescription: String) -> Option<Value>
+        where Value: RawRepresentable & CaseIterable, Value.RawValue == String {
+        let names = Value.allCases.map(\.rawValue)
+        return Option(name, value: value, help: help + " (\(names.joined(separator: ", ")))", defaultDescription: defaultDescription,
+                      expected: names.joined(separator: " or "), parse: { Value(rawValue: $0) })
+    }
 }
 
 extension Option where Value == Float? {

@@ -11,14 +11,19 @@ import TensorKit
 
 /// Scores the LSTM and every baseline on the same labelled snapshot and compares them.
 public enum EvaluationPipeline {
-    /// Evaluates `model` at `cutoff` on `store`.
+    /// Evaluates `model` at `cutoff` on `store`: every forecast the model can make (ensemble,
+    /// LSTM, XGBoost) and every baseline, with the paired differences taken from `scorer`'s.
     /// - Parameters:
+    ///   - scorer: the headline forecast (nil: the model's, `defaultScorer`).
     ///   - bootstrap: resamples for the AUC intervals and paired differences (seeded).
-    ///   - onScored: sees the LSTM scoring batches (for `--dump-features`).
+    ///   - onScored: sees the scoring batches (for `--dump-features`).
+    /// - Throws: `PipelineError.scorerUnavailable` when the model cannot make `scorer`.
     public static func evaluate(model: ForecastModel, store: EventStore, cutoff: Int64, labels: SnapshotOptions,
-                                labelSource: LabelSource = .window, bootstrap: Bootstrap = Bootstrap(resamples: 1000, seed: 1),
-                                onScored: (ArraySlice<SnapshotRow>, SequenceBatch, [Float]) throws -> Void = { _, _, _ in })
-        throws -> (evaluation: CutoffEvaluation, rows: [SnapshotRow], lstmLogits: [Float]) {
+                                labelSource: LabelSource = .window, scorer choice: ScorerChoice? = nil,
+                                bootstrap: Bootstrap = Bootstrap(resamples: 1000, seed: 1),
+                                onScored: (ScoredBatch) throws -> Void = { _ in })
+        throws -> (evaluation: CutoffEvaluation, rows: [SnapshotRow]) {
+        let headline = try model.scorer(choice)
         let snapshot = SnapshotBuilder.make(store: store, cutoff: cutoff, options: labels, labels: labelSource)
         let rows = snapshot.rows.filter { $0.label != nil }
         guard !rows.isEmpty else {
@@ -28,8 +33,12 @@ public enum EvaluationPipeline {
         let y = rows.map { $0.label! }
 
         let scorer = Scorer(model: model, store: store)
-        let logits = try scorer.logits(rows: rows, onBatch: onScored)
-        var scored = [ModelScores(name: ModelRegistry.reference, probabilities: scorer.probabilities(logits: logits))]
+        var probabilities = [ScorerChoice: [Double]]()
+        try scorer.score(rows: rows) { batch in
+            for choice in model.scorers { probabilities[choice, default: []] += scorer.probabilities(batch, choice: choice) }
+            try onScored(batch)
+        }
+        var scored = model.scorers.map { ModelScores(name: $0.modelName, probabilities: probabilities[$0]!) }
         if model.baselines == nil {
             warnings.append("the model holds no fitted baselines; only the baselines fitted at evaluation are compared")
         }
@@ -41,7 +50,7 @@ public enum EvaluationPipeline {
                                         : ModelScores(name: type.name, scores: scores, probabilities: nil))
         }
 
-        let comparison = try ModelComparison.evaluate(models: scored, labels: y, reference: ModelRegistry.reference, bootstrap: bootstrap)
+        let comparison = try ModelComparison.evaluate(models: scored, labels: y, reference: headline.modelName, bootstrap: bootstrap)
         // A ranking baseline has no probability metrics: expected, not worth a warning.
         for (name, metrics) in comparison.models
         where ModelRegistry.baseline(named: name)?.scoresAreProbabilities(under: labels.definition) ?? true {
@@ -55,9 +64,9 @@ public enum EvaluationPipeline {
         let evaluation = CutoffEvaluation(
             cutoff: Timestamp.format(cutoff), horizonDays: labels.horizon.days, churnDefinition: labels.definition.description,
             customers: rows.count, churnRate: Double(positives) / Double(rows.count),
-            models: comparison.models, differences: comparison.differences, curves: curves,
+            headline: headline.modelName, models: comparison.models, differences: comparison.differences, curves: curves,
             warnings: warnings)
-        return (evaluation, rows, logits)
+        return (evaluation, rows)
     }
 }
 
@@ -66,6 +75,8 @@ public struct EvaluationRequest: Sendable {
     /// The label settings (horizon, churn definition, activity filter).
     public var labels: SnapshotOptions
     public var labelSource: LabelSource = .window
+    /// The headline forecast (nil: the model's).
+    public var scorer: ScorerChoice?
     /// Cutoffs to evaluate, newest first; the first is the main evaluation, the others the backtest.
     public var cutoffs: [Int64]
     public var bootstrap = Bootstrap(resamples: 1000, seed: 1)
@@ -80,7 +91,7 @@ extension EvaluationPipeline {
     /// Evaluates `model` at every cutoff of `request` and assembles the report.
     /// - Parameters:
     ///   - source: the files and load report of `store`, for the report's data section.
-    ///   - dump: collects the LSTM's inputs and logits at the first cutoff.
+    ///   - dump: collects the model's inputs and raw outputs at the first cutoff.
     ///   - onCutoff: called before each cutoff is evaluated (progress).
     public static func run(model: ForecastModel, modelPath: String, store: EventStore, files: [String], load: LoadReport,
                            request: EvaluationRequest, toolVersion: String, dump: FeatureDump? = nil,
@@ -90,10 +101,10 @@ extension EvaluationPipeline {
             onCutoff(cutoff)
             let result = try evaluate(
                 model: model, store: store, cutoff: cutoff, labels: request.labels, labelSource: request.labelSource,
-                bootstrap: request.bootstrap,
-                onScored: { rows, batch, logits in
+                scorer: request.scorer, bootstrap: request.bootstrap,
+                onScored: { batch in
                     guard k == 0, let dump else { return }
-                    dump.append(batch, logits: logits, customers: rows.map { store.customerIDs[Int($0.customer)] })
+                    dump.append(batch, customers: batch.rows.map { store.customerIDs[Int($0.customer)] })
                 })
             evaluations.append(result.evaluation)
         }

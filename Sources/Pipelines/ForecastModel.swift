@@ -7,6 +7,7 @@ import ChurnModel
 import Evaluation
 import EventLog
 import Foundation
+import GradientBoosting
 import TensorKit
 
 /// A summary of the data a model was trained on.
@@ -34,10 +35,18 @@ public final class ForecastModel {
     public var training: TrainingOptions
     public var history: [EpochRecord]
     public var dataSummary: DataSummary?
+    /// XGBoost on the tabular features, when the model has it.
+    public var boosted: BoostedTrees?
+    /// The stacking weights of the headline forecast; only with `boosted`.
+    public var ensemble: EnsembleWeights?
     public var createdAt = Date()
 
     public init(network: ChurnNetwork, data: DataConfig, calibration: Calibration = .identity, baselines: FittedBaselines? = nil,
-                training: TrainingOptions = TrainingOptions(), history: [EpochRecord] = [], dataSummary: DataSummary? = nil) {
+                training: TrainingOptions = TrainingOptions(), history: [EpochRecord] = [], dataSummary: DataSummary? = nil,
+                boosted: BoostedTrees? = nil, ensemble: EnsembleWeights? = nil) {
+        precondition(ensemble == nil || boosted != nil, "an ensemble needs the booster")
+        self.boosted = boosted
+        self.ensemble = ensemble
         self.network = network
         self.data = data
         self.calibration = calibration
@@ -57,6 +66,22 @@ public final class ForecastModel {
     }
 
     public var features: FeatureSpec { data.features }
+
+    /// The forecast scoring reports unless told otherwise: the ensemble when the model has one.
+    public var defaultScorer: ScorerChoice { ensemble != nil ? .ensemble : .lstm }
+
+    /// `choice` when the model can make it, the headline for nil.
+    /// - Throws: `PipelineError.scorerUnavailable` otherwise.
+    public func scorer(_ choice: ScorerChoice?) throws -> ScorerChoice {
+        guard let choice else { return defaultScorer }
+        guard scorers.contains(choice) else {
+            throw PipelineError.scorerUnavailable(requested: choice.rawValue, available: scorers.map(\.rawValue))
+        }
+        return choice
+    }
+
+    /// The forecasts this model can make, headline first.
+    public var scorers: [ScorerChoice] { ensemble != nil ? [.ensemble, .lstm, .xgboost] : boosted != nil ? [.lstm, .xgboost] : [.lstm] }
 
     /// The config's `labels` section: input columns and the label definition.
     struct LabelSection: Codable {
@@ -79,8 +104,13 @@ public final class ForecastModel {
             baselines: try baselines?.section() ?? .null,
             history: try JSONValue(encoding: history),
             dataSummary: try JSONValue(encoding: dataSummary),
+            tabular: try boosted.map { try JSONValue(encoding: $0.spec) },
+            xgboost: try boosted.map { try JSONValue(encoding: $0.record) },
+            ensemble: try ensemble.map { try JSONValue(encoding: $0) },
             createdAt: createdAt, toolVersion: toolVersion)
-        try ModelFile.write(parameters: network.parameters, config: config, to: url)
+        var extras: [String: SafeTensors.Entry] = [:]
+        if let boosted { extras[BoostedTrees.tensorName] = SafeTensors.Entry(bytes: try boosted.booster.serialized()) }
+        try ModelFile.write(parameters: network.parameters, config: config, extraTensors: extras, to: url)
     }
 
     /// Reads a model file and checks that its feature spec fits its network.
@@ -91,7 +121,7 @@ public final class ForecastModel {
     /// Reads a model file held in memory (`read(from:)` without the file system; fuzzing).
     /// - Parameter path: the name errors give.
     public static func decode(_ bytes: Data, path: String) throws -> ForecastModel {
-        let (parameters, config) = try ModelFile.decode(bytes, path: path)
+        let (parameters, config, extras) = try ModelFile.decode(bytes, path: path, extraTensors: [BoostedTrees.tensorName])
         func section<T: Decodable>(_ value: JSONValue, _ name: String, as type: T.Type) throws -> T {
             do { return try value.decode(T.self) } catch {
                 throw ModelFileError.invalidConfig(path: path, reason: "section '\(name)' is malformed (\(ModelFile.describe(error)))")
@@ -125,8 +155,59 @@ public final class ForecastModel {
         }
         let data = DataConfig(columns: labels.columns, horizon: labels.horizon, churnDefinition: labels.churnDefinition,
                               activeWithin: labels.activeWithin, features: spec)
+        let (boosted, ensemble) = try decodeBoosted(config: config, extras: extras, columns: labels.columns, path: path)
         let model = ForecastModel(network: ChurnNetwork(shape: shape, parameters: parameters), data: data, calibration: config.calibration,
-                                  baselines: baselines, training: hyper.training, history: history, dataSummary: summary)
+                                  baselines: baselines, training: hyper.training, history: history, dataSummary: summary,
+                                  boosted: boosted, ensemble: ensemble)
         return model
+    }
+
+    /// The booster, its tabular spec and the stacking weights: all three or none (a model
+    /// trained without XGBoost), a booster XGBoost loads whose width is the spec's, finite weights.
+    private static func decodeBoosted(config: ModelConfig, extras: [String: SafeTensors.Entry], columns: ColumnMapping,
+                                      path: String) throws -> (BoostedTrees?, EnsembleWeights?) {
+        let tensor = extras[BoostedTrees.tensorName]
+        switch (tensor, config.tabular, config.xgboost) {
+        case (nil, nil, nil):
+            guard config.ensemble == nil else {
+                throw ModelFileError.invalidConfig(path: path, reason: "section 'ensemble' without a booster")
+            }
+            return (nil, nil)
+        case (let tensor?, let tabularJSON?, let recordJSON?):
+            func decoded<T: Decodable>(_ value: JSONValue, _ name: String, as type: T.Type) throws -> T {
+                do { return try value.decode(T.self) } catch {
+                    throw ModelFileError.invalidConfig(path: path, reason: "section '\(name)' is malformed (\(ModelFile.describe(error)))")
+                }
+            }
+            let spec = try decoded(tabularJSON, "tabular", as: TabularSpec.self)
+            let record = try decoded(recordJSON, "xgboost", as: BoosterRecord.self)
+            if let reason = spec.inconsistency { throw ModelFileError.invalidConfig(path: path, reason: reason) }
+            guard spec.valueColumns == columns.values else {
+                throw ModelFileError.invalidConfig(path: path, reason: "the value columns of 'tabular' and 'labels' differ")
+            }
+            let booster: Booster
+            do {
+                guard tensor.dtype == .u8, tensor.shape.count == 1 else {
+                    throw BoostingError.corruptModel("it is \(tensor.dtype.rawValue) of shape \(tensor.shape), not a U8 byte string")
+                }
+                booster = try Booster(serialized: try tensor.bytes())
+            } catch let error as BoostingError {
+                throw ModelFileError.invalidTensor(path: path, name: BoostedTrees.tensorName, reason: "\(error)")
+            }
+            guard booster.featureCount == spec.featureCount else {
+                throw ModelFileError.invalidTensor(path: path, name: BoostedTrees.tensorName,
+                                                   reason: "the booster reads \(booster.featureCount) features, 'tabular' defines \(spec.featureCount)")
+            }
+            let ensemble = try config.ensemble.map { try decoded($0, "ensemble", as: EnsembleWeights.self) }
+            if let ensemble, !ensemble.isFinite {
+                throw ModelFileError.invalidConfig(path: path, reason: "the ensemble weights are not finite")
+            }
+            return (BoostedTrees(spec: spec, booster: booster, record: record), ensemble)
+        default:
+            throw ModelFileError.invalidConfig(
+                path: path, reason: "the booster needs the tensor '\(BoostedTrees.tensorName)' and the sections 'tabular' and 'xgboost'; "
+                    + "the file holds \(tensor == nil ? "no" : "the") tensor, \(config.tabular == nil ? "no" : "a") 'tabular' and "
+                    + "\(config.xgboost == nil ? "no" : "an") 'xgboost' section")
+        }
     }
 }

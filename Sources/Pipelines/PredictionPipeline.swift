@@ -31,12 +31,15 @@ public enum PredictionPipeline {
     /// their probability is 1, and their rows are merged into the output in id order.
     /// - Parameters:
     ///   - write: receives the output text in order (the header first, for CSV).
-    ///   - dump: collects the network's inputs and logits, rows in output order of the scored customers.
+    ///   - scorer: the forecast to write (nil: the model's headline, `defaultScorer`).
+    ///   - dump: collects the model's inputs and raw outputs, rows in output order of the scored customers.
     ///   - progress: customers scored so far, of the total to score (first with 0, before scoring starts).
     /// - Complexity: O(events before `asOf` + customers · log customers), in batches of `batchSize`.
+    /// - Throws: `PipelineError.scorerUnavailable` when the model cannot make `scorer`.
     public static func predict(model: ForecastModel, store: EventStore, asOf: Int64, batchSize: Int = 512,
-                               format: PredictionFormat = .csv, dump: FeatureDump? = nil,
+                               format: PredictionFormat = .csv, scorer choice: ScorerChoice? = nil, dump: FeatureDump? = nil,
                                write: (String) throws -> Void, progress: (Int, Int) -> Void = { _, _ in }) throws -> PredictionSummary {
+        let choice = try model.scorer(choice)
         // Everyone with history is scored; the churn-event definition only marks who already churned.
         let snapshot = SnapshotBuilder.make(store: store, cutoff: asOf,
                                             options: SnapshotOptions(horizon: model.data.horizon, definition: .inactivity), labels: .none)
@@ -73,9 +76,10 @@ public enum PredictionPipeline {
         if churnedCount > 0 { for (k, row) in rows.enumerated() { position[row.customer] = k } }
         let scorer = Scorer(model: model, store: store)
         progress(0, scored.count)
-        _ = try scorer.logits(rows: scored, batchSize: batchSize) { batchRows, batch, logits in
-            for (row, logit) in zip(batchRows, logits) { probabilities[row.customer] = model.calibration.probability(logit: logit) }
-            dump?.append(batch, logits: logits, customers: batchRows.map { store.customerIDs[Int($0.customer)] })
+        try scorer.score(rows: scored, batchSize: batchSize, boosted: choice != .lstm || dump != nil) { batch in
+            let batchRows = batch.rows
+            for (row, p) in zip(batchRows, scorer.probabilities(batch, choice: choice)) { probabilities[row.customer] = p }
+            dump?.append(batch, customers: batchRows.map { store.customerIDs[Int($0.customer)] })
             done += batchRows.count
             progress(done, scored.count)
             try emit(upTo: churnedCount == 0 ? batchRows.endIndex : position[batchRows.last!.customer]! + 1)

@@ -7,6 +7,7 @@ import ChurnModel
 import Evaluation
 import EventLog
 import Foundation
+import GradientBoosting
 import TensorKit
 
 /// The architecture and featurization choices of a training run.
@@ -19,13 +20,18 @@ public struct ArchitectureOptions: Sendable {
     public init() {}
 }
 
-/// What a training run reports besides the model: validation AUCs of the LSTM and baselines.
+/// What a training run reports besides the model: validation figures of every model.
 public struct TrainingSummary: Sendable {
     public var result: TrainingResult
     /// Seconds spent featurizing and fitting the baselines (training phases are in `result.timings`).
     public var featurizeSeconds: Double
     public var baselineSeconds: Double
+    /// The booster's record (its features and training times included), nil without XGBoost.
+    public var boosting: BoosterRecord?
+    public var ensemble: EnsembleWeights?
+    /// Validation ROC AUC and log loss per model name (the ensemble's cross-fitted).
     public var validationAUC: [String: Double]
+    public var validationLogLoss: [String: Double]
     public var trainingSequences: Int
     public var validationSequences: Int
 }
@@ -104,17 +110,30 @@ extension SequenceDataset {
     }
 }
 
+/// What a training run reports as it goes: the booster's rounds, then the LSTM's batches and epochs.
+public enum TrainingProgress {
+    case boosting(BoostingRound, maxRounds: Int)
+    case lstm(TrainingEvent)
+}
+
 /// From an event store to a trained, calibrated `ForecastModel` with fitted baselines.
 public enum TrainingPipeline {
-    /// Trains on the labelled rows of `snapshots`.
+    /// Trains on the labelled rows of `snapshots`: XGBoost on the tabular features (when
+    /// `boosting` is given and there are validation customers), the LSTM, the stacking weights of
+    /// the two, and the baselines.
+    ///
+    /// The booster trains first: it takes seconds, so an interruption during it loses little,
+    /// and the LSTM's checkpoint stays the only state to resume (the booster is retrained, to the
+    /// same bytes, on `--resume`).
     /// - Parameters:
+    ///   - boosting: XGBoost's settings (its seed is replaced by `training.seed`); nil trains no booster.
     ///   - checkpoint: where an interruption writes its checkpoint; `resume` continues from it.
     ///   - progress: training events for the executable's progress display.
-    ///   - shouldStop: polled after every batch (Ctrl-C).
+    ///   - shouldStop: polled after every boosting round and every batch (Ctrl-C).
     public static func train(store: EventStore, snapshots: [Snapshot], columns: ColumnMapping, labels: SnapshotOptions,
-                             architecture: ArchitectureOptions, training: TrainingOptions,
+                             architecture: ArchitectureOptions, training: TrainingOptions, boosting: BoosterParameters? = nil,
                              checkpoint: URL?, resume: Bool,
-                             progress: (TrainingEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false })
+                             progress: (TrainingProgress) -> Void = { _ in }, shouldStop: () -> Bool = { false })
         throws -> (model: ForecastModel, summary: TrainingSummary) {
         let rows = snapshots.flatMap { $0.rows }.filter { $0.label != nil }
         guard !rows.isEmpty else { throw TrainingError.emptyTrainingSet }
@@ -128,6 +147,15 @@ public enum TrainingPipeline {
         let trainSet = DatasetBuilder.build(featurizer: featurizer, rows: trainRows)
         let validationSet = DatasetBuilder.build(featurizer: featurizer, rows: validationRows)
         let featurizeSeconds = Date().timeIntervalSince(featurizeStart)
+
+        var boosted: (trees: BoostedTrees, validationMargins: [Float])?
+        if var parameters = boosting, !validationRows.isEmpty {
+            parameters.seed = training.seed
+            boosted = try BoostedTrees.train(store: store, training: trainRows, validation: validationRows, parameters: parameters,
+                                             positiveWeight: training.positiveWeight,
+                                             progress: { progress(.boosting($0, maxRounds: parameters.maxRounds)) },
+                                             shouldStop: shouldStop)
+        }
 
         let shape = NetworkShape(vocabularySize: spec.vocabulary.count, embeddingSize: architecture.embeddingSize,
                                  numericSize: spec.featureCount, hiddenSize: architecture.hiddenSize,
@@ -151,17 +179,38 @@ public enum TrainingPipeline {
             }
             try trainer.restoreCheckpoint(from: checkpoint)
         }
-        let result = try trainer.run(checkpoint: checkpoint, progress: progress, shouldStop: shouldStop)
+        let result = try trainer.run(checkpoint: checkpoint, progress: { progress(.lstm($0)) }, shouldStop: shouldStop)
+        let validationLabels = validationRows.map { $0.label! }
+        var validationAUC: [String: Double] = [:], validationLogLoss: [String: Double] = [:]
+        func record(_ name: String, _ probabilities: [Double], ranking: [Double]? = nil) {
+            validationAUC[name] = (try? Metrics.rocAUC(scores: ranking ?? probabilities, labels: validationLabels)) ?? .nan
+            validationLogLoss[name] = (try? Metrics.logLoss(probabilities: probabilities, labels: validationLabels)) ?? .nan
+        }
+        var ensemble: EnsembleWeights?
+        if let boosted {
+            let logits = result.validationLogits, margins = boosted.validationMargins
+            do {
+                let weights = try EnsembleWeights.fit(lstmLogits: logits, margins: margins, labels: validationLabels)
+                ensemble = weights
+                record(ModelRegistry.ensemble, EnsembleWeights.crossFitted(
+                    lstmLogits: logits, margins: margins, labels: validationLabels, groups: validationRows.map(\.customer),
+                    seed: training.seed, fallback: weights))
+            } catch {
+                // One class among the validation rows: no stacking; the LSTM stays the headline.
+            }
+            record(ModelRegistry.xgboost, margins.map { 1 / (1 + exp(-Double($0))) })
+        }
 
         let baselineStart = Date()
         let context = BaselineContext(store: store, eventTypes: spec.eventTypes, horizon: labels.horizon)
         let baselines = try FittedBaselines.fit(on: trainRows, in: context)
-        var validationAUC: [String: Double] = [:]
-        let validationLabels = validationRows.map { $0.label! }
-        func auc(_ scores: [Double]) -> Double { (try? Metrics.rocAUC(scores: scores, labels: validationLabels)) ?? .nan }
         if !validationRows.isEmpty {
-            validationAUC[ModelRegistry.reference] = auc(result.validationLogits.map(Double.init))
-            for (type, scores) in try baselines.scores(validationRows, in: context).scores { validationAUC[type.name] = auc(scores) }
+            record(ModelRegistry.lstm, result.validationLogits.map { result.calibration.probability(logit: $0) })
+            for (type, scores) in try baselines.scores(validationRows, in: context).scores {
+                if type.scoresAreProbabilities(under: labels.definition) { record(type.name, scores) } else {
+                    validationAUC[type.name] = (try? Metrics.rocAUC(scores: scores, labels: validationLabels)) ?? .nan
+                }
+            }
         }
         let baselineSeconds = Date().timeIntervalSince(baselineStart)
         let positives = rows.filter { $0.label == true }.count
@@ -173,9 +222,11 @@ public enum TrainingPipeline {
                                   dataSummary: DataSummary(files: [], rowsRead: 0, badRows: 0, customers: Set(rows.map(\.customer)).count,
                                                            events: store.eventCount, cutoffs: snapshots.map { Timestamp.format($0.cutoff) },
                                                            trainingSequences: trainSet.count, validationSequences: validationSet.count,
-                                                           churnRate: Double(positives) / Double(rows.count)))
+                                                           churnRate: Double(positives) / Double(rows.count)),
+                                  boosted: boosted?.trees, ensemble: ensemble)
         return (model, TrainingSummary(result: result, featurizeSeconds: featurizeSeconds, baselineSeconds: baselineSeconds,
-                                       validationAUC: validationAUC,
+                                       boosting: boosted?.trees.record, ensemble: ensemble,
+                                       validationAUC: validationAUC, validationLogLoss: validationLogLoss,
                                        trainingSequences: trainSet.count, validationSequences: validationSet.count))
     }
 }

@@ -5,20 +5,31 @@ import Evaluation
 import EventLog
 import Features
 import Foundation
+import GradientBoosting
 import Snapshots
 
 /// Errors of the pipelines that are about the request as a whole, not one input.
 public enum PipelineError: CategorizedError, Equatable {
     /// Every labelled row has the same label, so there is nothing to learn or compare.
     case singleLabel(churnRate: Double)
+    /// The model cannot make the requested forecast (`--scorer xgboost` on a model without a booster).
+    case scorerUnavailable(requested: String, available: [String])
 
-    public var category: ErrorCategory { .badData }
+    public var category: ErrorCategory {
+        switch self {
+        case .singleLabel: return .badData
+        case .scorerUnavailable: return .invalidArgument
+        }
+    }
 
     public var description: String {
         switch self {
         case .singleLabel(let rate):
             return "every snapshot row has the same label (churn rate \(rate == 0 ? "0%" : "100%")); "
                 + "choose another cutoff, horizon or churn definition"
+        case .scorerUnavailable(let requested, let available):
+            return "the model cannot make the '\(requested)' forecast (it was trained without XGBoost); it makes: "
+                + available.joined(separator: ", ")
         }
     }
 }
@@ -36,6 +47,8 @@ public struct TrainingRequest: Sendable {
     public var every: TimeSpan?
     public var architecture = ArchitectureOptions()
     public var training = TrainingOptions()
+    /// XGBoost's settings (its seed is the training seed); nil trains no booster and no ensemble.
+    public var boosting: BoosterParameters? = BoosterParameters()
     /// Weigh churners by non-churners / churners instead of `training.positiveWeight`.
     public var balancedClasses = false
     /// Where an interruption writes its checkpoint; `resume` continues from it.
@@ -108,7 +121,7 @@ extension TrainingPipeline {
     ///   - shouldStop: polled after every batch (Ctrl-C).
     public static func run(store: EventStore, load: LoadReport, files: [String], snapshots: TrainingSnapshots,
                            request: TrainingRequest, modelURL: URL, toolVersion: String,
-                           progress: (TrainingEvent) -> Void = { _ in }, shouldStop: () -> Bool = { false })
+                           progress: (TrainingProgress) -> Void = { _ in }, shouldStop: () -> Bool = { false })
         throws -> TrainingSummary {
         try snapshots.requireBothLabels()
         var training = request.training
@@ -117,7 +130,7 @@ extension TrainingPipeline {
         }
         let (model, summary) = try train(store: store, snapshots: snapshots.snapshots, columns: request.columns,
                                          labels: request.labels, architecture: request.architecture, training: training,
-                                         checkpoint: request.checkpoint, resume: request.resume,
+                                         boosting: request.boosting, checkpoint: request.checkpoint, resume: request.resume,
                                          progress: progress, shouldStop: shouldStop)
         model.dataSummary?.files = files
         model.dataSummary?.rowsRead = load.rowsRead
@@ -128,11 +141,20 @@ extension TrainingPipeline {
 }
 
 extension TrainingSummary {
-    /// Best epoch, early stop and calibration, in one line.
+    /// Best epoch, early stop and calibration, in one line; then the booster's rounds and the stacking weights.
     public var resultLine: String {
         let r = result
-        return "best epoch \(r.bestEpoch) of \(r.history.count)\(r.stoppedEarly ? " (early stop)" : ""); "
+        var line = "LSTM: best epoch \(r.bestEpoch) of \(r.history.count)\(r.stoppedEarly ? " (early stop)" : ""); "
             + String(format: "calibration a=%.3f b=%.3f", r.calibration.a, r.calibration.b)
+        if let b = boosting {
+            line += "\nXGBoost: \(b.rounds) trees kept of \(b.roundsGrown) grown"
+                + (b.roundsGrown < b.parameters.maxRounds ? " (early stop)" : "")
+        }
+        if let w = ensemble {
+            line += String(format: "\nensemble: logit = %.4f·lstm_logit %@ %.4f·xgboost_margin %@ %.4f",
+                           w.weights.lstm, w.weights.xgboost < 0 ? "−" : "+", abs(w.weights.xgboost), w.bias < 0 ? "−" : "+", abs(w.bias))
+        }
+        return line
     }
 
     /// Where the time went, given the load and snapshot times measured by the caller.
@@ -140,17 +162,22 @@ extension TrainingSummary {
         let t = result.timings
         let trained = result.history.reduce(0) { $0 + $1.sequencesPerSecond * $1.seconds }
         let trainSeconds = t.forward + t.backward + t.optimizer
-        return String(format: "time: load %.1fs, snapshots %.1fs, featurize %.1fs, batching %.1fs, forward %.1fs, backward %.1fs, "
+        let xgboost = boosting.map { String(format: "tabular features %.1fs, xgboost %.1fs, ", $0.featureSeconds, $0.trainingSeconds) } ?? ""
+        return String(format: "time: load %.1fs, snapshots %.1fs, %@featurize %.1fs, batching %.1fs, forward %.1fs, backward %.1fs, "
                       + "optimizer %.1fs, validation %.1fs, baselines %.1fs; %.0f training sequences/s",
-                      loadSeconds, snapshotSeconds, featurizeSeconds, t.batching, t.forward, t.backward,
+                      loadSeconds, snapshotSeconds, xgboost, featurizeSeconds, t.batching, t.forward, t.backward,
                       t.optimizer, t.validation, baselineSeconds, trained / max(trainSeconds, 1e-9))
     }
 
-    /// Validation AUC of every model, in registry order (`nil` without validation customers).
+    /// Validation AUC and log loss of every model, in registry order (`nil` without validation
+    /// customers). The ensemble's are cross-fitted; the LSTM's log loss is after Platt scaling,
+    /// which was fitted on the same rows.
     public var validationLine: String? {
         guard !validationAUC.isEmpty else { return nil }
-        let parts = ModelRegistry.order.compactMap { name in validationAUC[name].map { String(format: "%@ %.4f", name, $0) } }
-        return "validation AUC (\(validationSequences) sequences): " + parts.joined(separator: " | ")
+        let auc = ModelRegistry.order.compactMap { name in validationAUC[name].map { String(format: "%@ %.4f", name, $0) } }
+        let loss = ModelRegistry.order.compactMap { name in validationLogLoss[name].map { String(format: "%@ %.4f", name, $0) } }
+        return "validation AUC (\(validationSequences) sequences): " + auc.joined(separator: " | ")
+            + "\nvalidation log loss: " + loss.joined(separator: " | ")
     }
 }
 
@@ -160,6 +187,22 @@ extension EpochRecord {
         String(format: "epoch %d/%d  train loss %.4f  val loss %.4f  val AUC %.4f  lr %.2g  %.0f seq/s  %.1fs%@",
                epoch, epochs, trainLoss, validationLoss, validationAUC, learningRate, sequencesPerSecond, seconds,
                isBest ? "  *best" : "")
+    }
+}
+
+extension TrainingProgress {
+    /// What to show for this event: a step of a bar (boosting rounds, an epoch's batches), or a line.
+    /// - Parameters:
+    ///   - epochs: the run's maximum epochs; `batchSize`: sequences per batch; `checkpoint`: the resumed file.
+    public func progress(epochs: Int, batchSize: Int, checkpoint: URL?) -> ProgressReport {
+        switch self {
+        case .boosting(let round, let maxRounds):
+            let loss = round.validationLogLoss.map { String(format: "val logloss %.4f", $0) }
+                ?? String(format: "train logloss %.4f", round.trainingLogLoss)
+            return .step(phase: "xgboost", done: round.round + 1, total: maxRounds, unit: "rounds", rate: nil, detail: loss)
+        case .lstm(let event):
+            return event.progress(epochs: epochs, batchSize: batchSize, checkpoint: checkpoint)
+        }
     }
 }
 

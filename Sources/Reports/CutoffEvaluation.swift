@@ -41,19 +41,23 @@ public struct CutoffEvaluation: Codable, Sendable {
     public var churnDefinition: String
     public var customers: Int
     public var churnRate: Double
+    /// The headline forecast: the model the paired differences are taken from (`ensemble` for a
+    /// model with a booster, else `lstm`).
+    public var headline: String
     public var models: [String: MetricSet]
     public var differences: [String: AUCDifference]
     public var curves: [String: ModelCurves]
     public var warnings: [String]
 
     public init(cutoff: String, horizonDays: Double, churnDefinition: String, customers: Int, churnRate: Double,
-                models: [String: MetricSet], differences: [String: AUCDifference], curves: [String: ModelCurves],
+                headline: String = ModelRegistry.lstm, models: [String: MetricSet], differences: [String: AUCDifference], curves: [String: ModelCurves],
                 warnings: [String]) {
         self.cutoff = cutoff
         self.horizonDays = horizonDays
         self.churnDefinition = churnDefinition
         self.customers = customers
         self.churnRate = churnRate
+        self.headline = headline
         self.models = models
         self.differences = differences
         self.curves = curves
@@ -62,7 +66,7 @@ public struct CutoffEvaluation: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case cutoff, horizonDays = "horizon_days", churnDefinition = "churn_definition", customers
-        case churnRate = "churn_rate", models, differences, curves, warnings
+        case churnRate = "churn_rate", headline, models, differences, curves, warnings
     }
 }
 

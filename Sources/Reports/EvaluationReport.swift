@@ -1,7 +1,6 @@
 import ChurnSupport
 import Baselines
 import Evaluation
-import Evaluation
 import Foundation
 
 /// Everything `churn-evaluate` reports: one evaluation per cutoff (the first is the main one,
@@ -52,32 +51,34 @@ public struct EvaluationReport: Codable, Sendable {
     /// The main evaluation (the first cutoff).
     public var main: CutoffEvaluation { evaluations[0] }
 
-    /// One plain sentence stating whether the LSTM beats the best baseline, by how much and how
-    /// sure we are (the paired bootstrap interval of the AUC difference).
+    /// One plain sentence stating whether the headline forecast beats the best other model, by
+    /// how much and how sure we are (the paired bootstrap interval of the AUC difference).
     public var verdict: String {
         let e = main
-        guard let lstm = e.models["lstm"], lstm.rocAUC.isFinite else {
+        let name = Self.displayName(e.headline)
+        guard let headline = e.models[e.headline], headline.rocAUC.isFinite else {
             return "No verdict: the snapshot has only one class, so ROC AUC is undefined."
         }
-        let baselines = e.models.filter { $0.key != ModelRegistry.reference && $0.value.rocAUC.isFinite }
-        guard let best = baselines.max(by: { $0.value.rocAUC < $1.value.rocAUC }) else {
-            return String(format: "The LSTM reaches ROC AUC %.3f; no baseline could be scored.", lstm.rocAUC)
+        let others = e.models.filter { $0.key != e.headline && $0.value.rocAUC.isFinite }
+        guard let best = others.max(by: { ($0.value.rocAUC, $1.key) < ($1.value.rocAUC, $0.key) }) else {
+            return String(format: "The %@ reaches ROC AUC %.3f; no other model could be scored.", name, headline.rocAUC)
         }
         let diff = e.differences[best.key]
         let ci = diff?.rocAUCDiffCI95 ?? []
         let interval = ci.count == 2 ? String(format: " (95%% interval %+.3f to %+.3f)", ci[0], ci[1]) : ""
-        let delta = lstm.rocAUC - best.value.rocAUC
-        let name = Self.displayName(best.key)
+        let delta = headline.rocAUC - best.value.rocAUC
+        let other = Self.displayName(best.key)
+        let role = ModelRegistry.baseline(named: best.key) == nil ? "model" : "baseline"
         if ci.count == 2, ci[0] > 0 {
-            return String(format: "The LSTM beats the best baseline, %@, by %+.3f ROC AUC%@: %.3f against %.3f.",
-                          name, delta, interval, lstm.rocAUC, best.value.rocAUC)
+            return String(format: "The %@ beats the best other %@, %@, by %+.3f ROC AUC%@: %.3f against %.3f.",
+                          name, role, other, delta, interval, headline.rocAUC, best.value.rocAUC)
         }
         if ci.count == 2, ci[1] < 0 {
-            return String(format: "The LSTM is worse than the best baseline, %@, by %.3f ROC AUC%@: %.3f against %.3f.",
-                          name, -delta, interval, lstm.rocAUC, best.value.rocAUC)
+            return String(format: "The %@ is worse than the best other %@, %@, by %.3f ROC AUC%@: %.3f against %.3f.",
+                          name, role, other, -delta, interval, headline.rocAUC, best.value.rocAUC)
         }
-        return String(format: "The LSTM and the best baseline, %@, are not distinguishable: %+.3f ROC AUC%@, %.3f against %.3f.",
-                      name, delta, interval, lstm.rocAUC, best.value.rocAUC)
+        return String(format: "The %@ and the best other %@, %@, are not distinguishable: %+.3f ROC AUC%@, %.3f against %.3f.",
+                      name, role, other, delta, interval, headline.rocAUC, best.value.rocAUC)
     }
 
     public static func displayName(_ model: String) -> String { ModelRegistry.displayName(model) }
@@ -89,9 +90,10 @@ public struct EvaluationReport: Codable, Sendable {
             var cutoff: String
             var customers: Int
             var churnRate: Double
+            var headline: String
             var models: [String: MetricSet]
             var differences: [String: AUCDifference]
-            enum CodingKeys: String, CodingKey { case cutoff, customers, churnRate = "churn_rate", models, differences }
+            enum CodingKeys: String, CodingKey { case cutoff, customers, churnRate = "churn_rate", headline, models, differences }
         }
         struct Metrics: Codable {
             var cutoff: String
@@ -99,6 +101,7 @@ public struct EvaluationReport: Codable, Sendable {
             var churnDefinition: String
             var customers: Int
             var churnRate: Double
+            var headline: String
             var models: [String: MetricSet]
             var differences: [String: AUCDifference]
             var verdict: String
@@ -107,16 +110,16 @@ public struct EvaluationReport: Codable, Sendable {
             var warnings: [String]
             enum CodingKeys: String, CodingKey {
                 case cutoff, horizonDays = "horizon_days", churnDefinition = "churn_definition", customers
-                case churnRate = "churn_rate", models, differences, verdict, badRows = "bad_rows", backtest, warnings
+                case churnRate = "churn_rate", headline, models, differences, verdict, badRows = "bad_rows", backtest, warnings
             }
         }
         let m = main
         let document = Metrics(cutoff: m.cutoff, horizonDays: m.horizonDays, churnDefinition: m.churnDefinition,
-                               customers: m.customers, churnRate: m.churnRate, models: m.models, differences: m.differences,
+                               customers: m.customers, churnRate: m.churnRate, headline: m.headline, models: m.models, differences: m.differences,
                                verdict: verdict, badRows: data.badRows,
                                backtest: evaluations.map { Backtest(cutoff: $0.cutoff, customers: $0.customers, churnRate: $0.churnRate,
-                                                                     models: $0.models, differences: $0.differences) },
+                                                                     headline: $0.headline, models: $0.models, differences: $0.differences) },
                                warnings: m.warnings)
-return try JSONOutput.encode(document, pretty: true)
+        return try JSONOutput.encode(document, pretty: true)
     }
 }

@@ -1,6 +1,5 @@
 import Baselines
 import Evaluation
-import Evaluation
 import Foundation
 
 /// Builds `report.html`: inline CSS and SVG, no scripts, no network.
@@ -9,11 +8,13 @@ struct HTMLReport {
 
     // MARK: - Model styles
 
-    /// One colour and line style per model: the LSTM strong and thick, baselines muted and thinner,
-    /// told apart by dash pattern as well as colour.
+    /// One colour and line style per model: the ensemble strong and thick, the LSTM and XGBoost
+    /// strong and thinner, baselines muted and thinner, told apart by dash pattern as well as colour.
     static func style(_ model: String) -> SVGChart.Style {
         switch model {
-        case "lstm": return SVGChart.Style(color: "#1d4ed8", width: 3)
+        case "ensemble": return SVGChart.Style(color: "#1d4ed8", width: 3)
+        case "lstm": return SVGChart.Style(color: "#0e9f9a", width: 2.2)
+        case "xgboost": return SVGChart.Style(color: "#c2410c", width: 2.2, dash: "6 3")
         case "aggregate_logistic": return SVGChart.Style(color: "#8a8f4e", width: 1.8)
         case "rfm_logistic": return SVGChart.Style(color: "#b07a52", width: 1.8, dash: "8 4")
         case "bg_nbd": return SVGChart.Style(color: "#6f8aa3", width: 1.8, dash: "2 3")
@@ -77,12 +78,13 @@ struct HTMLReport {
         for c in ReportRenderer.metricColumns {
             h += "<th>\(esc(c.title))\(c.title == "ROC AUC" ? " <span class=\"sub\">(95% CI)</span>" : "")</th>"
         }
-        h += "<th>LSTM − model ROC AUC <span class=\"sub\">(95% CI)</span></th></tr></thead>\n<tbody>\n"
+        let headline = ReportRenderer.shortName(e.headline)
+        h += "<th>\(esc(headline)) − model ROC AUC <span class=\"sub\">(95% CI)</span></th></tr></thead>\n<tbody>\n"
         let best = ReportRenderer.metricColumns.map { ReportRenderer.bestFormatted($0, e, models) }
         for m in models {
             guard let set = e.models[m] else { continue }
             let style = Self.style(m)
-            h += "<tr\(m == "lstm" ? " class=\"lstm\"" : "")><th scope=\"row\"><span class=\"swatch\" style=\"background:\(style.color)\"></span>\(esc(Self.name(m)))</th>"
+            h += "<tr\(m == e.headline ? " class=\"headline\"" : "")><th scope=\"row\"><span class=\"swatch\" style=\"background:\(style.color)\"></span>\(esc(Self.name(m)))</th>"
             for (c, column) in ReportRenderer.metricColumns.enumerated() {
                 let text = column.format(column.value(set))
                 let isBest = best[c] != nil && text == best[c]
@@ -92,17 +94,16 @@ struct HTMLReport {
                 }
                 h += "<td\(isBest ? " class=\"best\"" : "")>\(cell)</td>"
             }
-            if m == "lstm" {
-                h += "<td class=\"muted\">reference</td>"
+            if m == e.headline {
+                h += "<td class=\"muted\">headline</td>"
             } else {
-                let d = ReportRenderer.difference(e.differences[m])
-                let cls = d.reading == "LSTM ahead" ? "ahead" : d.reading == "baseline ahead" ? "behind" : "neutral"
-                h += "<td class=\"diff\">\(esc(d.value))\(d.reading.isEmpty ? "" : "<br><span class=\"\(cls)\">\(esc(d.reading))</span>")</td>"
+                let d = ReportRenderer.difference(e.differences[m], headline: e.headline)
+                h += "<td class=\"diff\">\(esc(d.value))\(d.reading.isEmpty ? "" : "<br><span class=\"\(d.kind.rawValue)\">\(esc(d.reading))</span>")</td>"
             }
             h += "</tr>\n"
         }
         h += "</tbody>\n</table></div>\n"
-        h += "<p class=\"note\">Highlighted: the best value in each column. ROC AUC intervals and the paired differences come from the same bootstrap resamples; a difference is positive when the LSTM ranks churners better, and “LSTM ahead” means its whole 95% interval is above zero. Log loss, Brier and ECE need probabilities of the label, so a ranking rule such as recency shows “—”, and so does BG/NBD under a churn event (its probability is of no activity). Lower is better for log loss, Brier and ECE.</p>\n"
+        h += "<p class=\"note\">Highlighted: the best value in each column. ROC AUC intervals and the paired differences come from the same bootstrap resamples; a difference is positive when the \(esc(headline)) (the headline forecast) ranks churners better, and “\(esc(headline)) ahead” means its whole 95% interval is above zero. Log loss, Brier and ECE need probabilities of the label, so a ranking rule such as recency shows “—”, and so does BG/NBD under a churn event (its probability is of no activity). Lower is better for log loss, Brier and ECE.</p>\n"
         return h + "</section>\n"
     }
 
@@ -118,8 +119,9 @@ struct HTMLReport {
         h += figure("Precision–recall curves", prChart(e, models), "Precision among flagged customers against the share of churners found. The dashed line is the churn rate (a random ranking).")
         h += figure("Calibration", calibrationCharts(e), "Observed churn rate against mean predicted probability in ten equal-width bins, for models that output probabilities; the diagonal is perfect calibration. Below: customers per bin.")
         h += figure("Cumulative gains", gainsChart(e, models), "Share of churners captured when targeting the highest-scored customers first. Lift at a point is its height divided by the random line’s.")
-        if let hist = e.curves["lstm"]?.histogram, !hist.isEmpty {
-            h += figure("LSTM score distribution by class", histogramChart(hist), "Share of each class per probability bin: the better the model, the less the two distributions overlap.")
+        if let hist = e.curves[e.headline]?.histogram, !hist.isEmpty {
+            let name = ReportRenderer.shortName(e.headline)
+            h += figure("\(name) score distribution by class", histogramChart(hist, model: name), "Share of each class per probability bin: the better the model, the less the two distributions overlap.")
         }
         h += "</div>\n</section>\n"
         return h
@@ -185,7 +187,7 @@ struct HTMLReport {
             for bin in e.curves[m]!.calibration! {
                 let slot = (bin.upper - bin.lower) * 0.84 / Double(models.count)
                 let x0 = bin.lower + (bin.upper - bin.lower) * 0.08 + Double(k) * slot
-                counts.rect(x0: x0, x1: x0 + slot, y0: 0, y1: Double(bin.count), color: style.color, opacity: m == "lstm" ? 0.9 : 0.6)
+                counts.rect(x0: x0, x1: x0 + slot, y0: 0, y1: Double(bin.count), color: style.color, opacity: m == e.headline ? 0.9 : 0.6)
             }
         }
         return reliability + "\n" + counts.render()
@@ -206,16 +208,16 @@ struct HTMLReport {
         return c.legendOrdered(models.count).render()
     }
 
-    func histogramChart(_ bins: [ScoreHistogramBin]) -> String {
+    func histogramChart(_ bins: [ScoreHistogramBin], model: String) -> String {
         let positives = bins.reduce(0) { $0 + $1.positives }, negatives = bins.reduce(0) { $0 + $1.negatives }
         let share: (Int, Int) -> Double = { count, total in total > 0 ? Double(count) / Double(total) : 0 }
         let maxShare = bins.map { max(share($0.positives, positives), share($0.negatives, negatives)) }.max() ?? 0
         let lo = bins.first!.lower, hi = bins.last!.upper
-        var xAxis = SVGChart.Axis("LSTM churn probability", lo...hi)
-        if lo == 0 && hi == 1 { xAxis = .unit("LSTM churn probability") }
+        var xAxis = SVGChart.Axis("\(model) churn probability", lo...hi)
+        if lo == 0 && hi == 1 { xAxis = .unit("\(model) churn probability") }
         var c = SVGChart(x: xAxis, y: SVGChart.Axis("Share of class", 0...max(maxShare, 0.01), tickCount: 4,
                                                      format: { String(format: "%.0f%%", $0 * 100) }),
-                         ariaLabel: "LSTM score distribution by class")
+                         ariaLabel: "\(model) score distribution by class")
         for bin in bins {
             let w = (bin.upper - bin.lower) * 0.42
             let mid = (bin.lower + bin.upper) / 2
@@ -267,10 +269,11 @@ struct HTMLReport {
     func backtestSection() -> String {
         let evaluations = ReportRenderer.chronological(report)
         let models = ReportRenderer.orderedModels(Set(evaluations.flatMap { $0.models.keys }))
+        let headlineModel = report.main.headline, headline = ReportRenderer.shortName(headlineModel)
         var h = "<section>\n<h2>Backtest</h2>\n<p class=\"note\">The same model scored at \(evaluations.count) cutoffs, newest first. Best ROC AUC per cutoff highlighted.</p>\n"
         h += "<div class=\"scroll\"><table class=\"metrics backtest\">\n<thead><tr><th>Cutoff</th><th>Customers</th><th>Churn rate</th>"
         for m in models { h += "<th class=\"wrap\"><span class=\"swatch\" style=\"background:\(Self.style(m).color)\"></span>\(esc(Self.name(m)))</th>" }
-        h += "<th>LSTM − best baseline <span class=\"sub\">(95% CI)</span></th></tr></thead>\n<tbody>\n"
+        h += "<th>\(esc(headline)) − best other model <span class=\"sub\">(95% CI)</span></th></tr></thead>\n<tbody>\n"
         for e in evaluations.reversed() {
             let best = ReportRenderer.bestFormatted(ReportRenderer.metricColumns[0], e, models)
             h += "<tr><th scope=\"row\">\(esc(ReportRenderer.shortDate(e.cutoff)))</th><td>\(ReportRenderer.count(e.customers))</td><td>\(esc(ReportRenderer.percent(e.churnRate)))</td>"
@@ -278,10 +281,9 @@ struct HTMLReport {
                 let text = ReportRenderer.fixed(e.models[m]?.rocAUC ?? .nan, 3)
                 h += "<td\(best != nil && text == best ? " class=\"best\"" : "")>\(esc(text))</td>"
             }
-            if let (name, diff) = ReportRenderer.bestBaseline(e), e.models["lstm"] != nil {
-                let d = ReportRenderer.difference(diff)
-                let cls = d.reading == "LSTM ahead" ? "ahead" : d.reading == "baseline ahead" ? "behind" : "neutral"
-                h += "<td class=\"diff\">\(esc(d.value))<br><span class=\"sub\">vs \(esc(Self.name(name)))</span>\(d.reading.isEmpty ? "" : "<span class=\"sub\"> · </span><span class=\"\(cls)\">\(esc(d.reading))</span>")</td>"
+            if let (name, diff) = ReportRenderer.bestOther(e), e.models[e.headline] != nil {
+                let d = ReportRenderer.difference(diff, headline: e.headline)
+                h += "<td class=\"diff\">\(esc(d.value))<br><span class=\"sub\">vs \(esc(Self.name(name)))</span>\(d.reading.isEmpty ? "" : "<span class=\"sub\"> · </span><span class=\"\(d.kind.rawValue)\">\(esc(d.reading))</span>")</td>"
             } else {
                 h += "<td>—</td>"
             }
@@ -289,9 +291,9 @@ struct HTMLReport {
         }
         h += "</tbody>\n</table></div>\n"
 
-        // AUC over cutoffs, oldest left; the LSTM with its interval.
+        // AUC over cutoffs, oldest left; the headline with its interval.
         let values = evaluations.flatMap { e in models.compactMap { e.models[$0]?.rocAUC } }
-            + evaluations.flatMap { $0.models["lstm"]?.rocAUCCI95 ?? [] }
+            + evaluations.flatMap { $0.models[headlineModel]?.rocAUCCI95 ?? [] }
         let finite = values.filter(\.isFinite)
         if !finite.isEmpty {
             let lo = max(0, finite.min()! - 0.02), hi = min(1, finite.max()! + 0.02)
@@ -305,7 +307,7 @@ struct HTMLReport {
             for m in models.reversed() {
                 let points = evaluations.enumerated().map { (Double($0.offset), $0.element.models[m]?.rocAUC ?? .nan) }
                 c.line(points, style: Self.style(m), label: Self.name(m), markers: true)
-                if m == "lstm" {
+                if m == headlineModel {
                     for (i, e) in evaluations.enumerated() {
                         if let ci = e.models[m]?.rocAUCCI95, ci.count == 2 {
                             c.errorBar(x: Double(i), lower: ci[0], upper: ci[1], style: SVGChart.Style(color: Self.style(m).color, width: 1.2))
@@ -313,22 +315,22 @@ struct HTMLReport {
                     }
                 }
             }
-            h += "<figure class=\"wide\">\n<h3>ROC AUC over cutoffs</h3>\n\(c.legendOrdered(models.count).render())\n<figcaption>ROC AUC per model at each cutoff, oldest left; bars on the LSTM are its 95% bootstrap interval.</figcaption>\n</figure>\n"
+            h += "<figure class=\"wide\">\n<h3>ROC AUC over cutoffs</h3>\n\(c.legendOrdered(models.count).render())\n<figcaption>ROC AUC per model at each cutoff, oldest left; bars on the \(esc(headline)) are its 95% bootstrap interval.</figcaption>\n</figure>\n"
         }
-        h += lstmOverTime(evaluations)
+        h += headlineOverTime(evaluations, model: headlineModel)
         return h + "</section>\n"
     }
 
-    /// Every metric of the LSTM at each cutoff, newest first.
-    func lstmOverTime(_ evaluations: [CutoffEvaluation]) -> String {
-        guard evaluations.contains(where: { $0.models["lstm"] != nil }) else { return "" }
-        var h = "<h3>LSTM metrics per cutoff</h3>\n<div class=\"scroll\"><table class=\"metrics\">\n<thead><tr><th>Cutoff</th>"
+    /// Every metric of the headline forecast at each cutoff, newest first.
+    func headlineOverTime(_ evaluations: [CutoffEvaluation], model: String) -> String {
+        guard evaluations.contains(where: { $0.models[model] != nil }) else { return "" }
+        var h = "<h3>\(esc(ReportRenderer.shortName(model))) metrics per cutoff</h3>\n<div class=\"scroll\"><table class=\"metrics\">\n<thead><tr><th>Cutoff</th>"
         for c in ReportRenderer.metricColumns { h += "<th>\(esc(c.title))</th>" }
         h += "</tr></thead>\n<tbody>\n"
         for e in evaluations.reversed() {
             h += "<tr><th scope=\"row\">\(esc(ReportRenderer.shortDate(e.cutoff)))</th>"
             for c in ReportRenderer.metricColumns {
-                h += "<td>\(esc(e.models["lstm"].map { c.format(c.value($0)) } ?? "—"))</td>"
+                h += "<td>\(esc(e.models[model].map { c.format(c.value($0)) } ?? "—"))</td>"
             }
             h += "</tr>\n"
         }
@@ -398,7 +400,7 @@ struct HTMLReport {
     table.metrics th, table.metrics td { padding: 7px 12px; border-bottom: 1px solid #e5e7eb; text-align: right; white-space: nowrap; }
     table.metrics thead th { font-size: 13px; color: #374151; background: #eef0f3; vertical-align: bottom; }
     table.metrics th[scope=row], table.metrics thead th:first-child { text-align: left; }
-    table.metrics tr.lstm th, table.metrics tr.lstm td { background: #f3f6fe; }
+    table.metrics tr.headline th, table.metrics tr.headline td { background: #f3f6fe; }
     td.best { font-weight: 700; background: #e3f5e6 !important; }
     .ci, .sub { color: #6b7280; font-size: 12.5px; font-weight: 400; white-space: nowrap; }
     .muted { color: #6b7280; }
@@ -433,7 +435,7 @@ struct HTMLReport {
 }
 
 extension SVGChart {
-    /// Series are drawn baselines first so the LSTM sits on top; this puts the legend back in
+    /// Series are drawn baselines first so the headline sits on top; this puts the legend back in
     /// report order (the first `models` entries were added in reverse).
     func legendOrdered(_ models: Int) -> SVGChart {
         var copy = self

@@ -30,8 +30,9 @@ struct MarkdownReport {
         let models = ReportRenderer.orderedModels(e)
         let columns = ReportRenderer.metricColumns
         var md = "## Metrics\n\n"
+        let headline = ReportRenderer.shortName(e.headline)
         md += "| Model | ROC AUC (95% CI) | " + columns.dropFirst().map(\.title).joined(separator: " | ")
-            + " | LSTM − model ROC AUC (95% CI) |\n"
+            + " | \(headline) − model ROC AUC (95% CI) |\n"
         md += "|:--|" + String(repeating: "--:|", count: columns.count + 1) + "\n"
         let best = columns.map { ReportRenderer.bestFormatted($0, e, models) }
         for m in models {
@@ -43,16 +44,16 @@ struct MarkdownReport {
                 let isBest = best[c] != nil && column.format(column.value(set)) == best[c]
                 cells.append(isBest ? "**\(text)**" : text)
             }
-            if m == "lstm" {
-                cells.append("reference")
+            if m == e.headline {
+                cells.append("headline")
             } else {
-                let d = ReportRenderer.difference(e.differences[m])
+                let d = ReportRenderer.difference(e.differences[m], headline: e.headline)
                 cells.append(d.reading.isEmpty ? d.value : "\(d.value): \(d.reading)")
             }
             md += "| " + cells.joined(separator: " | ") + " |\n"
         }
-        md += "\nBold: the best value per column. A positive difference means the LSTM ranks churners better; "
-        md += "“LSTM ahead” means its whole 95% paired bootstrap interval is above zero. Lower is better for log loss, Brier and ECE; "
+        md += "\nBold: the best value per column. A positive difference means the \(headline) (the headline forecast) ranks churners better; "
+        md += "“\(headline) ahead” means its whole 95% paired bootstrap interval is above zero. Lower is better for log loss, Brier and ECE; "
         md += "“—” marks a value that is undefined (e.g. no probabilities for the recency rule).\n\n"
         return md
     }
@@ -60,9 +61,10 @@ struct MarkdownReport {
     func backtest() -> String {
         let evaluations = ReportRenderer.chronological(report).reversed()
         let models = ReportRenderer.orderedModels(Set(evaluations.flatMap { $0.models.keys }))
+        let headlineModel = report.main.headline, headline = ReportRenderer.shortName(headlineModel)
         var md = "## Backtest: ROC AUC per cutoff\n\n"
         md += "| Cutoff | Customers | Churn rate | " + models.map { Self.cell(EvaluationReport.displayName($0)) }.joined(separator: " | ")
-            + " | LSTM − best baseline (95% CI) |\n"
+            + " | \(headline) − best other model (95% CI) |\n"
         md += "|:--|--:|--:|" + String(repeating: "--:|", count: models.count + 1) + "\n"
         for e in evaluations {
             let best = ReportRenderer.bestFormatted(ReportRenderer.metricColumns[0], e, models)
@@ -71,19 +73,19 @@ struct MarkdownReport {
                 return best != nil && text == best ? "**\(text)**" : text
             }
             var diff = "—"
-            if let (name, d) = ReportRenderer.bestBaseline(e), e.models["lstm"] != nil {
-                let text = ReportRenderer.difference(d)
+            if let (name, d) = ReportRenderer.bestOther(e), e.models[e.headline] != nil {
+                let text = ReportRenderer.difference(d, headline: e.headline)
                 diff = "\(text.value) vs \(Self.cell(EvaluationReport.displayName(name)))" + (text.reading.isEmpty ? "" : ": \(text.reading)")
             }
             md += "| \(Self.cell(ReportRenderer.shortDate(e.cutoff))) | \(ReportRenderer.count(e.customers)) | \(ReportRenderer.percent(e.churnRate)) | "
                 + cells.joined(separator: " | ") + " | \(diff) |\n"
         }
         md += "\nNewest cutoff first; bold: the best ROC AUC at each cutoff.\n\n"
-        md += "### LSTM metrics per cutoff\n\n"
+        md += "### \(headline) metrics per cutoff\n\n"
         md += "| Cutoff | " + ReportRenderer.metricColumns.map(\.title).joined(separator: " | ") + " |\n"
         md += "|:--|" + String(repeating: "--:|", count: ReportRenderer.metricColumns.count) + "\n"
         for e in evaluations {
-            let cells = ReportRenderer.metricColumns.map { c in e.models["lstm"].map { c.format(c.value($0)) } ?? "—" }
+            let cells = ReportRenderer.metricColumns.map { c in e.models[headlineModel].map { c.format(c.value($0)) } ?? "—" }
             md += "| \(Self.cell(ReportRenderer.shortDate(e.cutoff))) | " + cells.joined(separator: " | ") + " |\n"
         }
         return md + "\n"

@@ -69,21 +69,32 @@ public enum ReportRenderer {
         return "\(fixed(ci[0], 3))–\(fixed(ci[1], 3))"
     }
 
-    /// The paired difference AUC(LSTM) − AUC(model) with its interval and a short reading.
-    static func difference(_ d: AUCDifference?) -> (value: String, reading: String) {
-        guard let d, d.rocAUCDiff.isFinite else { return ("—", "") }
-        let ci = d.rocAUCDiffCI95
-        guard ci.count == 2, ci.allSatisfy(\.isFinite) else { return (signed(d.rocAUCDiff, 3), "") }
-        let value = "\(signed(d.rocAUCDiff, 3)) (\(signed(ci[0], 3)) to \(signed(ci[1], 3)))"
-        if ci[0] > 0 { return (value, "LSTM ahead") }
-        if ci[1] < 0 { return (value, "baseline ahead") }
-        return (value, "no clear difference")
+    /// The headline's name in column titles and readings: `Ensemble`, `LSTM`, `XGBoost`.
+    static func shortName(_ model: String) -> String {
+        switch model {
+        case ModelRegistry.ensemble: return "Ensemble"
+        default: return EvaluationReport.displayName(model)
+        }
     }
 
-    /// The baseline with the highest finite ROC AUC at one cutoff, with its paired difference.
-    static func bestBaseline(_ e: CutoffEvaluation) -> (name: String, difference: AUCDifference?)? {
-        let baselines = orderedModels(e).filter { $0 != "lstm" && (e.models[$0]?.rocAUC.isFinite ?? false) }
-        guard let best = baselines.max(by: { e.models[$0]!.rocAUC < e.models[$1]!.rocAUC }) else { return nil }
+    /// Whether the headline's paired AUC difference against a model is clearly positive, clearly negative, or neither.
+    enum Reading: String { case ahead, behind, neutral }
+
+    /// The paired difference AUC(headline) − AUC(model) with its interval and a short reading.
+    static func difference(_ d: AUCDifference?, headline: String) -> (value: String, reading: String, kind: Reading) {
+        guard let d, d.rocAUCDiff.isFinite else { return ("—", "", .neutral) }
+        let ci = d.rocAUCDiffCI95
+        guard ci.count == 2, ci.allSatisfy(\.isFinite) else { return (signed(d.rocAUCDiff, 3), "", .neutral) }
+        let value = "\(signed(d.rocAUCDiff, 3)) (\(signed(ci[0], 3)) to \(signed(ci[1], 3)))"
+        if ci[0] > 0 { return (value, "\(shortName(headline)) ahead", .ahead) }
+        if ci[1] < 0 { return (value, "\(shortName(headline)) behind", .behind) }
+        return (value, "no clear difference", .neutral)
+    }
+
+    /// The other model with the highest finite ROC AUC at one cutoff, with its paired difference.
+    static func bestOther(_ e: CutoffEvaluation) -> (name: String, difference: AUCDifference?)? {
+        let others = orderedModels(e).filter { $0 != e.headline && (e.models[$0]?.rocAUC.isFinite ?? false) }
+        guard let best = others.max(by: { e.models[$0]!.rocAUC < e.models[$1]!.rocAUC }) else { return nil }
         return (best, e.differences[best])
     }
 

@@ -12,7 +12,8 @@ public enum TextReport {
                      + "\(e.customers) customers, churn rate \(cell(100 * e.churnRate, "%.1f"))%", ""]
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
         lines.append(pad("model", 20) + pad("ROC AUC", 9) + pad("95% CI", 17) + pad("PR AUC", 8) + pad("logloss", 9)
-                     + pad("Brier", 8) + pad("ECE", 8) + pad("lift@10", 9) + "LSTM − model AUC [95% CI]")
+                     + pad("Brier", 8) + pad("ECE", 8) + pad("lift@10", 9)
+                     + "\(ReportRenderer.shortName(e.headline)) − model AUC [95% CI]")
         for name in ModelRegistry.order {
             guard let m = e.models[name] else { continue }
             let ci = m.rocAUCCI95.map { "[\(cell($0[0], "%.3f")), \(cell($0[1], "%.3f"))]" } ?? ""

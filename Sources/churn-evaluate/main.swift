@@ -14,24 +14,27 @@ struct EvaluateCommand: ParsableCommand {
     static let backtest = Option<Int>.integer("backtest", value: "K", help: "Also evaluate K − 1 earlier cutoffs, --every apart.", default: 1, in: 1...1000)
     static let every = Option<TimeSpan>.duration("every", help: "Spacing of --backtest cutoffs.", defaultDescription: "the horizon")
     static let report = Option<String>.text("report", value: "DIR", help: "Write metrics.json, report.md and report.html here.")
-    static let dumpFeatures = Option<String>.text("dump-features", value: "PATH", help: "Write the LSTM's inputs and logits (safetensors).")
+    static let dumpFeatures = Option<String>.text("dump-features", value: "PATH", help: "Write the model's inputs and raw outputs (safetensors).")
+    static let scorer = Option<ScorerChoice>.choice("scorer", value: "MODEL", help: "The headline forecast the others are compared with",
+                                                    defaultDescription: "ensemble when the model has a booster, else lstm")
     static let bootstrap = Option<Int>.integer("bootstrap", help: "Bootstrap resamples for the intervals.", default: 1000, in: 0...1_000_000)
     static let seed = Option<UInt64>.seed(help: "Bootstrap seed.", default: 1)
 
     static let spec = CommandSpec(
         name: "churn-evaluate",
-        abstract: "Compare the churn LSTM with baselines on a labelled snapshot and write a report.",
+        abstract: "Compare the churn forecast with its parts and the baselines on a labelled snapshot and write a report.",
         usage: "churn-evaluate --model PATH --events FILE... [--cutoff T]... [--horizon D] [--report DIR] [options]",
         discussion: """
-        Scores every customer with history before the cutoff with the LSTM and with the baselines
-        an analyst would use (recency rule, the RFM and aggregate-count logistic regressions fitted
-        at training time, BG/NBD fitted on the evaluation history), and compares ROC AUC, PR AUC,
-        log loss, Brier, ECE and top-decile lift with 95% bootstrap intervals, including the paired
-        AUC difference of the LSTM against each baseline. Horizon and churn definition default to
-        the model's; evaluate on customers or a period the model was not trained on.
+        Scores every customer with history before the cutoff with the headline forecast (the
+        stacked ensemble of the LSTM and XGBoost), each of its parts, and the baselines an analyst
+        would use (recency rule, the RFM and aggregate-count logistic regressions fitted at
+        training time, BG/NBD fitted on the evaluation history), and compares ROC AUC, PR AUC, log
+        loss, Brier, ECE and top-decile lift with 95% bootstrap intervals, including the paired
+        AUC difference of the headline against every other model. Horizon and churn definition
+        default to the model's; evaluate on customers or a period the model was not trained on.
         """,
         options: [[model.spec], DataOptions.specs, LabelOptions.specs(modelDefaults: true, cutoff: cutoff),
-                  [backtest.spec, every.spec, report.spec, dumpFeatures.spec, bootstrap.spec, seed.spec]].flatMap { $0 })
+                  [scorer.spec, backtest.spec, every.spec, report.spec, dumpFeatures.spec, bootstrap.spec, seed.spec]].flatMap { $0 })
 
     var arguments: ParsedArguments
     var modelPath: String
@@ -54,7 +57,7 @@ struct EvaluateCommand: ParsableCommand {
         if !FileManager.default.fileExists(atPath: modelPath) { throw CommandError(.noInput, "\(modelPath): no such model file (--model)") }
         if let dir = reportDirectory { try OutputCheck.ensureWritable(dir + "/metrics.json", flag: "--report") }
         if let path = dumpPath { try OutputCheck.ensureWritable(path, flag: "--dump-features") }
-        _ = try (arguments.value(Self.every), arguments.value(Self.bootstrap), arguments.value(Self.seed))
+        _ = try (arguments.value(Self.every), arguments.value(Self.bootstrap), arguments.value(Self.seed), arguments.value(Self.scorer))
     }
 
     func run() throws {
@@ -69,8 +72,9 @@ struct EvaluateCommand: ParsableCommand {
                                               every: try arguments.value(Self.every) ?? labelSpec.horizon)
             var request = EvaluationRequest(labels: labelSpec, cutoffs: cutoffs)
             request.labelSource = try labels.labelSource()
+            request.scorer = try arguments.value(Self.scorer)
             request.bootstrap = Bootstrap(resamples: try arguments.required(Self.bootstrap), seed: try arguments.required(Self.seed))
-            let dump = dumpPath.map { _ in FeatureDump(numericSize: model.features.featureCount) }
+            let dump = dumpPath.map { _ in FeatureDump(model: model) }
             let document = try EvaluationPipeline.run(
                 model: model, modelPath: modelPath, store: store, files: data.paths, load: load, request: request,
                 toolVersion: churnForecasterVersion, dump: dump,

@@ -14,7 +14,9 @@ struct PredictCommand: ParsableCommand {
     static let shard = Option<Shard>("shard", value: "I/N", help: "Score only shard I of N (0 ≤ I < N).",
                                      expected: "I/N with 0 ≤ I < N, e.g. 0/4", parse: { Shard(parsing: $0) })
     static let batchSize = Option<Int>.integer("batch-size", value: "B", help: "Customers per scoring batch.", default: 512, in: 1...1_000_000)
-    static let dumpFeatures = Option<String>.text("dump-features", value: "PATH", help: "Write the LSTM's inputs and logits (safetensors).")
+    static let dumpFeatures = Option<String>.text("dump-features", value: "PATH", help: "Write the model's inputs and raw outputs (safetensors).")
+    static let scorer = Option<ScorerChoice>.choice("scorer", value: "MODEL", help: "The forecast to write",
+                                                    defaultDescription: "ensemble when the model has a booster, else lstm")
 
     static let spec = CommandSpec(
         name: "churn-predict",
@@ -23,6 +25,8 @@ struct PredictCommand: ParsableCommand {
         discussion: """
         Writes one row per customer with history before --as-of: customer_id,churn_probability
         (the probability of churn within the model's horizon), sorted by customer id (bytewise).
+        The probability is the model's headline forecast, the stacked ensemble of the LSTM and
+        XGBoost; --scorer lstm or xgboost writes one part alone.
         With a churn-event model, customers whose history already holds the churn event get
         probability 1. --shard I/N keeps the customers whose id hashes to shard I of N (FNV-1a
         64-bit of the id's UTF-8 bytes, mod N), so N processes cover everyone exactly once; each
@@ -30,7 +34,7 @@ struct PredictCommand: ParsableCommand {
         --as-of is that of the whole input in every shard.
         Files are written atomically (temporary file, then rename).
         """,
-        options: [model.spec] + DataOptions.specs + [asOf.spec, output.spec, format.spec, shard.spec, batchSize.spec, dumpFeatures.spec])
+        options: [model.spec] + DataOptions.specs + [asOf.spec, output.spec, format.spec, scorer.spec, shard.spec, batchSize.spec, dumpFeatures.spec])
 
     /// Shard I of N.
     struct Shard: Sendable {
@@ -58,7 +62,8 @@ struct PredictCommand: ParsableCommand {
         if !FileManager.default.fileExists(atPath: modelPath) { throw CommandError(.noInput, "\(modelPath): no such model file (--model)") }
         if output != "-" { try OutputCheck.ensureWritable(output, flag: "--output") }
         if let path = dumpPath { try OutputCheck.ensureWritable(path, flag: "--dump-features") }
-        _ = try (arguments.value(Self.asOf), arguments.value(Self.format), arguments.value(Self.shard), arguments.value(Self.batchSize))
+        _ = try (arguments.value(Self.asOf), arguments.value(Self.format), arguments.value(Self.shard), arguments.value(Self.batchSize),
+                 arguments.value(Self.scorer))
     }
 
     func run() throws {
@@ -70,11 +75,11 @@ struct PredictCommand: ParsableCommand {
             let (store, _) = try data.load(customerFilter: shard.map { CustomerSharding.filter(shard: $0.index, count: $0.count) })
             let instant = try arguments.value(Self.asOf) ?? SnapshotBuilder.defaultAsOf(store: store)
             let sink = try OutputSink(path: output)
-            let dump = dumpPath.map { _ in FeatureDump(numericSize: model.features.featureCount) }
+            let dump = dumpPath.map { _ in FeatureDump(model: model) }
             var bar: ProgressBar?
             let summary = try PredictionPipeline.predict(
                 model: model, store: store, asOf: instant, batchSize: try arguments.required(Self.batchSize),
-                format: try arguments.required(Self.format), dump: dump, write: sink.write,
+                format: try arguments.required(Self.format), scorer: try arguments.value(Self.scorer), dump: dump, write: sink.write,
                 progress: { done, total in
                     if bar == nil { bar = ProgressBar(label: "scoring", total: total, unit: "customers") }
                     bar?.update(done)

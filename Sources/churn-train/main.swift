@@ -2,6 +2,7 @@ import ChurnCommandLine
 import ChurnModel
 import EventLog
 import Foundation
+import GradientBoosting
 import Pipelines
 
 /// `churn-train`: event log → labelled snapshots → trained, calibrated model with baselines.
@@ -40,19 +41,43 @@ struct TrainCommand: ParsableCommand {
         ]
     }()
 
+    /// XGBoost's main knobs, each with its default from `BoosterParameters`.
+    static let noXGBoost = Option<Bool>.flag("no-xgboost", help: "Train no XGBoost model and no ensemble (the LSTM is the headline forecast).")
+    static let boosting: [OptionBinding<BoosterParameters>] = {
+        let b = BoosterParameters()
+        return [
+            OptionBinding(.integer("xgboost-rounds", help: "Most boosting rounds (trees).", default: b.maxRounds, in: 1...100_000), \.maxRounds),
+            OptionBinding(.integer("xgboost-early-stopping", help: "Stop after N rounds without a lower validation log loss.",
+                                   default: b.earlyStoppingRounds, in: 1...100_000), \.earlyStoppingRounds, { $0 }),
+            OptionBinding(.integer("xgboost-max-depth", value: "D", help: "Deepest tree.", default: b.maxDepth, in: 1...32), \.maxDepth),
+            OptionBinding(.number("xgboost-learning-rate", value: "R", help: "Shrinkage per tree (eta).", default: b.learningRate, in: 1e-6...1),
+                          \.learningRate),
+            OptionBinding(.number("xgboost-subsample", value: "F", help: "Share of rows per tree.", default: b.subsample, in: 0.01...1), \.subsample),
+            OptionBinding(.number("xgboost-colsample", value: "F", help: "Share of features per tree.", default: b.colsampleByTree, in: 0.01...1),
+                          \.colsampleByTree),
+            OptionBinding(.number("xgboost-min-child-weight", value: "W", help: "Least hessian sum per leaf.", default: b.minChildWeight, in: 0...1e6),
+                          \.minChildWeight),
+            OptionBinding(.number("xgboost-lambda", value: "L", help: "L2 penalty on leaf weights.", default: b.lambda, in: 0...1e6), \.lambda),
+        ]
+    }()
+
     static let spec = CommandSpec(
         name: "churn-train",
-        abstract: "Train the churn LSTM (and the baselines it is compared with) on an event log.",
+        abstract: "Train the churn forecaster (LSTM, XGBoost, their ensemble, and the baselines) on an event log.",
         usage: "churn-train --events FILE... [--horizon D] [--model PATH] [options]",
         discussion: """
         Builds labelled snapshots (history strictly before each cutoff, label window
-        [cutoff, cutoff + horizon)), splits customers into training and validation sets, trains
-        with early stopping on validation loss, calibrates probabilities (Platt), fits the
-        baselines, and writes one model file. Ctrl-C (or SIGTERM) finishes the current batch,
-        writes a checkpoint beside the model and exits 130; --resume continues.
+        [cutoff, cutoff + horizon)) and splits customers into training and validation sets.
+        Trains XGBoost on tabular features at each cutoff and the LSTM on each customer's event
+        sequence, both with early stopping on the validation customers; calibrates the LSTM
+        (Platt); stacks the two into the headline forecast with a logistic regression on the
+        validation predictions; fits the baselines; and writes one model file. Ctrl-C (or
+        SIGTERM) finishes the current batch, writes a checkpoint beside the model and exits 130;
+        --resume continues (XGBoost is retrained, to the same trees).
         """,
         options: DataOptions.specs + LabelOptions.specs(modelDefaults: false)
-            + [model.spec, snapshots.spec] + settings.map(\.spec).filter { $0.name != "positive-weight" } + [positiveWeight.spec, resume.spec])
+            + [model.spec, snapshots.spec] + settings.map(\.spec).filter { $0.name != "positive-weight" } + [positiveWeight.spec, resume.spec]
+            + [noXGBoost.spec] + boosting.map(\.spec))
 
     var data: DataOptions
     var labels: LabelOptions
@@ -68,6 +93,9 @@ struct TrainCommand: ParsableCommand {
         // External labels are one per customer, so they make one snapshot by default.
         request.snapshots = try a.value(Self.snapshots) ?? (labels.labelsPath != nil ? 1 : 4)
         try Self.settings.apply(a, to: &request)
+        var boosting = BoosterParameters()
+        try Self.boosting.apply(a, to: &boosting)
+        request.boosting = a.flag(Self.noXGBoost) ? nil : boosting
         request.checkpoint = URL(fileURLWithPath: modelPath + ".checkpoint")
         request.resume = a.flag(Self.resume)
     }

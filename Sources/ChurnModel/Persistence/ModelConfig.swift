@@ -39,12 +39,19 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var baselines: JSONValue
     public var history: JSONValue
     public var dataSummary: JSONValue
+    /// The gradient-boosted part, when the model has one: the tabular feature definitions
+    /// (`tabular`), the booster's settings and training record (`xgboost`) and the stacking
+    /// weights of the headline forecast (`ensemble`). Absent (not `null`) in a model without one.
+    public var tabular: JSONValue?
+    public var xgboost: JSONValue?
+    public var ensemble: JSONValue?
     public var createdAt: String
     public var toolVersion: String
 
     public init(network: NetworkShape, calibration: Calibration = .identity,
                 features: JSONValue = .null, labels: JSONValue = .null, hyperparameters: JSONValue = .null,
                 baselines: JSONValue = .null, history: JSONValue = .null, dataSummary: JSONValue = .null,
+                tabular: JSONValue? = nil, xgboost: JSONValue? = nil, ensemble: JSONValue? = nil,
                 createdAt: Date = Date(), toolVersion: String) {
         self.network = network
         self.calibration = calibration
@@ -54,6 +61,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.baselines = baselines
         self.history = history
         self.dataSummary = dataSummary
+        self.tabular = tabular
+        self.xgboost = xgboost
+        self.ensemble = ensemble
         self.createdAt = ISO8601DateFormatter().string(from: createdAt)
         self.toolVersion = toolVersion
     }

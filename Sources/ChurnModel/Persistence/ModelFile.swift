@@ -13,6 +13,8 @@ public enum ModelFileError: CategorizedError, RemedyProviding, Equatable {
     case wrongShape(path: String, name: String, expected: [Int], found: [Int])
     case unexpectedTensor(path: String, name: String)
     case nonFinite(path: String, name: String)
+    /// A tensor besides the parameters (the booster) whose contents are unusable.
+    case invalidTensor(path: String, name: String, reason: String)
 
     /// What the user can do about it.
     public var remedy: String {
@@ -39,24 +41,30 @@ public enum ModelFileError: CategorizedError, RemedyProviding, Equatable {
             return "\(path) holds an unexpected tensor '\(name)'"
         case .nonFinite(let path, let name):
             return "\(path): tensor '\(name)' holds NaN or infinite weights"
+        case .invalidTensor(let path, let name, let reason):
+            return "\(path): tensor '\(name)' is unusable: \(reason)"
         }
     }
 }
 
 /// The model file: a safetensors file holding every parameter as an F32 tensor under its
 /// PyTorch name and shape (`embedding.weight`, `lstm.weight_ih_l0`, …, `head.weight`,
-/// `head.bias`), no other tensors, and two `__metadata__` entries: `format` =
-/// `churn-forecaster/1` and `config`, the `ModelConfig` as JSON.
+/// `head.bias`), the extra tensors the caller names (the booster's `xgboost.model`), nothing
+/// else, and two `__metadata__` entries: `format` = `churn-forecaster/1` and `config`, the
+/// `ModelConfig` as JSON.
 public enum ModelFile {
-    /// Writes parameters and config atomically.
+    /// Writes parameters, extra tensors and config atomically.
+    /// - Parameter extraTensors: tensors besides the parameters, under names no parameter has.
     /// - Throws: `ModelError.nonFinite` rather than writing NaN or infinite weights.
-    public static func write(parameters: ParameterSet, config: ModelConfig, to url: URL) throws {
+    public static func write(parameters: ParameterSet, config: ModelConfig, extraTensors: [String: SafeTensors.Entry] = [:],
+                             to url: URL) throws {
         precondition(parameters.shape == config.network, "config does not describe these parameters")
+        precondition(extraTensors.keys.allSatisfy { parameters.entry(named: $0) == nil }, "an extra tensor has a parameter's name")
         guard parameters.valuesAreFinite else { throw ModelError.nonFinite("model parameters (not written)") }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let configJSON = String(decoding: try encoder.encode(config), as: UTF8.self)
-        var file = SafeTensors.File(metadata: ["format": ModelConfig.format, "config": configJSON])
+        var file = SafeTensors.File(tensors: extraTensors, metadata: ["format": ModelConfig.format, "config": configJSON])
         for entry in parameters.entries {
             file.tensors[entry.name] = SafeTensors.Entry(parameters.tensor(named: entry.name)!)
         }
@@ -66,7 +74,8 @@ public enum ModelFile {
     /// Reads and validates a model file: format, config, every tensor's presence, dtype and
     /// shape against the config, and finiteness of every weight.
     public static func read(from url: URL) throws -> (parameters: ParameterSet, config: ModelConfig) {
-        try decode(SafeTensors.contents(of: url), path: url.path)
+        let (parameters, config, _) = try decode(SafeTensors.contents(of: url), path: url.path)
+        return (parameters, config)
     }
 
     /// The largest dimension a model file may declare (vocabulary, embedding, numeric features,
@@ -77,8 +86,12 @@ public enum ModelFile {
     /// - Parameters:
     ///   - bytes: the whole file.
     ///   - path: the name errors give.
+    ///   - extraTensors: the names of tensors besides the parameters that the file may hold;
+    ///     the caller validates their contents.
+    /// - Returns: the parameters, the config and the extra tensors the file holds.
     /// - Throws: `ModelFileError` naming `path`.
-    public static func decode(_ bytes: Data, path: String) throws -> (parameters: ParameterSet, config: ModelConfig) {
+    public static func decode(_ bytes: Data, path: String, extraTensors: Set<String> = [])
+        throws -> (parameters: ParameterSet, config: ModelConfig, extras: [String: SafeTensors.Entry]) {
         let file: SafeTensors.File
         do { file = try SafeTensors.decode(bytes) } catch let error as SafeTensorsError {
             throw ModelFileError.notAModel(path: path, reason: "\(error)")
@@ -115,7 +128,7 @@ public enum ModelFile {
                 throw ModelFileError.wrongShape(path: path, name: name, expected: shape, found: tensor.shape)
             }
         }
-        if let extra = file.tensors.keys.sorted().first(where: { !expected.contains($0) }) {
+        if let extra = file.tensors.keys.sorted().first(where: { !expected.contains($0) && !extraTensors.contains($0) }) {
             throw ModelFileError.unexpectedTensor(path: path, name: extra)
         }
         let parameters = ParameterSet(shape: n)
@@ -124,7 +137,7 @@ public enum ModelFile {
             guard values.allSatisfy(\.isFinite) else { throw ModelFileError.nonFinite(path: path, name: entry.name) }
             parameters.set(entry.name, Tensor(shape: entry.shape, storage: values))
         }
-        return (parameters, config)
+        return (parameters, config, file.tensors.filter { extraTensors.contains($0.key) && !expected.contains($0.key) })
     }
 
     /// A decoding error in a few words, naming the JSON key path.
