@@ -23,22 +23,40 @@ public struct BootstrapInterval: Codable, Equatable, Sendable {
 
 /// The paired ROC AUC difference between two models, as in the `differences` of metrics.json.
 public struct AUCDifference: Codable, Equatable, Sendable {
-    /// AUC(model) − AUC(baseline) on the full sample.
+    /// AUC(reference) − AUC(model) on the full sample.
     public var rocAUCDiff: Double
     /// Its 95% bootstrap percentile interval, `[lower, upper]`.
     public var rocAUCDiffCI95: [Double]
+    /// Log loss(reference) − log loss(model) on the full sample (negative: the reference is
+    /// better); nil when either model gives no probabilities.
+    public var logLossDiff: Double?
+    /// Its 95% paired bootstrap interval, on the same resamples as the AUC difference.
+    public var logLossDiffCI95: [Double]?
 
     enum CodingKeys: String, CodingKey {
         case rocAUCDiff = "roc_auc_diff", rocAUCDiffCI95 = "roc_auc_diff_ci95"
+        case logLossDiff = "log_loss_diff", logLossDiffCI95 = "log_loss_diff_ci95"
     }
 
-    public init(rocAUCDiff: Double, rocAUCDiffCI95: [Double]) {
+    public init(rocAUCDiff: Double, rocAUCDiffCI95: [Double], logLossDiff: Double? = nil, logLossDiffCI95: [Double]? = nil) {
         self.rocAUCDiff = rocAUCDiff
         self.rocAUCDiffCI95 = rocAUCDiffCI95
+        self.logLossDiff = logLossDiff
+        self.logLossDiffCI95 = logLossDiffCI95
     }
 
-    public init(_ interval: BootstrapInterval) {
-        self.init(rocAUCDiff: interval.estimate, rocAUCDiffCI95: interval.bounds)
+    public init(_ interval: BootstrapInterval, logLoss: BootstrapInterval? = nil) {
+        self.init(rocAUCDiff: interval.estimate, rocAUCDiffCI95: interval.bounds,
+                  logLossDiff: logLoss?.estimate, logLossDiffCI95: logLoss?.bounds)
+    }
+
+    /// Every key is written; a missing log-loss difference is `null`.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(rocAUCDiff, forKey: .rocAUCDiff)
+        try c.encode(rocAUCDiffCI95, forKey: .rocAUCDiffCI95)
+        try c.encode(logLossDiff, forKey: .logLossDiff)
+        try c.encode(logLossDiffCI95, forKey: .logLossDiffCI95)
     }
 }
 
@@ -162,28 +180,76 @@ public struct Bootstrap: Sendable {
     /// writes stay in cache); each model then reads the counts in its own sorted order. All models
     /// see the same draw (paired resampling).
     func replicates(rankings: [RankedScores], labels: [Bool]) throws -> [[Double]] {
-        guard resamples >= 1 else { throw EvaluationError.invalidParameter("resamples must be positive, got \(resamples)") }
-        let n = labels.count
         let models = rankings.count
-        var results = [Double](repeating: .nan, count: resamples * models)
-        let seed = self.seed
+        return try resampled(n: labels.count, statistics: models) { counts, out in
+            for m in 0..<models { out[m] = rankings[m].weightedAUC(counts: counts) }
+        }
+    }
+
+    /// Paired bootstrap intervals of mean per-row loss differences, mean(loss[reference]) −
+    /// mean(loss[m]), on the same resamples as `compare` (the same seed draws the same customers),
+    /// for each model with losses (`nil` entries, and the reference itself, give `nil`).
+    /// - Parameter losses: per model, one loss per customer (e.g. log loss), or nil.
+    /// - Throws: `EvaluationError` for mismatched lengths, non-finite losses or bad settings.
+    /// - Complexity: O(resamples · M · n), spread over `Threading.threadCount` threads.
+    public func compareMeans(losses: [[Double]?], reference: Int) throws -> [BootstrapInterval?] {
+        guard losses.indices.contains(reference), let base = losses[reference] else {
+            throw EvaluationError.invalidParameter("reference \(reference) has no losses")
+        }
+        let n = base.count
+        guard n > 0 else { throw EvaluationError.emptyInput }
+        let others = losses.indices.filter { $0 != reference && losses[$0] != nil }
+        var differences: [[Double]] = []
+        for m in others {
+            let row = losses[m]!
+            guard row.count == n else { throw EvaluationError.lengthMismatch(expected: n, actual: row.count) }
+            let d = zip(base, row).map { $0 - $1 }
+            if let i = d.firstIndex(where: { !$0.isFinite }) { throw EvaluationError.nonFiniteValue(index: i) }
+            differences.append(d)
+        }
+        let values = try resampled(n: n, statistics: others.count) { counts, out in
+            for (k, d) in differences.enumerated() {
+                var sum = 0.0
+                for i in 0..<n where counts[i] != 0 { sum += Double(counts[i]) * d[i] }
+                out[k] = sum / Double(n)
+            }
+        }
+        var result = [BootstrapInterval?](repeating: nil, count: losses.count)
+        for (k, m) in others.enumerated() {
+            result[m] = try interval(estimate: differences[k].reduce(0, +) / Double(n), values: values[k])
+        }
+        return result
+    }
+
+    /// Runs `statistic` on every resample: resample b draws n indices from
+    /// `SeededGenerator(seed: seed &+ b·φ)` into a count per customer (2 bytes each, so the random
+    /// writes stay in cache), and `statistic` writes `statistics` values for it.
+    /// - Returns: per statistic, one value per resample.
+    func resampled(n: Int, statistics: Int,
+                   _ statistic: (UnsafeBufferPointer<UInt16>, UnsafeMutableBufferPointer<Double>) -> Void) throws -> [[Double]] {
+        guard resamples >= 1 else { throw EvaluationError.invalidParameter("resamples must be positive, got \(resamples)") }
+        var results = [Double](repeating: .nan, count: resamples * statistics)
+        let seed = self.seed, resamples = self.resamples
         results.withUnsafeMutableBufferPointer { out in
             let out = out
             Threading.parallelFor(resamples, minimumPerThread: 1) { range in
                 // Per-thread draw counts (n). A count above 65535 (Poisson(1) tail) cannot occur in practice.
                 var counts = [UInt16](repeating: 0, count: n)
+                var values = [Double](repeating: .nan, count: statistics)
                 counts.withUnsafeMutableBufferPointer { counts in
-                    for b in range {
-                        var generator = SeededGenerator(seed: seed &+ UInt64(b) &* 0x9E37_79B9_7F4A_7C15)
-                        counts.update(repeating: 0)
-                        for _ in 0..<n { counts[generator.nextInt(below: n)] &+= 1 }
-                        let view = UnsafeBufferPointer(counts)
-                        for m in 0..<models { out[m * resamples + b] = rankings[m].weightedAUC(counts: view) }
+                    values.withUnsafeMutableBufferPointer { values in
+                        for b in range {
+                            var generator = SeededGenerator(seed: seed &+ UInt64(b) &* 0x9E37_79B9_7F4A_7C15)
+                            counts.update(repeating: 0)
+                            for _ in 0..<n { counts[generator.nextInt(below: n)] &+= 1 }
+                            statistic(UnsafeBufferPointer(counts), values)
+                            for m in 0..<statistics { out[m * resamples + b] = values[m] }
+                        }
                     }
                 }
             }
         }
-        return (0..<models).map { m in Array(results[(m * resamples)..<((m + 1) * resamples)]) }
+        return (0..<statistics).map { m in Array(results[(m * resamples)..<((m + 1) * resamples)]) }
     }
 
     /// The `q`-quantile of sorted values with linear interpolation (NumPy's default method).

@@ -46,15 +46,16 @@ public enum Metrics {
     /// - Throws: `EvaluationError` for bad input or a probability outside [0, 1].
     /// - Complexity: O(n).
     public static func logLoss(probabilities: [Double], labels: [Bool]) throws -> Double {
+        try logLosses(probabilities: probabilities, labels: labels).reduce(0, +) / Double(probabilities.count)
+    }
+
+    /// Each row's log loss `−log(p)` for a positive, `−log(1 − p)` for a negative, with `p`
+    /// clipped to [ε, 1 − ε] (ε = machine epsilon); their mean is `logLoss`.
+    /// - Throws: `EvaluationError` for bad input.
+    public static func logLosses(probabilities: [Double], labels: [Bool]) throws -> [Double] {
         try validateProbabilities(probabilities, labels)
         let eps = Double.ulpOfOne
-        var sum = 0.0
-        for i in 0..<probabilities.count {
-            let p = probabilities[i]
-            let observed = labels[i] ? p : 1 - p
-            sum -= log(min(max(observed, eps), 1 - eps))
-        }
-        return sum / Double(probabilities.count)
+        return zip(probabilities, labels).map { p, label in -log(min(max(label ? p : 1 - p, eps), 1 - eps)) }
     }
 
     /// Brier score: the mean squared difference between probability and outcome.

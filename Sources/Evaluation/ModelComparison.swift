@@ -23,7 +23,8 @@ public struct ModelScores: Sendable {
 public struct ModelComparison: Codable, Equatable, Sendable {
     /// Metrics per model name.
     public var models: [String: MetricSet]
-    /// AUC(reference) − AUC(model) with its paired interval, per non-reference model name.
+    /// AUC(reference) − AUC(model) and log loss(reference) − log loss(model) with their paired
+    /// intervals, per non-reference model name.
     public var differences: [String: AUCDifference]
 
     /// Evaluates every model on the same customers and compares each with the reference.
@@ -55,13 +56,18 @@ public struct ModelComparison: Codable, Equatable, Sendable {
         let positives = labels.lazy.filter { $0 }.count
         if positives > 0 && positives < labels.count {
             let comparison = try bootstrap.compare(models: models.map(\.scores), labels: labels, reference: referenceIndex)
+            var logLoss = [BootstrapInterval?](repeating: nil, count: models.count)
+            if models[referenceIndex].probabilities != nil {
+                let losses = try models.map { try $0.probabilities.map { try Metrics.logLosses(probabilities: $0, labels: labels) } }
+                logLoss = try bootstrap.compareMeans(losses: losses, reference: referenceIndex)
+            }
             for (m, model) in models.enumerated() {
                 let interval = comparison.intervals[m]
                 sets[model.name]?.rocAUCCI95 = interval.bounds
                 if interval.skipped > 0 {
                     sets[model.name]?.warnings.append(.bootstrapResamplesSkipped(skipped: interval.skipped, of: interval.resamples))
                 }
-                if m != referenceIndex { differences[model.name] = AUCDifference(comparison.differences[m]) }
+                if m != referenceIndex { differences[model.name] = AUCDifference(comparison.differences[m], logLoss: logLoss[m]) }
             }
         }
         return ModelComparison(models: sets, differences: differences)

@@ -116,6 +116,14 @@ public enum TrainingProgress {
     case lstm(TrainingEvent)
 }
 
+/// The phases of a training run that poll for interruption.
+public enum TrainingPhase: Sendable {
+    /// After each boosting round: stopping loses the booster (it is retrained on `--resume`).
+    case boosting
+    /// After each LSTM batch: stopping writes a checkpoint.
+    case lstm
+}
+
 /// From an event store to a trained, calibrated `ForecastModel` with fitted baselines.
 public enum TrainingPipeline {
     /// Trains on the labelled rows of `snapshots`: XGBoost on the tabular features (when
@@ -129,11 +137,11 @@ public enum TrainingPipeline {
     ///   - boosting: XGBoost's settings (its seed is replaced by `training.seed`); nil trains no booster.
     ///   - checkpoint: where an interruption writes its checkpoint; `resume` continues from it.
     ///   - progress: training events for the executable's progress display.
-    ///   - shouldStop: polled after every boosting round and every batch (Ctrl-C).
+    ///   - shouldStop: polled after every boosting round and every LSTM batch (Ctrl-C).
     public static func train(store: EventStore, snapshots: [Snapshot], columns: ColumnMapping, labels: SnapshotOptions,
                              architecture: ArchitectureOptions, training: TrainingOptions, boosting: BoosterParameters? = nil,
                              checkpoint: URL?, resume: Bool,
-                             progress: (TrainingProgress) -> Void = { _ in }, shouldStop: () -> Bool = { false })
+                             progress: (TrainingProgress) -> Void = { _ in }, shouldStop: (TrainingPhase) -> Bool = { _ in false })
         throws -> (model: ForecastModel, summary: TrainingSummary) {
         let rows = snapshots.flatMap { $0.rows }.filter { $0.label != nil }
         guard !rows.isEmpty else { throw TrainingError.emptyTrainingSet }
@@ -154,7 +162,7 @@ public enum TrainingPipeline {
             boosted = try BoostedTrees.train(store: store, training: trainRows, validation: validationRows, parameters: parameters,
                                              positiveWeight: training.positiveWeight,
                                              progress: { progress(.boosting($0, maxRounds: parameters.maxRounds)) },
-                                             shouldStop: shouldStop)
+                                             shouldStop: { shouldStop(.boosting) })
         }
 
         let shape = NetworkShape(vocabularySize: spec.vocabulary.count, embeddingSize: architecture.embeddingSize,
@@ -179,7 +187,7 @@ public enum TrainingPipeline {
             }
             try trainer.restoreCheckpoint(from: checkpoint)
         }
-        let result = try trainer.run(checkpoint: checkpoint, progress: { progress(.lstm($0)) }, shouldStop: shouldStop)
+        let result = try trainer.run(checkpoint: checkpoint, progress: { progress(.lstm($0)) }, shouldStop: { shouldStop(.lstm) })
         let validationLabels = validationRows.map { $0.label! }
         var validationAUC: [String: Double] = [:], validationLogLoss: [String: Double] = [:]
         func record(_ name: String, _ probabilities: [Double], ranking: [Double]? = nil) {

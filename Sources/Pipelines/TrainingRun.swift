@@ -118,10 +118,10 @@ extension TrainingPipeline {
     /// - Parameters:
     ///   - load: the load report of `store`, recorded in the model's data summary.
     ///   - progress: training events for the executable's progress display.
-    ///   - shouldStop: polled after every batch (Ctrl-C).
+    ///   - shouldStop: polled after every boosting round and every LSTM batch (Ctrl-C).
     public static func run(store: EventStore, load: LoadReport, files: [String], snapshots: TrainingSnapshots,
                            request: TrainingRequest, modelURL: URL, toolVersion: String,
-                           progress: (TrainingProgress) -> Void = { _ in }, shouldStop: () -> Bool = { false })
+                           progress: (TrainingProgress) -> Void = { _ in }, shouldStop: (TrainingPhase) -> Bool = { _ in false })
         throws -> TrainingSummary {
         try snapshots.requireBothLabels()
         var training = request.training

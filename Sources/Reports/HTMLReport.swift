@@ -79,7 +79,8 @@ struct HTMLReport {
             h += "<th>\(esc(c.title))\(c.title == "ROC AUC" ? " <span class=\"sub\">(95% CI)</span>" : "")</th>"
         }
         let headline = ReportRenderer.shortName(e.headline)
-        h += "<th>\(esc(headline)) − model ROC AUC <span class=\"sub\">(95% CI)</span></th></tr></thead>\n<tbody>\n"
+        h += "<th>\(esc(headline)) − model ROC AUC <span class=\"sub\">(95% CI)</span></th>"
+        h += "<th>\(esc(headline)) − model log loss <span class=\"sub\">(95% CI)</span></th></tr></thead>\n<tbody>\n"
         let best = ReportRenderer.metricColumns.map { ReportRenderer.bestFormatted($0, e, models) }
         for m in models {
             guard let set = e.models[m] else { continue }
@@ -95,15 +96,17 @@ struct HTMLReport {
                 h += "<td\(isBest ? " class=\"best\"" : "")>\(cell)</td>"
             }
             if m == e.headline {
-                h += "<td class=\"muted\">headline</td>"
+                h += "<td class=\"muted\">headline</td><td class=\"muted\">headline</td>"
             } else {
-                let d = ReportRenderer.difference(e.differences[m], headline: e.headline)
-                h += "<td class=\"diff\">\(esc(d.value))\(d.reading.isEmpty ? "" : "<br><span class=\"\(d.kind.rawValue)\">\(esc(d.reading))</span>")</td>"
+                for d in [ReportRenderer.difference(e.differences[m], headline: e.headline),
+                          ReportRenderer.logLossDifference(e.differences[m], headline: e.headline)] {
+                    h += "<td class=\"diff\">\(esc(d.value))\(d.reading.isEmpty ? "" : "<br><span class=\"\(d.kind.rawValue)\">\(esc(d.reading))</span>")</td>"
+                }
             }
             h += "</tr>\n"
         }
         h += "</tbody>\n</table></div>\n"
-        h += "<p class=\"note\">Highlighted: the best value in each column. ROC AUC intervals and the paired differences come from the same bootstrap resamples; a difference is positive when the \(esc(headline)) (the headline forecast) ranks churners better, and “\(esc(headline)) ahead” means its whole 95% interval is above zero. Log loss, Brier and ECE need probabilities of the label, so a ranking rule such as recency shows “—”, and so does BG/NBD under a churn event (its probability is of no activity). Lower is better for log loss, Brier and ECE.</p>\n"
+        h += "<p class=\"note\">Highlighted: the best value in each column. ROC AUC intervals and the paired differences come from the same bootstrap resamples; a difference is positive when the \(esc(headline)) (the headline forecast) ranks churners better, and “\(esc(headline)) ahead” means its whole 95% interval is on its side of zero (above for ROC AUC, below for log loss, where lower is better). Log loss, Brier and ECE need probabilities of the label, so a ranking rule such as recency shows “—”, and so does BG/NBD under a churn event (its probability is of no activity). Lower is better for log loss, Brier and ECE.</p>\n"
         return h + "</section>\n"
     }
 

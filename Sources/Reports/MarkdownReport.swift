@@ -32,8 +32,8 @@ struct MarkdownReport {
         var md = "## Metrics\n\n"
         let headline = ReportRenderer.shortName(e.headline)
         md += "| Model | ROC AUC (95% CI) | " + columns.dropFirst().map(\.title).joined(separator: " | ")
-            + " | \(headline) − model ROC AUC (95% CI) |\n"
-        md += "|:--|" + String(repeating: "--:|", count: columns.count + 1) + "\n"
+            + " | \(headline) − model ROC AUC (95% CI) | \(headline) − model log loss (95% CI) |\n"
+        md += "|:--|" + String(repeating: "--:|", count: columns.count + 2) + "\n"
         let best = columns.map { ReportRenderer.bestFormatted($0, e, models) }
         for m in models {
             guard let set = e.models[m] else { continue }
@@ -45,15 +45,17 @@ struct MarkdownReport {
                 cells.append(isBest ? "**\(text)**" : text)
             }
             if m == e.headline {
-                cells.append("headline")
+                cells += ["headline", "headline"]
             } else {
                 let d = ReportRenderer.difference(e.differences[m], headline: e.headline)
                 cells.append(d.reading.isEmpty ? d.value : "\(d.value): \(d.reading)")
+                let l = ReportRenderer.logLossDifference(e.differences[m], headline: e.headline)
+                cells.append(l.reading.isEmpty ? l.value : "\(l.value): \(l.reading)")
             }
             md += "| " + cells.joined(separator: " | ") + " |\n"
         }
         md += "\nBold: the best value per column. A positive difference means the \(headline) (the headline forecast) ranks churners better; "
-        md += "“\(headline) ahead” means its whole 95% paired bootstrap interval is above zero. Lower is better for log loss, Brier and ECE; "
+        md += "“\(headline) ahead” means its whole 95% paired bootstrap interval is on its side of zero (above for ROC AUC, below for log loss). Lower is better for log loss, Brier and ECE; "
         md += "“—” marks a value that is undefined (e.g. no probabilities for the recency rule).\n\n"
         return md
     }

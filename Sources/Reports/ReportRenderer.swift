@@ -91,6 +91,17 @@ public enum ReportRenderer {
         return (value, "no clear difference", .neutral)
     }
 
+    /// The paired difference log loss(headline) − log loss(model) with its interval and a short
+    /// reading (negative is better for the headline); "—" when either gives no probabilities.
+    static func logLossDifference(_ d: AUCDifference?, headline: String) -> (value: String, reading: String, kind: Reading) {
+        guard let d, let diff = d.logLossDiff, diff.isFinite else { return ("—", "", .neutral) }
+        guard let ci = d.logLossDiffCI95, ci.count == 2, ci.allSatisfy(\.isFinite) else { return (signed(diff, 4), "", .neutral) }
+        let value = "\(signed(diff, 4)) (\(signed(ci[0], 4)) to \(signed(ci[1], 4)))"
+        if ci[1] < 0 { return (value, "\(shortName(headline)) ahead", .ahead) }
+        if ci[0] > 0 { return (value, "\(shortName(headline)) behind", .behind) }
+        return (value, "no clear difference", .neutral)
+    }
+
     /// The other model with the highest finite ROC AUC at one cutoff, with its paired difference.
     static func bestOther(_ e: CutoffEvaluation) -> (name: String, difference: AUCDifference?)? {
         let others = orderedModels(e).filter { $0 != e.headline && (e.models[$0]?.rocAUC.isFinite ?? false) }

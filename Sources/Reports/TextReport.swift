@@ -13,19 +13,23 @@ public enum TextReport {
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
         lines.append(pad("model", 20) + pad("ROC AUC", 9) + pad("95% CI", 17) + pad("PR AUC", 8) + pad("logloss", 9)
                      + pad("Brier", 8) + pad("ECE", 8) + pad("lift@10", 9)
-                     + "\(ReportRenderer.shortName(e.headline)) − model AUC [95% CI]")
+                     + pad("\(ReportRenderer.shortName(e.headline)) − model AUC [95% CI]", 34) + "log loss [95% CI]")
         for name in ModelRegistry.order {
             guard let m = e.models[name] else { continue }
             let ci = m.rocAUCCI95.map { "[\(cell($0[0], "%.3f")), \(cell($0[1], "%.3f"))]" } ?? ""
-            var diff = ""
+            var diff = "", lossDiff = ""
             if let d = e.differences[name] {
                 diff = "\(cell(d.rocAUCDiff, "%+.4f"))"
                 if d.rocAUCDiffCI95.count == 2 {
                     diff += " [\(cell(d.rocAUCDiffCI95[0], "%+.3f")), \(cell(d.rocAUCDiffCI95[1], "%+.3f"))]"
                 }
+                if let l = d.logLossDiff {
+                    lossDiff = cell(l, "%+.4f")
+                    if let ci = d.logLossDiffCI95, ci.count == 2 { lossDiff += " [\(cell(ci[0], "%+.4f")), \(cell(ci[1], "%+.4f"))]" }
+                }
             }
             lines.append(pad(name, 20) + pad(cell(m.rocAUC), 9) + pad(ci, 17) + pad(cell(m.prAUC), 8) + pad(cell(m.logLoss), 9)
-                         + pad(cell(m.brier), 8) + pad(cell(m.ece), 8) + pad(cell(m.topDecileLift, "%.2f"), 9) + diff)
+                         + pad(cell(m.brier), 8) + pad(cell(m.ece), 8) + pad(cell(m.topDecileLift, "%.2f"), 9) + pad(diff, 34) + lossDiff)
         }
         return lines.joined(separator: "\n")
     }

@@ -115,6 +115,7 @@ struct TrainCommand: ParsableCommand {
         case is PipelineError: return "(--cutoff, --horizon, --churn-event)"
         case TrainingError.nonFinite, TrainingError.diverged: return "Try a lower --learning-rate (e.g. a third of it) or --clip-norm 1."
         case TrainingError.interrupted: return "(continue with --resume)"
+        case BoostingError.interrupted: return "(interrupted while growing trees, before the LSTM started: nothing to resume; run again)"
         default: return nil
         }
     }
@@ -134,12 +135,13 @@ struct TrainCommand: ParsableCommand {
             }
             Terminal.error(snapshots.summary(horizon: request.labels.horizon))
             let display = ProgressDisplay()
+            let pollBatches = Interruption.poll(testVariable: "CHURN_TEST_INTERRUPT_AFTER_BATCHES")
             let summary = try TrainingPipeline.run(
                 store: store, load: report, files: data.paths, snapshots: snapshots, request: request,
                 modelURL: URL(fileURLWithPath: modelPath), toolVersion: churnForecasterVersion,
                 progress: { display.show($0.progress(epochs: request.training.epochs, batchSize: request.training.batchSize,
                                                      checkpoint: request.checkpoint)) },
-                shouldStop: Interruption.poll(testVariable: "CHURN_TEST_INTERRUPT_AFTER_BATCHES"))
+                shouldStop: { $0 == .lstm ? pollBatches() : Interruption.isRequested })
             Terminal.error(summary.resultLine)
             Terminal.error(summary.timingLine(loadSeconds: loadSeconds, snapshotSeconds: snapshotSeconds))
             if let line = summary.validationLine { print(line) }

@@ -91,7 +91,7 @@ final class ModelFileTests: XCTestCase {
                 var corrupt = data
                 corrupt[byte] ^= UInt8(1 << bit)
                 let flip = "byte \(byte) (\(region.rawValue)) bit \(bit)"
-                let loaded: (parameters: ParameterSet, config: ModelConfig)
+                let loaded: (parameters: ParameterSet, config: ModelConfig, extras: [String: SafeTensors.Entry])
                 do {
                     loaded = try ModelFile.decode(corrupt, path: "m.safetensors")
                 } catch {

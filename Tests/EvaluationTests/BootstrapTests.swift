@@ -75,7 +75,34 @@ final class BootstrapTests: XCTestCase {
 
         let encoded = try JSONEncoder().encode(AUCDifference(better))
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: encoded) as? [String: Any])
-        XCTAssertEqual(Set(object.keys), ["roc_auc_diff", "roc_auc_diff_ci95"])
+        XCTAssertEqual(Set(object.keys), ["roc_auc_diff", "roc_auc_diff_ci95", "log_loss_diff", "log_loss_diff_ci95"])
+        XCTAssertTrue(object["log_loss_diff"] is NSNull, "a missing log-loss difference is null, not absent")
+    }
+
+    /// Paired mean differences: a constant shift gives that constant in every resample; noise
+    /// gives the mean with an interval as wide as the normal approximation's.
+    func testPairedMeanDifferences() throws {
+        var g = SeededGenerator(seed: 4)
+        let n = 4000
+        let a = (0..<n).map { _ in g.nextGaussian() + 1 }
+        let shifted = a.map { $0 - 0.25 }
+        let noisy = a.map { $0 + g.nextGaussian() }
+        let bootstrap = Bootstrap(resamples: 400, seed: 9)
+        let result = try bootstrap.compareMeans(losses: [a, shifted, nil, noisy], reference: 0)
+        XCTAssertNil(result[0], "the reference has no difference with itself")
+        XCTAssertNil(result[2], "a model without losses has none")
+        let shift = try XCTUnwrap(result[1])
+        XCTAssertEqual(shift.estimate, 0.25, accuracy: 1e-12)
+        XCTAssertEqual(shift.lower, 0.25, accuracy: 1e-9)
+        XCTAssertEqual(shift.upper, 0.25, accuracy: 1e-9)
+        let noise = try XCTUnwrap(result[3])
+        let d = zip(a, noisy).map { $0 - $1 }
+        let mean = d.reduce(0, +) / Double(n)
+        XCTAssertEqual(noise.estimate, mean, accuracy: 1e-12)
+        let sd = (d.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n)).squareRoot() / Double(n).squareRoot()
+        XCTAssertEqual(noise.upper - noise.lower, 2 * 1.96 * sd, accuracy: 0.2 * 2 * 1.96 * sd)
+        XCTAssertTrue(noise.lower < mean && mean < noise.upper)
+        XCTAssertThrowsError(try bootstrap.compareMeans(losses: [a, [Double.nan] + shifted.dropFirst()], reference: 0))
     }
 
     func testCompareSharesDrawsAndAgreesWithSeparateCalls() throws {

@@ -47,7 +47,7 @@ final class EndToEndTests: ToolTestCase {
             XCTAssertEqual(result.status, 0, result.stderr)
             tensors.append(try SafeTensors.read(from: URL(fileURLWithPath: path)).tensors)
         }
-        XCTAssertEqual(tensors[0].count, 7)
+        XCTAssertEqual(tensors[0].count, 8, "seven parameters and the booster")
         XCTAssertEqual(tensors[0], tensors[1])
     }
 
@@ -170,7 +170,7 @@ final class EndToEndTests: ToolTestCase {
         XCTAssertLessThanOrEqual(refused.stderr.split(separator: "\n").count, 2, refused.stderr)
         let absurd = runner.path("absurd.safetensors")
         let diverged = try runner.run("churn-train", ["--events", log, "--model", absurd, "--learning-rate", "10", "--clip-norm", "0", "--weight-decay", "0", "--dropout", "0"]
-                                      + Self.smallTraining.filter { $0 != "2" && $0 != "--epochs" } + ["--epochs", "5"])
+                                      + Self.smallTraining.filter { $0 != "2" && $0 != "--epochs" } + ["--epochs", "5", "--layers", "2", "--average-decay", "0"])
         XCTAssertEqual(diverged.status, 65, diverged.stderr)
         XCTAssert(diverged.stderr.contains("lower --learning-rate"), diverged.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: absurd), "no model is written after divergence")

@@ -38,7 +38,7 @@ final class PythonSafetensorsTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.output)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any], result.output)
         XCTAssertEqual(json["format"] as? String, "churn-forecaster/1")
-        XCTAssertEqual(json["dtypes"] as? [String], ["float32"])
+        XCTAssertEqual(json["dtypes"] as? [String], ["float32", "uint8"], "F32 parameters and the U8 booster")
         XCTAssertEqual(json["calibration"] as? [String], ["a", "b"])
         let keys = Set(try XCTUnwrap(json["config_keys"] as? [String]))
         for key in ["calibration", "features", "labels", "hyperparameters", "baselines", "history"] {
@@ -52,7 +52,7 @@ final class PythonSafetensorsTests: XCTestCase {
             "embedding.weight": [vocabulary, 3],
             "lstm.weight_ih_l0": [24, input0], "lstm.weight_hh_l0": [24, 6], "lstm.bias_ih_l0": [24], "lstm.bias_hh_l0": [24],
             "lstm.weight_ih_l1": [24, 6], "lstm.weight_hh_l1": [24, 6], "lstm.bias_ih_l1": [24], "lstm.bias_hh_l1": [24],
-            "head.weight": [1, 6], "head.bias": [1],
+            "head.weight": [1, 6], "head.bias": [1], "xgboost.model": [try XCTUnwrap(shapes["xgboost.model"]?.first)],
         ])
     }
 

@@ -149,7 +149,7 @@ final class ReportRendererTests: XCTestCase {
     func testMarkdown() throws {
         let report = try SyntheticReport.report()
         let md = ReportRenderer.markdown(report)
-        XCTAssertTrue(md.contains("| Model | ROC AUC (95% CI) | PR AUC | Log loss | Brier | ECE | Top-decile lift | LSTM − model ROC AUC (95% CI) |"))
+        XCTAssertTrue(md.contains("| Model | ROC AUC (95% CI) | PR AUC | Log loss | Brier | ECE | Top-decile lift | LSTM − model ROC AUC (95% CI) | LSTM − model log loss (95% CI) |"))
         XCTAssertTrue(md.contains(MarkdownReport.text(report.verdict)))
         XCTAssertTrue(md.contains("## Backtest"))
         XCTAssertTrue(md.contains("## Data"))
@@ -159,7 +159,7 @@ final class ReportRendererTests: XCTestCase {
         // One table row per model, with as many cells as the header.
         let rows = md.split(separator: "\n").filter { $0.hasPrefix("| LSTM |") || $0.hasPrefix("| recency rule |") }
         XCTAssertEqual(rows.count, 2)
-        for row in rows { XCTAssertEqual(row.filter { $0 == "|" }.count, 9, String(row)) }
+        for row in rows { XCTAssertEqual(row.filter { $0 == "|" }.count, 10, String(row)) }
         XCTAssertFalse(md.contains("<script"))
     }
 
@@ -236,7 +236,7 @@ final class ReportRendererTests: XCTestCase {
     func testBacktestSectionsAndDeduplicatedWarnings() throws {
         let report = try SyntheticReport.report(cutoffs: 3)
         let html = ReportRenderer.html(report)
-        XCTAssertTrue(html.contains("LSTM − best baseline"))
+        XCTAssertTrue(html.contains("LSTM − best other model"))
         XCTAssertTrue(html.contains("LSTM metrics per cutoff"))
         // Oldest cutoff first along the chart's axis, newest first in the table.
         let table = html.range(of: "<table class=\"metrics backtest\">")!
@@ -251,7 +251,7 @@ final class ReportRendererTests: XCTestCase {
         partial.evaluations[1].warnings.append("only here")
         XCTAssertTrue(ReportRenderer.warnings(partial).contains("only here (cutoff 1997-10-01)"))
         let md = ReportRenderer.markdown(report)
-        XCTAssertTrue(md.contains("LSTM − best baseline (95% CI)"))
+        XCTAssertTrue(md.contains("LSTM − best other model (95% CI)"))
         XCTAssertTrue(md.contains("### LSTM metrics per cutoff"))
     }
 
