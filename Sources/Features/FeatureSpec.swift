@@ -19,9 +19,6 @@ import Foundation
 /// | `log1p_hours_since_previous_step` | all | event step: hours since the customer's previous event (full history, so the first kept event after truncation still sees its gap); 0 for the first event ever. Cutoff step: hours since the last event (recency) |
 /// | `is_first_event` | event | 1 on the customer's first event ever, else 0 |
 /// | `log1p_hours_until_cutoff` | all | hours from the step to the cutoff (0 on the cutoff step) |
-/// | `log1p_hours_since_previous_same_type` | event | hours since the customer's previous event of the same type (full history); 0 when there is none |
-/// | `is_first_of_type` | event | 1 when the customer had no earlier event of the same type, else 0 |
-/// | `log1p_count_of_type_before` | event | the customer's earlier events of the same type (full history) |
 /// | `value_<col>_signed_log1p` | event | sign(v)·log1p(abs(v)) of each value column |
 /// | `log1p_event_count` | cutoff | all history events (not only the kept ones) |
 /// | `log1p_tenure_days` | cutoff | days from the first event to the cutoff |
@@ -34,10 +31,7 @@ import Foundation
 ///
 /// The per-type aggregates (for the `maxTypeAggregates` most frequent training event types)
 /// give the cutoff step what an analyst's aggregate-count model sees, over the whole history;
-/// the recurrent part adds what counts cannot express: order, timing and recent change. The
-/// same-type step features make order visible where it happens: a ticket opened again soon
-/// after the last one, the first failed payment, a payment after a long gap. "Same type" is by
-/// name, over every type in the log (also those the vocabulary pools into `<unk>`).
+/// the recurrent part adds what counts cannot express: order, timing and recent change.
 ///
 /// Standardization: `(raw − mean) / std` with mean and std over the training steps in scope
 /// (std below 1e-6 is replaced by 1).
@@ -69,7 +63,7 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
     /// The id of `<cutoff>`.
     public static let cutoffID: Int32 = 1
     /// The version of the feature definitions above; bump when they change.
-    public static let currentVersion = 3
+    public static let currentVersion = 2
     /// At most this many event types get per-type aggregates on the cutoff step.
     public static let maxTypeAggregates = 24
 
@@ -100,9 +94,6 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
             ("log1p_hours_since_previous_step", .all),
             ("is_first_event", .event),
             ("log1p_hours_until_cutoff", .all),
-            ("log1p_hours_since_previous_same_type", .event),
-            ("is_first_of_type", .event),
-            ("log1p_count_of_type_before", .event),
         ]
         for v in valueColumns { features.append(("value_\(v)_signed_log1p", .event)) }
         features += [

@@ -31,10 +31,6 @@ public struct Featurizer: Sendable {
     private let valueColumnIndex: [Int]
     /// Position among `spec.typeAggregates` of each store event code (-1: none).
     private let typeSlot: [Int]
-    /// The first store code with each code's name (codes of equal names are one type).
-    private let typeCode: [Int32]
-    /// Columns of the first value feature and of the first cutoff aggregate.
-    private static let stepColumns = 6
 
     /// Prepares featurization of `store` with `spec`.
     /// - Precondition: the store has every value column the spec names (the loader guarantees it
@@ -50,12 +46,6 @@ public struct Featurizer: Sendable {
         scopes = spec.numericFeatures.map(\.scope)
         let slots = Dictionary(uniqueKeysWithValues: spec.typeAggregates.enumerated().map { ($1, $0) })
         typeSlot = store.eventNames.map { slots[$0] ?? -1 }
-        var firstCode = [String: Int32]()
-        typeCode = store.eventNames.enumerated().map { code, name in
-            if let first = firstCode[name] { return first }
-            firstCode[name] = Int32(code)
-            return Int32(code)
-        }
         valueColumnIndex = store.valueColumnIndices(of: spec.valueColumns)
     }
 
@@ -123,27 +113,15 @@ public struct Featurizer: Sendable {
         let day = Double(Timestamp.microsecondsPerDay)
         store.times.withUnsafeBufferPointer { times in
             store.events.withUnsafeBufferPointer { events in
-                // Event steps; the same-type state (last time, count) runs over the whole history.
-                var sameType = [Int32: (last: Int64, count: Int32)]()
-                let base = Self.stepColumns
-                for k in start..<end {
-                    let type = typeCode[Int(events[k])]
-                    let previous = sameType[type]
-                    sameType[type] = (times[k], (previous?.count ?? 0) + 1)
-                    guard k >= first else { continue }
-                    let s = k - first
+                // Event steps.
+                for s in 0..<kept {
+                    let k = first + s
                     eventIDs[s] = vocabularyID[Int(events[k])]
                     let out = numeric + s * f
                     out[0] = Float(k > start ? log1p(Double(times[k] - times[k - 1]) / hour) : 0)
                     out[1] = k == start ? 1 : 0
                     out[2] = Float(log1p(Double(cutoff - times[k]) / hour))
-                    if let previous {
-                        out[3] = Float(log1p(Double(times[k] - previous.last) / hour))
-                        out[5] = Float(log1p(Double(previous.count)))
-                    } else {
-                        out[4] = 1
-                    }
-                    for j in 0..<v { out[base + j] = Float(Self.signedLog1p(Double(store.values[valueColumnIndex[j]][k]))) }
+                    for j in 0..<v { out[3 + j] = Float(Self.signedLog1p(Double(store.values[valueColumnIndex[j]][k]))) }
                 }
                 // Cutoff step with history-wide aggregates.
                 eventIDs[kept] = FeatureSpec.cutoffID
@@ -151,7 +129,7 @@ public struct Featurizer: Sendable {
                 let history = HistorySummary(store: store, row: row)
                 out[0] = Float(n > 0 ? log1p(history.recencyHours) : 0)
                 out[2] = 0
-                var a = base + v
+                var a = 3 + v
                 out[a] = Float(log1p(Double(history.eventCount))); a += 1
                 out[a] = Float(n > 0 ? log1p(history.tenureDays) : 0); a += 1
                 out[a] = Float(log1p(Double(history.eventsLast7Days))); a += 1

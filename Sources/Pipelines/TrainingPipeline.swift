@@ -206,7 +206,7 @@ public enum TrainingPipeline {
             } catch {
                 // One class among the validation rows: no stacking; the LSTM stays the headline.
             }
-            record(ModelRegistry.xgboost, margins.map { 1 / (1 + exp(-Double($0))) })
+            record(ModelRegistry.xgboost, margins.map { sigmoid(Double($0)) })
         }
 
         let baselineStart = Date()

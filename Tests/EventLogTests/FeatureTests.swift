@@ -39,8 +39,7 @@ final class FeatureTests: XCTestCase {
         let (_, _, spec) = try fitted(base)
         XCTAssertEqual(spec.vocabulary, ["<unk>", "<cutoff>", "view", "buy", "refund"])
         XCTAssertEqual(spec.numericFeatureNames, [
-            "log1p_hours_since_previous_step", "is_first_event", "log1p_hours_until_cutoff",
-            "log1p_hours_since_previous_same_type", "is_first_of_type", "log1p_count_of_type_before", "value_amount_signed_log1p",
+            "log1p_hours_since_previous_step", "is_first_event", "log1p_hours_until_cutoff", "value_amount_signed_log1p",
             "log1p_event_count", "log1p_tenure_days", "log1p_events_last_7d", "log1p_events_last_30d",
             "log1p_events_last_90d", "log1p_events_beyond_max_events", "value_amount_total_signed_log1p",
             "type_view_log1p_count_30d", "type_view_log1p_count_all", "type_view_log1p_days_since_last",
@@ -82,14 +81,6 @@ final class FeatureTests: XCTestCase {
         XCTAssertEqual(at(1, "value_amount_signed_log1p"), Float(log1p(19.99)), accuracy: 1e-5)
         XCTAssertEqual(at(3, "value_amount_signed_log1p"), -Float(log1p(5.0)), accuracy: 1e-5)
         XCTAssertEqual(at(3, "log1p_hours_until_cutoff"), Float(log1p(24.0)), accuracy: 1e-5)
-        // Same type: the first view and buy have none before them; the second view comes 88 h
-        // after the first (01-01 08:00 → 01-05), the second buy 110.5 h after the first.
-        XCTAssertEqual([0, 1, 2, 3].map { at($0, "is_first_of_type") }, [1, 1, 0, 0])
-        XCTAssertEqual(at(0, "log1p_hours_since_previous_same_type"), 0)
-        XCTAssertEqual(at(2, "log1p_hours_since_previous_same_type"), Float(log1p(88.0)), accuracy: 1e-5)
-        XCTAssertEqual(at(3, "log1p_hours_since_previous_same_type"), Float(log1p(110.5)), accuracy: 1e-5)
-        XCTAssertEqual([0, 1, 2, 3].map { at($0, "log1p_count_of_type_before") }, [0, 0, Float(log1p(1.0)), Float(log1p(1.0))])
-        XCTAssertEqual(at(4, "is_first_of_type"), 0, "event-scope features are zero on the cutoff step")
         // Cutoff step: recency 24 h, 4 events, tenure 7 − 1/3 days; aggregates zero on event steps.
         XCTAssertEqual(at(4, "log1p_hours_since_previous_step"), Float(log1p(24.0)), accuracy: 1e-5)
         XCTAssertEqual(at(4, "log1p_event_count"), Float(log1p(4.0)), accuracy: 1e-5)
@@ -137,11 +128,6 @@ final class FeatureTests: XCTestCase {
         XCTAssertEqual(r.numeric[2 * f + count], Float(log1p(4.0)), accuracy: 1e-6)
         // The first kept event still sees its gap to the dropped previous event (3 days − 9.5 h).
         XCTAssertEqual(r.numeric[0], Float(log1p(72.0 - 9.5)), accuracy: 1e-5)
-        // And the same-type features still count the dropped events of its type.
-        let sameType = spec.numericFeatureNames.firstIndex(of: "log1p_hours_since_previous_same_type")!
-        let before = spec.numericFeatureNames.firstIndex(of: "log1p_count_of_type_before")!
-        XCTAssertEqual(r.numeric[sameType], Float(log1p(88.0)), accuracy: 1e-5)
-        XCTAssertEqual(r.numeric[f + before], Float(log1p(1.0)), accuracy: 1e-6)
     }
 
     /// An event at or after the cutoff never changes any feature; one inside the label window
