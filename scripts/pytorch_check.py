@@ -1,16 +1,27 @@
 #!/usr/bin/env python3
-"""Recomputes ChurnForecaster's scores in plain PyTorch: the proof that the model file is PyTorch.
+"""Recomputes ChurnForecaster's whole forecast in plain PyTorch and Python XGBoost: the proof that
+the model file is PyTorch (plus an XGBoost booster).
 
 Loads the model file into torch.nn.Embedding + torch.nn.LSTM + torch.nn.Linear (by the PyTorch
 tensor names in the safetensors file), feeds the features that `churn-predict --dump-features`
-(or churn-evaluate) wrote, and compares the logits, and with --predictions the calibrated
-probabilities of the CSV, with churn-predict's. Prints the largest differences; exits 1 when
-they exceed --tolerance.
+(or churn-evaluate) wrote, and compares the logits with churn-predict's. When the model holds a
+booster (the U8 tensor `xgboost.model`, XGBoost's JSON model), it is loaded into
+xgboost.Booster and its margins on the dump's `tabular` features (NaN = missing) are compared
+with the dump's `xgboost_margins`. With --predictions the CSV's probabilities are compared with
+the recomputed forecast of --scorer:
+
+    ensemble  sigmoid(w_lstm * lstm_logit + w_xgboost * xgboost_margin + bias)  (config `ensemble`)
+    lstm      sigmoid(a * lstm_logit + b)                                       (config `calibration`)
+    xgboost   sigmoid(xgboost_margin)
+
+Prints the largest difference of each part; exits 1 when any exceeds --tolerance (the CSV's
+six decimals are allowed their rounding), 2 when the model has a booster but xgboost is not
+installed.
 
     churn-predict --model m.safetensors --events e.csv --output p.csv --dump-features f.safetensors
     python3 scripts/pytorch_check.py --model m.safetensors --features f.safetensors --predictions p.csv
 
-Needs torch, numpy and safetensors (pip).
+Needs torch, numpy and safetensors (pip), and xgboost for a model with a booster.
 """
 import argparse
 import csv
@@ -41,7 +52,25 @@ def load_model(path):
             parameter.copy_(torch.from_numpy(tensors["lstm." + name]))
         head.weight.copy_(torch.from_numpy(tensors["head.weight"]))
         head.bias.copy_(torch.from_numpy(tensors["head.bias"]))
-    return embedding, lstm, head, config["calibration"]
+    booster = None
+    if "xgboost.model" in tensors:
+        try:
+            import xgboost
+        except ImportError:
+            print(f"{path} holds an XGBoost booster but the Python package xgboost is not installed "
+                  "(pip install xgboost)", file=sys.stderr)
+            sys.exit(2)
+        booster = xgboost.Booster()
+        booster.load_model(bytearray(tensors["xgboost.model"].tobytes()))
+    return embedding, lstm, head, config, booster
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def max_difference(x, y):
+    return float(np.max(np.abs(np.asarray(x, np.float64) - np.asarray(y, np.float64)))) if len(x) else 0.0
 
 
 def main():
@@ -49,13 +78,20 @@ def main():
     p.add_argument("--model", required=True)
     p.add_argument("--features", required=True, help="a --dump-features file")
     p.add_argument("--predictions", help="churn-predict CSV to compare probabilities with")
+    p.add_argument("--scorer", choices=("ensemble", "lstm", "xgboost"),
+                   help="the forecast the CSV holds (default: ensemble when the model has a booster, else lstm)")
     p.add_argument("--tolerance", type=float, default=1e-5)
     a = p.parse_args()
     torch.set_num_threads(1)
-    embedding, lstm, head, calibration = load_model(a.model)
+    embedding, lstm, head, config, booster = load_model(a.model)
+    calibration = config["calibration"]
+    scorer = a.scorer or ("ensemble" if booster is not None else "lstm")
+    if scorer != "lstm" and booster is None:
+        sys.exit(f"--scorer {scorer} needs a model with an XGBoost booster; {a.model} has none")
     dump = load_file(a.features)
     with safe_open(a.features, "np") as f:
-        customers = json.loads(f.metadata()["customers"])
+        dump_meta = f.metadata()
+    customers = json.loads(dump_meta["customers"])
     lengths = dump["lengths"].astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths)])
     logits = []
@@ -75,11 +111,35 @@ def main():
             _, (h_n, _) = lstm(packed)
             logits.append(head(h_n[-1]).squeeze(1))
     logits = torch.cat(logits).numpy().astype(np.float64)
-    worst_logit = float(np.max(np.abs(logits - dump["logits"]))) if len(logits) else 0.0
-    probabilities = 1 / (1 + np.exp(-(calibration["a"] * logits + calibration["b"])))
+    worst_logit = max_difference(logits, dump["logits"])
     print(f"customers: {len(lengths)}")
     print(f"max |logit difference|: {worst_logit:.3e}")
-    worst = worst_logit
+    failed = worst_logit > a.tolerance
+    if booster is not None:
+        import xgboost
+        names = json.loads(dump_meta.get("tabular_features", "null"))
+        expected = config["tabular"]["featureNames"]
+        if names != expected:
+            sys.exit(f"{a.features}: tabular_features differ from the model's tabular featureNames "
+                     f"({len(names or [])} vs {len(expected)} names)")
+        tabular = dump["tabular"]
+        if tabular.shape != (len(lengths), len(expected)):
+            sys.exit(f"{a.features}: tabular is {list(tabular.shape)}, expected [{len(lengths)}, {len(expected)}]")
+        if len(lengths):
+            margins = booster.predict(xgboost.DMatrix(tabular, missing=np.nan), output_margin=True).astype(np.float64)
+        else:
+            margins = np.zeros(0)
+        worst_margin = max_difference(margins, dump["xgboost_margins"])
+        print(f"max |xgboost margin difference|: {worst_margin:.3e}")
+        failed = failed or worst_margin > a.tolerance
+    if scorer == "ensemble":
+        ensemble = config["ensemble"]
+        weights = ensemble["weights"]
+        probabilities = sigmoid(weights["lstm"] * logits + weights["xgboost"] * margins + ensemble["bias"])
+    elif scorer == "xgboost":
+        probabilities = sigmoid(margins)
+    else:
+        probabilities = sigmoid(calibration["a"] * logits + calibration["b"])
     if a.predictions:
         with open(a.predictions, newline="") as f:
             predicted = {row["customer_id"]: float(row["churn_probability"]) for row in csv.DictReader(f)}
@@ -89,12 +149,16 @@ def main():
         diff = np.abs(probabilities - np.array([predicted[c] for c in customers]))
         worst_p = float(diff.max()) if len(diff) else 0.0
         # The CSV carries six decimals: allow their rounding.
-        print(f"max |probability difference| vs {a.predictions}: {worst_p:.3e} (CSV rounded to 1e-6)")
-        worst = max(worst, worst_p - 5e-7)
-    if worst > a.tolerance:
+        label = f"{scorer} probability" if booster is not None else "probability"
+        print(f"max |{label} difference| vs {a.predictions}: {worst_p:.3e} (CSV rounded to 1e-6)")
+        failed = failed or worst_p > max(a.tolerance, 5e-7)
+    if failed:
         print(f"FAILED: difference above {a.tolerance}")
         sys.exit(1)
-    print("OK: the model file is plain PyTorch")
+    if booster is not None:
+        print("OK: the model file is plain PyTorch plus an XGBoost booster")
+    else:
+        print("OK: the model file is plain PyTorch")
 
 
 if __name__ == "__main__":

@@ -69,16 +69,23 @@ public struct EvaluationReport: Codable, Sendable {
         let delta = headline.rocAUC - best.value.rocAUC
         let other = Self.displayName(best.key)
         let role = ModelRegistry.baseline(named: best.key) == nil ? "model" : "baseline"
+        var sentence: String
         if ci.count == 2, ci[0] > 0 {
-            return String(format: "The %@ beats the best other %@, %@, by %+.3f ROC AUC%@: %.3f against %.3f.",
-                          name, role, other, delta, interval, headline.rocAUC, best.value.rocAUC)
+            sentence = String(format: "The %@ beats the best other %@, %@, by %+.3f ROC AUC%@: %.3f against %.3f.",
+                              name, role, other, delta, interval, headline.rocAUC, best.value.rocAUC)
+        } else if ci.count == 2, ci[1] < 0 {
+            sentence = String(format: "The %@ is worse than the best other %@, %@, by %.3f ROC AUC%@: %.3f against %.3f.",
+                              name, role, other, -delta, interval, headline.rocAUC, best.value.rocAUC)
+        } else {
+            sentence = String(format: "The %@ and the best other %@, %@, are not distinguishable: %+.3f ROC AUC%@, %.3f against %.3f.",
+                              name, role, other, delta, interval, headline.rocAUC, best.value.rocAUC)
         }
-        if ci.count == 2, ci[1] < 0 {
-            return String(format: "The %@ is worse than the best other %@, %@, by %.3f ROC AUC%@: %.3f against %.3f.",
-                          name, role, other, -delta, interval, headline.rocAUC, best.value.rocAUC)
+        if let loss = diff?.logLossDiff, loss.isFinite, let lossCI = diff?.logLossDiffCI95, lossCI.count == 2,
+           headline.logLoss.isFinite, best.value.logLoss.isFinite {
+            sentence += String(format: " Log loss %.4f against %.4f (%+.4f, 95%% interval %+.4f to %+.4f).",
+                               headline.logLoss, best.value.logLoss, loss, lossCI[0], lossCI[1])
         }
-        return String(format: "The %@ and the best other %@, %@, are not distinguishable: %+.3f ROC AUC%@, %.3f against %.3f.",
-                      name, role, other, delta, interval, headline.rocAUC, best.value.rocAUC)
+        return sentence
     }
 
     public static func displayName(_ model: String) -> String { ModelRegistry.displayName(model) }

@@ -169,7 +169,9 @@ final class ForecastEnsembleTests: ToolTestCase {
             XCTAssertTrue(ci[0] <= diff && diff <= ci[1], "\(name): \(ci) around \(diff)")
         }
         XCTAssertTrue(differences["recency"]?["log_loss_diff"] is NSNull, "a ranking rule has no log-loss difference")
-        XCTAssert((json["verdict"] as? String)?.hasPrefix("The Ensemble (LSTM + XGBoost)") == true, "\(json["verdict"] ?? "")")
+        let verdict = try XCTUnwrap(json["verdict"] as? String)
+        XCTAssert(verdict.hasPrefix("The Ensemble (LSTM + XGBoost)"), verdict)
+        XCTAssert(verdict.contains(" Log loss ") && verdict.contains("95% interval"), verdict)
         XCTAssert(result.stdout.contains("Ensemble − model AUC"), result.stdout)
 
         // --scorer lstm makes the LSTM the headline of the same comparison.
