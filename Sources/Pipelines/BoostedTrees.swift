@@ -80,11 +80,6 @@ public struct BoostedTrees: @unchecked Sendable {
         return (BoostedTrees(spec: spec, booster: booster, record: record), margins)
     }
 
-    /// The tabular features of `rows` as fed to the booster, row-major `[N × F]`.
-    public func features(_ rows: ArraySlice<SnapshotRow>, store: EventStore) -> [Float] {
-        TabularFeaturizer(spec: spec, store: store).features(rows)
-    }
-
     /// The booster's untransformed margins of feature rows.
     public func margins(features: [Float], rowCount: Int) throws -> [Float] {
         try booster.margins(features: features, rowCount: rowCount)

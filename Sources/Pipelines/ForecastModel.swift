@@ -123,9 +123,7 @@ public final class ForecastModel {
     public static func decode(_ bytes: Data, path: String) throws -> ForecastModel {
         let (parameters, config, extras) = try ModelFile.decode(bytes, path: path, extraTensors: [BoostedTrees.tensorName])
         func section<T: Decodable>(_ value: JSONValue, _ name: String, as type: T.Type) throws -> T {
-            do { return try value.decode(T.self) } catch {
-                throw ModelFileError.invalidConfig(path: path, reason: "section '\(name)' is malformed (\(ModelFile.describe(error)))")
-            }
+            try Self.section(value, name, as: type, path: path)
         }
         let spec = try section(config.features, "features", as: FeatureSpec.self)
         let labels = try section(config.labels, "labels", as: LabelSection.self)
@@ -162,6 +160,13 @@ public final class ForecastModel {
         return model
     }
 
+    /// A config section decoded as `T`, or `ModelFileError.invalidConfig` naming it.
+    private static func section<T: Decodable>(_ value: JSONValue, _ name: String, as type: T.Type, path: String) throws -> T {
+        do { return try value.decode(T.self) } catch {
+            throw ModelFileError.invalidConfig(path: path, reason: "section '\(name)' is malformed (\(ModelFile.describe(error)))")
+        }
+    }
+
     /// The booster, its tabular spec and the stacking weights: all three or none (a model
     /// trained without XGBoost), a booster XGBoost loads whose width is the spec's, finite weights.
     private static func decodeBoosted(config: ModelConfig, extras: [String: SafeTensors.Entry], columns: ColumnMapping,
@@ -174,13 +179,8 @@ public final class ForecastModel {
             }
             return (nil, nil)
         case (let tensor?, let tabularJSON?, let recordJSON?):
-            func decoded<T: Decodable>(_ value: JSONValue, _ name: String, as type: T.Type) throws -> T {
-                do { return try value.decode(T.self) } catch {
-                    throw ModelFileError.invalidConfig(path: path, reason: "section '\(name)' is malformed (\(ModelFile.describe(error)))")
-                }
-            }
-            let spec = try decoded(tabularJSON, "tabular", as: TabularSpec.self)
-            let record = try decoded(recordJSON, "xgboost", as: BoosterRecord.self)
+            let spec = try section(tabularJSON, "tabular", as: TabularSpec.self, path: path)
+            let record = try section(recordJSON, "xgboost", as: BoosterRecord.self, path: path)
             if let reason = spec.inconsistency { throw ModelFileError.invalidConfig(path: path, reason: reason) }
             guard spec.valueColumns == columns.values else {
                 throw ModelFileError.invalidConfig(path: path, reason: "the value columns of 'tabular' and 'labels' differ")
@@ -198,7 +198,7 @@ public final class ForecastModel {
                 throw ModelFileError.invalidTensor(path: path, name: BoostedTrees.tensorName,
                                                    reason: "the booster reads \(booster.featureCount) features, 'tabular' defines \(spec.featureCount)")
             }
-            let ensemble = try config.ensemble.map { try decoded($0, "ensemble", as: EnsembleWeights.self) }
+            let ensemble = try config.ensemble.map { try section($0, "ensemble", as: EnsembleWeights.self, path: path) }
             if let ensemble, !ensemble.isFinite {
                 throw ModelFileError.invalidConfig(path: path, reason: "the ensemble weights are not finite")
             }

@@ -70,28 +70,12 @@ final class PythonXGBoostTests: XCTestCase {
         print(json.dumps({"rounds": booster.num_boosted_rounds(), "features": booster.num_features(),
                           "margins": [float(v) for v in margins]}))
         """
-        let result = try runPython(["-c", script, modelPath, inputPath])
+        let result = try runPython(["-c", script, modelPath, inputPath], output: .standardOutput)
         XCTAssertEqual(result.status, 0, result.output)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any], result.output)
         XCTAssertEqual(json["rounds"] as? Int, 12)
         XCTAssertEqual(json["features"] as? Int, fixture.feature_count)
         let python = try XCTUnwrap(json["margins"] as? [Double]).map { Float($0) }
         assertClose(python, margins, tolerance: 1e-6, "Python vs Swift margins of the Swift model")
-    }
-
-    /// Runs the `python3` found on PATH; its standard output only (warnings go to a separate pipe).
-    func runPython(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        return (process.terminationStatus, process.terminationStatus == 0 ? text : text + String(decoding: errors, as: UTF8.self))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import _TestSupport
 
 /// `scripts/pytorch_check.py` recomputes the whole forecast of a model written by churn-train
 /// (the LSTM in PyTorch, the booster in Python's xgboost, the stacking formula) from
@@ -11,7 +12,10 @@ final class PythonForecastCheckTests: XCTestCase {
         .deletingLastPathComponent().appendingPathComponent("scripts/pytorch_check.py")
 
     func testPyTorchCheckRecomputesEveryScorer() throws {
-        let probe = try runPython(["-c", "import torch, xgboost, safetensors.numpy, numpy"])
+        let probe: (status: Int32, output: String)
+        do { probe = try runPython(["-c", "import torch, xgboost, safetensors.numpy, numpy"]) } catch {
+            throw XCTSkip("python3 cannot be run: \(error)")
+        }
         guard probe.status != 127 else { throw XCTSkip("python3 is not on PATH: \(probe.output)") }
         guard probe.status == 0 else {
             throw XCTSkip("python3 with torch, xgboost, safetensors and numpy is not importable: \(probe.output)")
@@ -38,23 +42,5 @@ final class PythonForecastCheckTests: XCTestCase {
             XCTAssert(check.output.contains("max |\(scorer) probability difference|"), check.output)
             XCTAssert(check.output.contains("OK: the model file is plain PyTorch plus an XGBoost booster"), check.output)
         }
-    }
-
-    /// Runs the `python3` found on PATH.
-    func runPython(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        do {
-            try process.run()
-        } catch {
-            throw XCTSkip("python3 cannot be run: \(error)")
-        }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

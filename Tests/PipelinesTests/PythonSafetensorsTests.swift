@@ -4,6 +4,7 @@ import Features
 import Snapshots
 import Foundation
 import XCTest
+import _TestSupport
 
 /// A model file written by churn-train loads with Python's `safetensors`: PyTorch names
 /// and shapes, `format` and a `config` JSON with the documented sections. Skipped where python3
@@ -54,19 +55,5 @@ final class PythonSafetensorsTests: XCTestCase {
             "lstm.weight_ih_l1": [24, 6], "lstm.weight_hh_l1": [24, 6], "lstm.bias_ih_l1": [24], "lstm.bias_hh_l1": [24],
             "head.weight": [1, 6], "head.bias": [1], "xgboost.model": [try XCTUnwrap(shapes["xgboost.model"]?.first)],
         ])
-    }
-
-    /// Runs the `python3` found on PATH.
-    func runPython(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
