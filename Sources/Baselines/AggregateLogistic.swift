@@ -4,7 +4,8 @@ import Features
 import Snapshots
 
 /// Logistic regression on counts per event type over 7, 30 and 90 days and all history, overall
-/// counts, recency, tenure and value sums (log-scaled): the analyst's well-made aggregates.
+/// counts, recency, tenure and value sums (log-scaled): the analyst's well-made aggregates, plus
+/// the model's customer attributes.
 public struct AggregateLogistic: StoredBaseline, Equatable {
     public static let name = "aggregate_logistic"
     public static let displayName = "aggregate-count logistic regression"
@@ -26,7 +27,8 @@ public struct AggregateLogistic: StoredBaseline, Equatable {
         let types = Array(context.eventTypes.prefix(maxEventTypes))
         let regression = try LogisticRegression.fit(
             features: features(rows, context, types), labels: rows.map { $0.label! },
-            featureNames: BaselineFeatures.aggregateNames(eventTypes: types, valueColumns: context.store.valueColumns))
+            featureNames: BaselineFeatures.aggregateNames(eventTypes: types, valueColumns: context.store.valueColumns)
+                + context.attributes.inputNames)
         return AggregateLogistic(regression: regression, eventTypes: types)
     }
 
@@ -36,7 +38,9 @@ public struct AggregateLogistic: StoredBaseline, Equatable {
 
     static func features(_ rows: [SnapshotRow], _ context: BaselineContext, _ types: [String]) -> [[Double]] {
         let index = BaselineFeatures.typeIndex(store: context.store, eventTypes: types)
-        return rows.map { BaselineFeatures.aggregate(store: context.store, row: $0, typeIndex: index, typeCount: types.count) }
+        return zip(rows, context.attributeInputs(rows)).map {
+            BaselineFeatures.aggregate(store: context.store, row: $0, typeIndex: index, typeCount: types.count) + $1
+        }
     }
 
     private static let regressionKey = "aggregateLogistic", typesKey = "aggregateEventTypes"

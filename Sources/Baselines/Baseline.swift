@@ -1,5 +1,6 @@
 import ChurnSupport
 import EventLog
+import Features
 import Snapshots
 
 /// A model an analyst would put next to the LSTM: it scores snapshot rows from their history.
@@ -61,10 +62,20 @@ public struct BaselineContext: Sendable {
     public var eventTypes: [String]
     /// The label window length.
     public var horizon: TimeSpan
+    /// The model's customer attributes, which the logistic baselines take as further inputs.
+    public var attributes: AttributeSpec
 
-    public init(store: EventStore, eventTypes: [String], horizon: TimeSpan) {
+    public init(store: EventStore, eventTypes: [String], horizon: TimeSpan, attributes: AttributeSpec = .none) {
         self.store = store
         self.eventTypes = eventTypes
         self.horizon = horizon
+        self.attributes = attributes
+    }
+
+    /// The attribute inputs of `rows` (empty rows without attributes), for the logistic baselines.
+    public func attributeInputs(_ rows: [SnapshotRow]) -> [[Double]] {
+        guard !attributes.attributes.isEmpty else { return rows.map { _ in [] } }
+        let encoder = AttributeEncoder(spec: attributes, store: store)
+        return rows.map(encoder.encoded)
     }
 }

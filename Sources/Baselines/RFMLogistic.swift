@@ -3,7 +3,8 @@ import EventLog
 import Features
 import Snapshots
 
-/// Logistic regression on recency, frequency, monetary value and tenure (log-scaled).
+/// Logistic regression on recency, frequency, monetary value and tenure (log-scaled), plus the
+/// model's customer attributes.
 public struct RFMLogistic: StoredBaseline, Equatable {
     public static let name = "rfm_logistic"
     public static let displayName = "RFM logistic regression"
@@ -16,7 +17,7 @@ public struct RFMLogistic: StoredBaseline, Equatable {
 
     public static func fit(on rows: [SnapshotRow], in context: BaselineContext) throws -> RFMLogistic {
         RFMLogistic(regression: try LogisticRegression.fit(features: features(rows, context), labels: rows.map { $0.label! },
-                                                           featureNames: BaselineFeatures.rfmNames))
+                                                           featureNames: BaselineFeatures.rfmNames + context.attributes.inputNames))
     }
 
     public func scores(_ rows: [SnapshotRow], in context: BaselineContext) throws -> [Double] {
@@ -24,7 +25,7 @@ public struct RFMLogistic: StoredBaseline, Equatable {
     }
 
     static func features(_ rows: [SnapshotRow], _ context: BaselineContext) -> [[Double]] {
-        rows.map { BaselineFeatures.rfm(context.store.aggregates(of: $0)) }
+        zip(rows, context.attributeInputs(rows)).map { BaselineFeatures.rfm(context.store.aggregates(of: $0)) + $1 }
     }
 
     private static let key = "rfmLogistic"

@@ -29,6 +29,8 @@ public enum EventLogError: CategorizedError, Equatable, Sendable {
     case badLabel(path: String, line: Int, reason: String)
     /// A row of a customer table (`--customers`) that cannot be read: its line and why.
     case badCustomerRow(path: String, line: Int, reason: String)
+    /// An attribute column whose values cannot all be read as its kind: its first offending row.
+    case mixedAttribute(path: String, line: Int, reason: String)
     /// Inconsistent snapshot or feature options (e.g. zero snapshots).
     case invalidOption(String)
     /// A snapshot or training set without any customer in it.
@@ -74,7 +76,8 @@ public enum EventLogError: CategorizedError, Equatable, Sendable {
             return s
         case .recordTooLong(let path, let line):
             return "\(path):\(line): a record longer than \(CSVReader.maxRecordBytes >> 20) MiB starts here (an unbalanced quote?)"
-        case .badLabel(let path, let line, let reason), .badCustomerRow(let path, let line, let reason):
+        case .badLabel(let path, let line, let reason), .badCustomerRow(let path, let line, let reason),
+             .mixedAttribute(let path, let line, let reason):
             return "\(path):\(line): \(reason)"
         case .invalidOption(let message):
             return message

@@ -28,6 +28,7 @@ import Foundation
 /// | `type_<name>_log1p_count_30d` | cutoff | events of that type in `[cutoff − 30d, cutoff)`, for each of `typeAggregates` |
 /// | `type_<name>_log1p_count_all` | cutoff | events of that type in all history |
 /// | `type_<name>_log1p_days_since_last` | cutoff | days since the type last occurred; 3650 days when it never did |
+/// | `attribute_…` | cutoff | the customer attributes as of the cutoff, encoded by `attributes` (`AttributeSpec`: one-hot categories, numbers with a missing flag) |
 ///
 /// The per-type aggregates (for the `maxTypeAggregates` most frequent training event types)
 /// give the cutoff step what an analyst's aggregate-count model sees, over the whole history;
@@ -82,14 +83,32 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
     public var maxEvents: Int
     /// The numeric features in order, with their standardization.
     public var numericFeatures: [NumericFeature]
+    /// The customer attributes on the cutoff step (none when the model was trained without).
+    public var attributes: AttributeSpec
 
     /// The number of numeric features `F`.
     public var featureCount: Int { numericFeatures.count }
     /// The numeric feature names in order.
     public var numericFeatureNames: [String] { numericFeatures.map(\.name) }
 
+    enum CodingKeys: String, CodingKey {
+        case version, typeAggregates, vocabulary, valueColumns, maxEvents, numericFeatures, attributes
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        version = try c.decode(Int.self, forKey: .version)
+        typeAggregates = try c.decode([String].self, forKey: .typeAggregates)
+        vocabulary = try c.decode([String].self, forKey: .vocabulary)
+        valueColumns = try c.decode([String].self, forKey: .valueColumns)
+        maxEvents = try c.decode(Int.self, forKey: .maxEvents)
+        numericFeatures = try c.decode([NumericFeature].self, forKey: .numericFeatures)
+        // Models trained before attributes existed have none.
+        attributes = try c.decodeIfPresent(AttributeSpec.self, forKey: .attributes) ?? .none
+    }
+
     /// The feature names and scopes for a set of value columns (standardization: identity).
-    public static func layout(valueColumns: [String], typeAggregates: [String] = []) -> [NumericFeature] {
+    public static func layout(valueColumns: [String], typeAggregates: [String] = [], attributes: AttributeSpec = .none) -> [NumericFeature] {
         var features: [(String, Scope)] = [
             ("log1p_hours_since_previous_step", .all),
             ("is_first_event", .event),
@@ -109,6 +128,7 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
             features += [("type_\(type)_log1p_count_30d", .cutoff), ("type_\(type)_log1p_count_all", .cutoff),
                          ("type_\(type)_log1p_days_since_last", .cutoff)]
         }
+        for name in attributes.inputNames { features.append((name, .cutoff)) }
         return features.map { NumericFeature(name: $0.0, scope: $0.1, mean: 0, std: 1) }
     }
 
@@ -124,9 +144,10 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
         if Set(typeAggregates).count != typeAggregates.count || Set(valueColumns).count != valueColumns.count {
             return "an event type or value column is listed twice"
         }
-        let expected = Self.layout(valueColumns: valueColumns, typeAggregates: typeAggregates)
+        if let reason = attributes.inconsistency { return reason }
+        let expected = Self.layout(valueColumns: valueColumns, typeAggregates: typeAggregates, attributes: attributes)
         if numericFeatures.map(\.name) != expected.map(\.name) || numericFeatures.map(\.scope) != expected.map(\.scope) {
-            return "the numeric features do not match the value columns and event-type aggregates"
+            return "the numeric features do not match the value columns, event-type aggregates and attributes"
         }
         if let bad = numericFeatures.first(where: { !$0.mean.isFinite || !$0.std.isFinite || $0.std <= 0 }) {
             return "feature '\(bad.name)' has an invalid standardization (mean \(bad.mean), std \(bad.std))"
@@ -136,13 +157,14 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
 
     /// Creates a spec with identity standardization; the first `maxTypeAggregates` event types
     /// (pass them most frequent first) get per-type aggregates.
-    public init(vocabulary eventTypes: [String], valueColumns: [String], maxEvents: Int = 256) {
+    public init(vocabulary eventTypes: [String], valueColumns: [String], maxEvents: Int = 256, attributes: AttributeSpec = .none) {
         version = Self.currentVersion
         vocabulary = [Self.unknownToken, Self.cutoffToken] + eventTypes.filter { $0 != Self.unknownToken && $0 != Self.cutoffToken }
         self.valueColumns = valueColumns
         self.maxEvents = maxEvents
         typeAggregates = Array(vocabulary.dropFirst(2).prefix(Self.maxTypeAggregates))
-        numericFeatures = Self.layout(valueColumns: valueColumns, typeAggregates: typeAggregates)
+        self.attributes = attributes
+        numericFeatures = Self.layout(valueColumns: valueColumns, typeAggregates: typeAggregates, attributes: attributes)
     }
 
     /// Fits the vocabulary and the standardization on training rows.
@@ -155,10 +177,12 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
     ///   - rows: training rows only (never validation or test rows).
     ///   - maxEvents: the most recent events kept as steps (default 256).
     ///   - minCount: the least count for an event type to get its own id.
+    ///   - attributes: the attributes' encoding (fitted on the same rows), standardized here.
     /// - Returns: the fitted spec.
     /// - Throws: `EventLogError.invalidOption` for `maxEvents < 1` or no rows.
     /// - Complexity: O(total history length + total steps × F).
-    public static func fit(store: EventStore, rows: [SnapshotRow], maxEvents: Int = 256, minCount: Int = 1) throws -> FeatureSpec {
+    public static func fit(store: EventStore, rows: [SnapshotRow], maxEvents: Int = 256, minCount: Int = 1,
+                           attributes: AttributeSpec = .none) throws -> FeatureSpec {
         guard maxEvents >= 1 else { throw EventLogError.invalidOption("the maximum number of events per sequence must be at least 1") }
         guard !rows.isEmpty else { throw EventLogError.invalidOption("no training rows to fit features on") }
         // Vocabulary: events before each customer's latest training cutoff.
@@ -170,7 +194,7 @@ public struct FeatureSpec: Codable, Equatable, Sendable {
         // one event type: the featurizer maps names to ids by String.
         var seen = Set<String>()
         types = types.filter { seen.insert($0).inserted }
-        var spec = FeatureSpec(vocabulary: types, valueColumns: store.valueColumns, maxEvents: maxEvents)
+        var spec = FeatureSpec(vocabulary: types, valueColumns: store.valueColumns, maxEvents: maxEvents, attributes: attributes)
 
         // Standardization over the steps in scope, from raw (identity-standardized) features.
         // Rows are summed in fixed blocks (in parallel) and the block sums added in block order,

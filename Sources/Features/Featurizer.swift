@@ -31,10 +31,12 @@ public struct Featurizer: Sendable {
     private let valueColumnIndex: [Int]
     /// Position among `spec.typeAggregates` of each store event code (-1: none).
     private let typeSlot: [Int]
+    /// The customer attributes of the cutoff step.
+    private let attributes: AttributeEncoder
 
     /// Prepares featurization of `store` with `spec`.
-    /// - Precondition: the store has every value column the spec names (the loader guarantees it
-    ///   when given the spec's columns).
+    /// - Precondition: the store has every value column and attribute the spec names (the
+    ///   loader guarantees it when given the spec's columns).
     public init(spec: FeatureSpec, store: EventStore) {
         self.spec = spec
         self.store = store
@@ -47,6 +49,7 @@ public struct Featurizer: Sendable {
         let slots = Dictionary(uniqueKeysWithValues: spec.typeAggregates.enumerated().map { ($1, $0) })
         typeSlot = store.eventNames.map { slots[$0] ?? -1 }
         valueColumnIndex = store.valueColumnIndices(of: spec.valueColumns)
+        attributes = AttributeEncoder(spec: spec.attributes, store: store)
     }
 
     /// The number of steps of a row: `min(history, maxEvents) + 1`.
@@ -166,6 +169,8 @@ public struct Featurizer: Sendable {
                     }
                     a += 3 * types
                 }
+                attributes.encode(row, into: out + a, missingNumber: .mean)
+                a += attributes.width
                 assert(a == f)
             }
         }

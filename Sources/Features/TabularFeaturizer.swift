@@ -21,6 +21,8 @@ public struct TabularFeaturizer: Sendable {
     private let valueColumnIndex: [Int]
     /// The pairs as group positions.
     private let pairGroups: [(first: Int, second: Int)]
+    /// The customer attributes, the last columns.
+    private let attributes: AttributeEncoder
 
     // Column offsets of the blocks (see `TabularSpec`).
     private static let overallWidth = 9
@@ -29,7 +31,7 @@ public struct TabularFeaturizer: Sendable {
 
     /// Prepares featurization of `store` with `spec`.
     /// - Precondition: the spec is consistent (`inconsistency == nil`) and the store has every
-    ///   value column it names (the loader guarantees it when given the spec's columns).
+    ///   value column and attribute it names (the loader guarantees it when given the spec's columns).
     public init(spec: TabularSpec, store: EventStore) {
         precondition(spec.inconsistency == nil, spec.inconsistency ?? "")
         self.spec = spec
@@ -41,6 +43,7 @@ public struct TabularFeaturizer: Sendable {
         valueSlotOfGroup = spec.groups.map { valueSlot[$0] ?? -1 }
         valueColumnIndex = store.valueColumnIndices(of: spec.valueColumns)
         pairGroups = spec.pairs.map { (Int(position[$0.first]!), Int(position[$0.second]!)) }
+        attributes = AttributeEncoder(spec: spec.attributes, store: store)
     }
 
     /// The features of rows, row-major `[N × F]` (`F = spec.featureCount`), NaN for missing.
@@ -204,6 +207,8 @@ public struct TabularFeaturizer: Sendable {
             let a = scratch.lastTime[pair.first], b = scratch.lastTime[pair.second]
             out[o + 1] = a > b ? 1 : (a < b ? -1 : 0)
         }
-        assert(pairBase + 2 * pairGroups.count == spec.featureCount)
+        let attributeBase = pairBase + 2 * pairGroups.count
+        attributes.encode(row, into: out.baseAddress! + attributeBase, missingNumber: .nan)
+        assert(attributeBase + attributes.width == spec.featureCount)
     }
 }

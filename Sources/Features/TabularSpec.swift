@@ -29,6 +29,7 @@ import EventLog
 /// | `sum_<v>_<t>_30d`, `sum_<v>_<t>_all` | the column's sums over the events of each of `valueTypes` | never |
 /// | `count_<a>_minus_<b>` | `count_<a>_all − count_<b>_all`, for each of `pairs` | never |
 /// | `last_of_<a>_vs_<b>` | +1 when the last `a` is later than the last `b` (or only `a` occurred), −1 the other way round, 0 when neither occurred or both last occurred at the same instant | never |
+/// | `attribute_…` | the customer attributes as of the cutoff, encoded by `attributes` (`AttributeSpec`; `=` and the brackets of `<other>`, `<missing>` become `_` in the names) | a numeric attribute without a value |
 ///
 /// RFM is `recency_days`, `count_all` (frequency) and `sum_<first value column>_all`
 /// (monetary); they are not repeated under other names, so reason codes do not split between
@@ -39,7 +40,8 @@ import EventLog
 /// a letter, a digit, `_`, `-` or `.` replaced by `_` (XGBoost refuses `[`, `]` and `<` in
 /// feature names); a name that would repeat an earlier one gets `_2`, `_3`, … appended.
 ///
-/// Width: at most `9 + 7·(maxEventTypes + 1) + 4·V + 2·V·maxValueTypes + 2·maxPairs`.
+/// Width: at most `9 + 7·(maxEventTypes + 1) + 4·V + 2·V·maxValueTypes + 2·maxPairs`, plus the
+/// attributes' inputs.
 public struct TabularSpec: Codable, Equatable, Sendable {
     /// Two event types whose relation (count difference, which came last) is a feature.
     public struct Pair: Codable, Equatable, Hashable, Sendable {
@@ -81,8 +83,24 @@ public struct TabularSpec: Codable, Equatable, Sendable {
     public var valueTypes: [String]
     /// The type pairs, most co-occurring in training first.
     public var pairs: [Pair]
+    /// The customer attributes, the last columns.
+    public var attributes: AttributeSpec
     /// The feature names, in column order.
     public var featureNames: [String]
+
+    enum CodingKeys: String, CodingKey { case version, eventTypes, valueColumns, valueTypes, pairs, attributes, featureNames }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        version = try c.decode(Int.self, forKey: .version)
+        eventTypes = try c.decode([String].self, forKey: .eventTypes)
+        valueColumns = try c.decode([String].self, forKey: .valueColumns)
+        valueTypes = try c.decode([String].self, forKey: .valueTypes)
+        pairs = try c.decode([Pair].self, forKey: .pairs)
+        // Models trained before attributes existed have none.
+        attributes = try c.decodeIfPresent(AttributeSpec.self, forKey: .attributes) ?? .none
+        featureNames = try c.decode([String].self, forKey: .featureNames)
+    }
 
     /// The number of features `F` (the row width).
     public var featureCount: Int { featureNames.count }
@@ -92,7 +110,8 @@ public struct TabularSpec: Codable, Equatable, Sendable {
 
     /// Creates a spec from its parts; the feature names follow from them.
     /// - Precondition: `valueTypes` and the pairs' types are among `eventTypes`.
-    public init(eventTypes: [String], valueColumns: [String], valueTypes: [String] = [], pairs: [Pair] = []) {
+    public init(eventTypes: [String], valueColumns: [String], valueTypes: [String] = [], pairs: [Pair] = [],
+                attributes: AttributeSpec = .none) {
         precondition(valueTypes.allSatisfy(eventTypes.contains), "a value type is not among the event types")
         precondition(pairs.allSatisfy { eventTypes.contains($0.first) && eventTypes.contains($0.second) },
                      "a pair type is not among the event types")
@@ -101,7 +120,9 @@ public struct TabularSpec: Codable, Equatable, Sendable {
         self.valueColumns = valueColumns
         self.valueTypes = valueTypes
         self.pairs = pairs
-        featureNames = Self.names(eventTypes: eventTypes, valueColumns: valueColumns, valueTypes: valueTypes, pairs: pairs)
+        self.attributes = attributes
+        featureNames = Self.names(eventTypes: eventTypes, valueColumns: valueColumns, valueTypes: valueTypes, pairs: pairs,
+                                  attributes: attributes)
     }
 
     /// A type or column name as it appears inside feature names.
@@ -111,7 +132,8 @@ public struct TabularSpec: Codable, Equatable, Sendable {
     }
 
     /// The feature names of a layout, in column order (see the table above).
-    public static func names(eventTypes: [String], valueColumns: [String], valueTypes: [String], pairs: [Pair]) -> [String] {
+    public static func names(eventTypes: [String], valueColumns: [String], valueTypes: [String], pairs: [Pair],
+                             attributes: AttributeSpec = .none) -> [String] {
         var label = [String: String]()
         for t in eventTypes { label[t] = Self.label(t) }
         let groupLabels = eventTypes.map { label[$0]! } + [otherGroupLabel]
@@ -131,6 +153,7 @@ public struct TabularSpec: Codable, Equatable, Sendable {
             let a = label[p.first]!, b = label[p.second]!
             names += ["count_\(a)_minus_\(b)", "last_of_\(a)_vs_\(b)"]
         }
+        names += attributes.inputNames.map(Self.label)
         // Unique names: a repeat gets the first free suffix _2, _3, ….
         var seen = Set<String>()
         return names.map { name in
@@ -153,8 +176,10 @@ public struct TabularSpec: Codable, Equatable, Sendable {
         if !valueTypes.allSatisfy(eventTypes.contains) || !pairs.allSatisfy({ eventTypes.contains($0.first) && eventTypes.contains($0.second) && $0.first != $0.second }) {
             return "a value type or pair type is not among the event types"
         }
-        if featureNames != Self.names(eventTypes: eventTypes, valueColumns: valueColumns, valueTypes: valueTypes, pairs: pairs) {
-            return "the tabular feature names do not match the event types, value columns and pairs"
+        if let reason = attributes.inconsistency { return reason }
+        if featureNames != Self.names(eventTypes: eventTypes, valueColumns: valueColumns, valueTypes: valueTypes, pairs: pairs,
+                                      attributes: attributes) {
+            return "the tabular feature names do not match the event types, value columns, pairs and attributes"
         }
         return nil
     }
@@ -174,12 +199,13 @@ public struct TabularSpec: Codable, Equatable, Sendable {
     ///   - maxValueTypes: the most types with per-type value sums (default 4).
     ///   - maxPairTypes: pairs are chosen among this many most frequent types (default 8, at most 64).
     ///   - maxPairs: the most pairs (default 12).
+    ///   - attributes: the attributes' encoding (fitted on the same rows).
     /// - Returns: the fitted spec.
     /// - Throws: `EventLogError.invalidOption` for a negative bound, `maxPairTypes > 64`, or no rows.
     /// - Complexity: O(training history events + event names · log).
     public static func fit(store: EventStore, rows: [SnapshotRow], maxEventTypes: Int = defaultMaxEventTypes,
                            maxValueTypes: Int = defaultMaxValueTypes, maxPairTypes: Int = defaultMaxPairTypes,
-                           maxPairs: Int = defaultMaxPairs) throws -> TabularSpec {
+                           maxPairs: Int = defaultMaxPairs, attributes: AttributeSpec = .none) throws -> TabularSpec {
         guard maxEventTypes >= 0, maxValueTypes >= 0, maxPairTypes >= 0, maxPairs >= 0 else {
             throw EventLogError.invalidOption("the tabular feature bounds must not be negative")
         }
@@ -218,6 +244,7 @@ public struct TabularSpec: Codable, Equatable, Sendable {
         for i in 0..<m { for j in (i + 1)..<m where together[i * m + j] > 0 { candidates.append((i, j, together[i * m + j])) } }
         candidates.sort { $0.n != $1.n ? $0.n > $1.n : ($0.i, $0.j) < ($1.i, $1.j) }
         let pairs = candidates.prefix(maxPairs).map { Pair(first: pairTypes[$0.i], second: pairTypes[$0.j]) }
-        return TabularSpec(eventTypes: eventTypes, valueColumns: store.valueColumns, valueTypes: valueTypes, pairs: pairs)
+        return TabularSpec(eventTypes: eventTypes, valueColumns: store.valueColumns, valueTypes: valueTypes, pairs: pairs,
+                           attributes: attributes)
     }
 }

@@ -44,16 +44,17 @@ public struct BoostedTrees: @unchecked Sendable {
     /// Fits the tabular spec on `training` and grows trees on it, stopping early on `validation`.
     /// - Parameters:
     ///   - positiveWeight: the loss weight of churners (as the LSTM's).
+    ///   - attributes: the customer attributes' encoding (the table's last columns).
     ///   - progress: after every round, with the most rounds.
     ///   - shouldStop: polled after every round (Ctrl-C); training then throws `BoostingError.interrupted`.
     /// - Returns: the trees and their validation margins (in `validation` order).
     /// - Throws: `BoostingError`, `EventLogError` for rows the spec cannot be fitted on.
     public static func train(store: EventStore, training: [SnapshotRow], validation: [SnapshotRow],
-                             parameters: BoosterParameters, positiveWeight: Float,
+                             parameters: BoosterParameters, positiveWeight: Float, attributes: AttributeSpec = .none,
                              progress: (BoostingRound) -> Void = { _ in }, shouldStop: () -> Bool = { false })
         throws -> (trees: BoostedTrees, validationMargins: [Float]) {
         let featureStart = Date()
-        let spec = try TabularSpec.fit(store: store, rows: training)
+        let spec = try TabularSpec.fit(store: store, rows: training, attributes: attributes)
         let featurizer = TabularFeaturizer(spec: spec, store: store)
         let trainX = featurizer.features(training), validX = featurizer.features(validation)
         let featureSeconds = Date().timeIntervalSince(featureStart)

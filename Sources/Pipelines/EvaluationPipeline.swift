@@ -32,7 +32,7 @@ public enum EvaluationPipeline {
         var warnings = snapshot.warnings
         let y = rows.map { $0.label! }
 
-        let scorer = Scorer(model: model, store: store)
+        let scorer = try Scorer(model: model, store: store)
         var probabilities = [ScorerChoice: [Double]]()
         try scorer.score(rows: rows) { batch in
             for choice in model.scorers { probabilities[choice, default: []] += scorer.probabilities(batch, choice: choice) }
@@ -42,7 +42,8 @@ public enum EvaluationPipeline {
         if model.baselines == nil {
             warnings.append("the model holds no fitted baselines; only the baselines fitted at evaluation are compared")
         }
-        let context = BaselineContext(store: store, eventTypes: model.features.eventTypes, horizon: labels.horizon)
+        let context = BaselineContext(store: store, eventTypes: model.features.eventTypes, horizon: labels.horizon,
+                                      attributes: model.features.attributes)
         let (baselineScores, baselineWarnings) = try (model.baselines ?? FittedBaselines()).scores(rows, in: context)
         warnings += baselineWarnings
         for (type, scores) in baselineScores {

@@ -8,8 +8,9 @@ import Foundation
 import TensorKit
 
 /// Collects exactly what the model was fed, for `--dump-features` (docs/FORMATS.md): `event_ids` I32
-/// [S], `numeric` F32 [S, F] (standardized), `lengths` I32 [N], `logits` F32 [N], rows in output
-/// order, steps of each customer contiguous, and `customers` (JSON list of ids) in the metadata;
+/// [S], `numeric` F32 [S, F] (standardized), `lengths` I32 [N], `logits` F32 [N], `cutoffs` I64 [N]
+/// (each row's cutoff, µs since the epoch), rows in output order, steps of each customer
+/// contiguous, and `customers` (JSON list of ids) in the metadata;
 /// with a booster also `tabular` F32 [N, F'] (as fed to XGBoost), `xgboost_margins` F32 [N] and
 /// `tabular_features` (JSON list of names) in the metadata.
 public final class FeatureDump {
@@ -17,6 +18,7 @@ public final class FeatureDump {
     private var numeric: [Float] = []
     private var lengths: [Int32] = []
     private var logits: [Float] = []
+    private var cutoffs: [Int64] = []
     private var tabular: [Float] = []
     private var margins: [Float] = []
     private var customers: [String] = []
@@ -42,6 +44,7 @@ public final class FeatureDump {
         numeric += sequences.numeric
         lengths += sequences.lengths.map { Int32($0) }
         logits += batch.logits
+        cutoffs += batch.rows.map(\.cutoff)
         if let width = tabularFeatures?.count {
             precondition(batch.tabular?.count == ids.count * width && batch.margins?.count == ids.count, "the batch was scored without the booster")
             tabular += batch.tabular!
@@ -57,6 +60,7 @@ public final class FeatureDump {
             "numeric": .init(floats: numeric, shape: [eventIDs.count, numericSize]),
             "lengths": .init(int32s: lengths, shape: [lengths.count]),
             "logits": .init(floats: logits, shape: [logits.count]),
+            "cutoffs": .init(int64s: cutoffs, shape: [cutoffs.count]),
         ], metadata: ["customers": json, "format": "churn-forecaster-features/1"])
         if let names = tabularFeatures {
             file.tensors["tabular"] = .init(floats: tabular, shape: [customers.count, names.count])

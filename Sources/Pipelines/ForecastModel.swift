@@ -153,7 +153,8 @@ public final class ForecastModel {
         }
         let data = DataConfig(columns: labels.columns, horizon: labels.horizon, churnDefinition: labels.churnDefinition,
                               activeWithin: labels.activeWithin, features: spec)
-        let (boosted, ensemble) = try decodeBoosted(config: config, extras: extras, columns: labels.columns, path: path)
+        let (boosted, ensemble) = try decodeBoosted(config: config, extras: extras, columns: labels.columns,
+                                                    attributes: spec.attributes, path: path)
         let model = ForecastModel(network: ChurnNetwork(shape: shape, parameters: parameters), data: data, calibration: config.calibration,
                                   baselines: baselines, training: hyper.training, history: history, dataSummary: summary,
                                   boosted: boosted, ensemble: ensemble)
@@ -170,7 +171,7 @@ public final class ForecastModel {
     /// The booster, its tabular spec and the stacking weights: all three or none (a model
     /// trained without XGBoost), a booster XGBoost loads whose width is the spec's, finite weights.
     private static func decodeBoosted(config: ModelConfig, extras: [String: SafeTensors.Entry], columns: ColumnMapping,
-                                      path: String) throws -> (BoostedTrees?, EnsembleWeights?) {
+                                      attributes: AttributeSpec, path: String) throws -> (BoostedTrees?, EnsembleWeights?) {
         let tensor = extras[BoostedTrees.tensorName]
         switch (tensor, config.tabular, config.xgboost) {
         case (nil, nil, nil):
@@ -184,6 +185,9 @@ public final class ForecastModel {
             if let reason = spec.inconsistency { throw ModelFileError.invalidConfig(path: path, reason: reason) }
             guard spec.valueColumns == columns.values else {
                 throw ModelFileError.invalidConfig(path: path, reason: "the value columns of 'tabular' and 'labels' differ")
+            }
+            guard spec.attributes == attributes else {
+                throw ModelFileError.invalidConfig(path: path, reason: "the attributes of 'tabular' and 'features' differ")
             }
             let booster: Booster
             do {

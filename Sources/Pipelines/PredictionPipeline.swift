@@ -74,7 +74,7 @@ public enum PredictionPipeline {
         }
         var position = [Int32: Int]()
         if churnedCount > 0 { for (k, row) in rows.enumerated() { position[row.customer] = k } }
-        let scorer = Scorer(model: model, store: store)
+        let scorer = try Scorer(model: model, store: store)
         progress(0, scored.count)
         try scorer.score(rows: scored, batchSize: batchSize, boosted: choice != .lstm || dump != nil) { batch in
             let batchRows = batch.rows

@@ -28,8 +28,10 @@ public struct Scorer {
     public let featurizer: Featurizer
 
     /// Binds a model to a store; event types unknown to the model map to `<unk>` (and to the
-    /// tabular group `<other>`).
-    public init(model: ForecastModel, store: EventStore) {
+    /// tabular group `<other>`), categories unknown to it to `<other>`.
+    /// - Throws: `PipelineError.missingAttribute` when the store lacks an attribute the model reads.
+    public init(model: ForecastModel, store: EventStore) throws {
+        if let missing = model.features.attributes.missing(in: store) { throw PipelineError.missingAttribute(missing) }
         self.model = model
         self.store = store
         featurizer = Featurizer(spec: model.features, store: store)

@@ -16,6 +16,10 @@ public struct ArchitectureOptions: Sendable {
     public var embeddingSize = 16
     public var hiddenSize = 32
     public var numLayers = 1
+    /// A category of an attribute needs this many training rows for its own input (`--attribute-min-count`).
+    public var attributeMinCount = AttributeSpec.defaultMinCount
+    /// The most categories with their own input per attribute (`--attribute-max-categories`).
+    public var attributeMaxCategories = AttributeSpec.defaultMaxCategories
 
     public init() {}
 }
@@ -29,6 +33,8 @@ public struct TrainingSummary: Sendable {
     /// The booster's record (its features and training times included), nil without XGBoost.
     public var boosting: BoosterRecord?
     public var ensemble: EnsembleWeights?
+    /// The customer attributes every model takes, as fitted.
+    public var attributes: AttributeSpec
     /// Validation ROC AUC and log loss per model name (the ensemble's cross-fitted).
     public var validationAUC: [String: Double]
     public var validationLogLoss: [String: Double]
@@ -150,7 +156,9 @@ public enum TrainingPipeline {
         guard !trainRows.isEmpty else { throw TrainingError.emptyTrainingSet }
 
         let featurizeStart = Date()
-        let spec = try FeatureSpec.fit(store: store, rows: trainRows, maxEvents: architecture.maxEvents)
+        let attributes = try AttributeSpec.fit(store: store, rows: trainRows, minCount: architecture.attributeMinCount,
+                                               maxCategories: architecture.attributeMaxCategories)
+        let spec = try FeatureSpec.fit(store: store, rows: trainRows, maxEvents: architecture.maxEvents, attributes: attributes)
         let featurizer = Featurizer(spec: spec, store: store)
         let trainSet = DatasetBuilder.build(featurizer: featurizer, rows: trainRows)
         let validationSet = DatasetBuilder.build(featurizer: featurizer, rows: validationRows)
@@ -160,7 +168,7 @@ public enum TrainingPipeline {
         if var parameters = boosting, !validationRows.isEmpty {
             parameters.seed = training.seed
             boosted = try BoostedTrees.train(store: store, training: trainRows, validation: validationRows, parameters: parameters,
-                                             positiveWeight: training.positiveWeight,
+                                             positiveWeight: training.positiveWeight, attributes: attributes,
                                              progress: { progress(.boosting($0, maxRounds: parameters.maxRounds)) },
                                              shouldStop: { shouldStop(.boosting) })
         }
@@ -210,7 +218,7 @@ public enum TrainingPipeline {
         }
 
         let baselineStart = Date()
-        let context = BaselineContext(store: store, eventTypes: spec.eventTypes, horizon: labels.horizon)
+        let context = BaselineContext(store: store, eventTypes: spec.eventTypes, horizon: labels.horizon, attributes: attributes)
         let baselines = try FittedBaselines.fit(on: trainRows, in: context)
         if !validationRows.isEmpty {
             record(ModelRegistry.lstm, result.validationLogits.map { result.calibration.probability(logit: $0) })
@@ -233,7 +241,7 @@ public enum TrainingPipeline {
                                                            churnRate: Double(positives) / Double(rows.count)),
                                   boosted: boosted?.trees, ensemble: ensemble)
         return (model, TrainingSummary(result: result, featurizeSeconds: featurizeSeconds, baselineSeconds: baselineSeconds,
-                                       boosting: boosted?.trees.record, ensemble: ensemble,
+                                       boosting: boosted?.trees.record, ensemble: ensemble, attributes: attributes,
                                        validationAUC: validationAUC, validationLogLoss: validationLogLoss,
                                        trainingSequences: trainSet.count, validationSequences: validationSet.count))
     }

@@ -14,11 +14,14 @@ public enum PipelineError: CategorizedError, Equatable {
     case singleLabel(churnRate: Double)
     /// The model cannot make the requested forecast (`--scorer xgboost` on a model without a booster).
     case scorerUnavailable(requested: String, available: [String])
+    /// The data lacks an attribute the model reads (described: name and source).
+    case missingAttribute(String)
 
     public var category: ErrorCategory {
         switch self {
         case .singleLabel: return .badData
         case .scorerUnavailable: return .invalidArgument
+        case .missingAttribute: return .badData
         }
     }
 
@@ -30,6 +33,8 @@ public enum PipelineError: CategorizedError, Equatable {
         case .scorerUnavailable(let requested, let available):
             return "the model cannot make the '\(requested)' forecast (it was trained without XGBoost); it makes: "
                 + available.joined(separator: ", ")
+        case .missingAttribute(let what):
+            return "the model reads \(what), which the data does not have"
         }
     }
 }
@@ -149,6 +154,18 @@ extension TrainingSummary {
         if let b = boosting {
             line += "\nXGBoost: \(b.rounds) trees kept of \(b.roundsGrown) grown"
                 + (b.roundsGrown < b.parameters.maxRounds ? " (early stop)" : "")
+        }
+        if !attributes.attributes.isEmpty {
+            line += "\nattributes: " + attributes.attributes.map { a in
+                let source = a.source == .eventLog ? "log" : "customer table"
+                switch a.kind {
+                case .categorical:
+                    let shown = a.categories.prefix(8).joined(separator: ", ") + (a.categories.count > 8 ? ", …" : "")
+                    return "\(a.name) (\(source), categorical: \(a.categories.count) categories\(a.categories.isEmpty ? "" : " [\(shown)]") + <other>, <missing>)"
+                case .numeric:
+                    return "\(a.name) (\(source), numeric, training mean \(String(format: "%.4g", a.mean)))"
+                }
+            }.joined(separator: "; ")
         }
         if let w = ensemble {
             line += String(format: "\nensemble: logit = %.4f·lstm_logit %@ %.4f·xgboost_margin %@ %.4f",

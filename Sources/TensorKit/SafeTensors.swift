@@ -52,6 +52,12 @@ public enum SafeTensors {
                       data: int32s.withUnsafeBufferPointer { Data(buffer: $0) })
         }
 
+        public init(int64s: [Int64], shape: [Int]) {
+            precondition(int64s.count == shape.reduce(1, *))
+            self.init(dtype: .i64, shape: shape,
+                      data: int64s.withUnsafeBufferPointer { Data(buffer: $0) })
+        }
+
         /// A one-dimensional U8 tensor holding `bytes`.
         public init(bytes: [UInt8]) {
             self.init(dtype: .u8, shape: [bytes.count], data: Data(bytes))

@@ -22,6 +22,10 @@ struct TrainCommand: ParsableCommand {
             OptionBinding(.integer("embedding-size", value: "E", help: "Event embedding size.", default: a.embeddingSize, in: 1...4096), \.architecture.embeddingSize),
             OptionBinding(.integer("hidden-size", value: "H", help: "LSTM hidden size.", default: a.hiddenSize, in: 1...8192), \.architecture.hiddenSize),
             OptionBinding(.integer("layers", value: "L", help: "LSTM layers.", default: a.numLayers, in: 1...16), \.architecture.numLayers),
+            OptionBinding(.integer("attribute-min-count", help: "Training rows an attribute category needs for its own input (else <other>).",
+                                   default: a.attributeMinCount, in: 1...1_000_000_000), \.architecture.attributeMinCount),
+            OptionBinding(.integer("attribute-max-categories", help: "Most categories with their own input per attribute.",
+                                   default: a.attributeMaxCategories, in: 0...10_000), \.architecture.attributeMaxCategories),
             OptionBinding(.integer("epochs", help: "Maximum epochs.", default: t.epochs, in: 1...100_000), \.training.epochs),
             OptionBinding(.integer("batch-size", value: "B", help: "Sequences per batch.", default: t.batchSize, in: 1...1_000_000), \.training.batchSize),
             OptionBinding(.number("learning-rate", value: "R", help: "Peak AdamW learning rate (warm-up, then cosine decay).",
@@ -123,7 +127,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         Interruption.install()
         try runReportingErrors(hint: Self.hint) {
-            let loadStart = Date(), (store, report) = try data.load()
+            let loadStart = Date(), (store, report) = try data.load(training: true)
             let loadSeconds = Date().timeIntervalSince(loadStart), snapshotStart = Date()
             var request = self.request
             request.labelSource = try labels.labelSource()

@@ -225,7 +225,7 @@ final class DeterminismTests: XCTestCase {
             try Threading.withThreadCount(threads) {
                 var loader = CSVEventReader(options: LoadOptions(columns: ColumnMapping(values: ["amount"]), chunkSize: 4096))
                 try loader.add(source: MemoryByteSource(text), name: "d.csv")
-                let (store, _) = loader.finish()
+                let (store, _) = try loader.finish()
                 let rows = SnapshotBuilder.make(store: store, cutoff: Timestamp.parse("2024-01-20")!,
                                                 options: SnapshotOptions(horizon: .days(7))).rows
                 XCTAssertGreaterThan(rows.count, 4096)

@@ -139,7 +139,7 @@ final class LoaderTests: XCTestCase {
         for shard in 0..<2 {
             var reader = CSVEventReader(options: LoadOptions(customerFilter: CustomerSharding.filter(shard: shard, count: 2)))
             try reader.add(source: MemoryByteSource(text), name: "t.csv")
-            let (part, partReport) = reader.finish()
+            let (part, partReport) = try reader.finish()
             XCTAssertEqual(part.customerIDs, store.customerIDs.filter { CustomerSharding.shard(of: $0, count: 2) == shard })
             XCTAssertEqual(partReport.droppedCustomers, CustomerSharding.shard(of: " b", count: 2) == shard ? [" b"] : [])
         }
@@ -204,14 +204,14 @@ final class LoaderTests: XCTestCase {
         writer.start()
         var loader = CSVEventReader()
         try loader.add(source: source, name: "<stdin>")
-        XCTAssertEqual(loader.finish().store.customerIDs, ["p"])
+        XCTAssertEqual(try loader.finish().store.customerIDs, ["p"])
     }
 
     func testGzipOnStandardInputIsSniffedAndCorruptGzipIsAnError() throws {
         let bytes = gzip(Array("customer_id,timestamp,event\ns,2024-01-01,x\n".utf8))
         var loader = CSVEventReader()
         try loader.add(source: MemoryByteSource(bytes), name: "<stdin>")
-        XCTAssertEqual(loader.finish().store.customerIDs, ["s"])
+        XCTAssertEqual(try loader.finish().store.customerIDs, ["s"])
         var corrupt = bytes
         corrupt[12] ^= 0xFF
         corrupt[13] ^= 0xFF
@@ -325,7 +325,7 @@ final class ParallelLoadTests: XCTestCase {
         func load(threads: Int, chunkSize: Int) throws -> (EventStore, LoadReport) {
             var loader = CSVEventReader(options: LoadOptions(columns: columns, threads: threads, chunkSize: chunkSize))
             try loader.add(source: MemoryByteSource(text), name: "p.csv")
-            return loader.finish()
+            return try loader.finish()
         }
         let (reference, referenceReport) = try load(threads: 1, chunkSize: 1 << 20)
         XCTAssertEqual(referenceReport.bytesRead, text.utf8.count)
@@ -368,13 +368,13 @@ final class EventStoreBuilderTests: XCTestCase {
             var reader = CSVEventReader(options: LoadOptions(columns: ColumnMapping(values: ["amount"]), threads: 2,
                                                              chunkSize: 4096, customerFilter: filter))
             try reader.add(source: MemoryByteSource(text), name: "t.csv")
-            let (expected, report) = reader.finish()
+            let (expected, report) = try reader.finish()
             var builder = EventStoreBuilder(valueColumns: ["amount"], customerFilter: filter)
             var kept = 0
             for row in rows where builder.append(customer: row.customer, time: Timestamp.parse(row.time)!, event: row.event, values: [row.amount]) {
                 kept += 1
             }
-            let store = builder.finish()
+            let store = try builder.finish()
             XCTAssertEqual(kept, report.rowsLoaded)
             XCTAssertEqual(builder.eventCount, report.rowsLoaded)
             XCTAssertEqual(builder.rowsOutsideFilter, report.rowsOutsideFilter)
@@ -395,12 +395,12 @@ final class EventStoreBuilderTests: XCTestCase {
         var builder = EventStoreBuilder()
         builder.append(customer: "a", time: 0, event: "x")
         for id in ["a", "zz", "b"] { builder.noteBadRow(customer: id) }
-        XCTAssertEqual(builder.droppedCustomers(in: builder.finish()), ["b", "zz"])
+        XCTAssertEqual(builder.droppedCustomers(in: try builder.finish()), ["b", "zz"])
         var filtered = EventStoreBuilder(customerFilter: { $0.first != UInt8(ascii: "z") })
         for id in ["zz", "b"] { filtered.noteBadRow(customer: id) }
         XCTAssertFalse(filtered.append(customer: "zq", time: 5, event: "x"))
         XCTAssertTrue(filtered.append(customer: "c", time: 1, event: "x"))
-        let store = filtered.finish()
+        let store = try filtered.finish()
         XCTAssertEqual(filtered.droppedCustomers(in: store), ["b"])
         XCTAssertEqual(store.customerIDs, ["c"])
         XCTAssertEqual(store.latestTime, 5)

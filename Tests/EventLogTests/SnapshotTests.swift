@@ -149,7 +149,7 @@ final class ShardingAndConfigTests: XCTestCase {
             var loader = CSVEventReader(options: LoadOptions(columns: ColumnMapping(values: ["amount"]), threads: 2,
                                                              chunkSize: 4096, customerFilter: filter))
             try loader.add(source: MemoryByteSource(text), name: "t.csv")
-            return loader.finish()
+            return try loader.finish()
         }
         let (full, fullReport) = try load(nil)
         var kept: [String] = [], dropped: [String] = []

@@ -51,7 +51,7 @@ func loadText(_ text: String, columns: ColumnMapping = ColumnMapping(), strict: 
               name: String = "test.csv") throws -> (EventStore, LoadReport) {
     var loader = CSVEventReader(options: LoadOptions(columns: columns, strict: strict))
     try loader.add(source: MemoryByteSource(text), name: name)
-    return loader.finish()
+    return try loader.finish()
 }
 
 /// Asserts that `body` throws an `EventLogError` and returns it.

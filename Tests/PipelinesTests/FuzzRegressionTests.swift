@@ -36,7 +36,7 @@ final class FuzzRegressionTests: XCTestCase {
             var loader = CSVEventReader(options: options)
             do {
                 try loader.add(source: MemoryByteSource(Array(bytes.dropFirst())), name: name)
-                let (store, report) = loader.finish()
+                let (store, report) = try loader.finish()
                 XCTAssertEqual(report.rowsRead, report.rowsLoaded + report.badRows, name)
                 let cutoff = SnapshotBuilder.defaultCutoff(store: store, horizon: .days(30))
                 let snapshot = SnapshotBuilder.make(store: store, cutoff: cutoff, options: SnapshotOptions(horizon: .days(30)))

@@ -11,7 +11,7 @@ import Darwin
 /// ```swift
 /// var reader = CSVEventReader(options: LoadOptions(columns: ColumnMapping(customer: "user_id")))
 /// try reader.add(path: "events.csv.gz")
-/// let (store, report) = reader.finish()
+/// let (store, report) = try reader.finish()
 /// ```
 /// The reader only parses and checks rows; an `EventStoreBuilder` interns ids, applies the
 /// customer filter and holds the columns.
@@ -31,7 +31,8 @@ public struct CSVEventReader {
     /// - Parameter options: column names, strictness, sample count, threads, customer filter.
     public init(options: LoadOptions = LoadOptions()) {
         self.options = options
-        builder = EventStoreBuilder(valueColumns: options.columns.values, customerFilter: options.customerFilter)
+        builder = EventStoreBuilder(valueColumns: options.columns.values, attributeColumns: options.attributeColumns,
+                                    declaredKinds: options.attributeKinds, customerFilter: options.customerFilter)
     }
 
     /// Loads several files (`-` = standard input; `.gz` or gzip magic = decompressed).
@@ -39,11 +40,12 @@ public struct CSVEventReader {
     ///   - paths: the files, in order.
     ///   - options: column names, strictness.
     /// - Returns: the store and the report.
-    /// - Throws: `EventLogError` (missing file, missing column, empty file, no good rows, strict bad row…).
+    /// - Throws: `EventLogError` (missing file, missing column, empty file, no good rows, strict
+    ///   bad row, an attribute column of numbers and text…).
     public static func load(paths: [String], options: LoadOptions = LoadOptions()) throws -> (store: EventStore, report: LoadReport) {
         var reader = CSVEventReader(options: options)
         for path in paths { try reader.add(path: path) }
-        return reader.finish()
+        return try reader.finish()
     }
 
     /// Adds a file (`-` = standard input).
@@ -82,6 +84,9 @@ public struct CSVEventReader {
         let columns = options.columns
         let layout = ChunkLayout(customer: try column(columns.customer), time: try column(columns.time),
                                  event: try column(columns.event), values: try columns.values.map { try column($0) },
+                                 attributes: try options.attributeColumns.map { try column($0) },
+                                 attributeNames: options.attributeColumns,
+                                 numericAttributes: options.attributeColumns.map { options.attributeKinds[$0] == .numeric },
                                  fieldCount: header.count, columns: columns, file: name, strict: options.strict,
                                  samplesPerReason: options.samplesPerReason)
 
@@ -226,9 +231,10 @@ public struct CSVEventReader {
 
     /// Groups the loaded events into a store.
     /// - Returns: the store and the final report.
+    /// - Throws: `EventLogError.mixedAttribute` (see `EventStoreBuilder.finish()`).
     /// - Complexity: O(n log g) (see `EventStore.init`).
-    public func finish() -> (store: EventStore, report: LoadReport) {
-        let store = builder.finish()
+    public func finish() throws -> (store: EventStore, report: LoadReport) {
+        let store = try builder.finish()
         var report = self.report
         let dropped = builder.droppedCustomers(in: store)
         report.droppedCustomerCount = dropped.count
@@ -244,6 +250,10 @@ struct ChunkLayout: Sendable {
     var time: Int
     var event: Int
     var values: [Int]
+    /// Attribute column positions, names, and whether each is declared numeric (text there is a bad number).
+    var attributes: [Int]
+    var attributeNames: [String]
+    var numericAttributes: [Bool]
     var fieldCount: Int
     var columns: ColumnMapping
     var file: String
@@ -269,7 +279,7 @@ struct ParsedChunk {
 
     /// Parses the rows of one chunk (stops at the first bad row when strict).
     init(_ chunk: RecordChunker.Chunk, layout: ChunkLayout, knownCustomers: ByteInterner, knownEvents: ByteInterner) {
-        parsed = EventChunk(valueColumnCount: layout.values.count)
+        parsed = EventChunk(valueColumnCount: layout.values.count, attributeColumnCount: layout.attributes.count, file: layout.file)
         let reader = CSVReader(source: ArrayByteSource(chunk.bytes), name: layout.file,
                                bufferSize: chunk.bytes.count + 1, firstLine: chunk.firstLine, skipsByteOrderMark: false)
         let estimate = chunk.bytes.count / 40
@@ -326,6 +336,17 @@ struct ParsedChunk {
                 }
                 rowValues[j] = Float(v)
             }
+            for j in 0..<layout.attributes.count {
+                let bytes = Self.trimmed(reader.field(layout.attributes[j]))
+                if !Self.isText(bytes) {
+                    bad(.invalidText, "column '\(layout.attributeNames[j])'")
+                    continue rows
+                }
+                if layout.numericAttributes[j], bytes.count > 0, !(NumberParser.parse(bytes)?.isFinite ?? false) {
+                    bad(.badNumber, "numeric attribute '\(layout.attributeNames[j])'")
+                    continue rows
+                }
+            }
             // Customer ids (verbatim) are looked up in a second pass (below), so that the cache
             // misses of consecutive lookups overlap instead of each stalling the parse.
             pendingIDs.append(contentsOf: reader.field(layout.customer))
@@ -335,6 +356,13 @@ struct ParsedChunk {
             let eventHash = ByteInterner.hash(eventBytes)
             parsed.events.append(knownEvents.lookup(eventBytes, hash: eventHash) ?? -1 - parsed.newEvents.intern(eventBytes, hash: eventHash))
             for j in 0..<rowValues.count { parsed.values[j].append(rowValues[j]) }
+            for j in 0..<layout.attributes.count {
+                let bytes = Self.trimmed(reader.field(layout.attributes[j]))
+                if bytes.count == 0 { parsed.attributeCodes[j].append(-1); continue }
+                let before = parsed.newAttributes[j].count
+                parsed.attributeCodes[j].append(parsed.newAttributes[j].intern(bytes))
+                if parsed.newAttributes[j].count > before { parsed.attributeLines[j].append(reader.recordLine) }
+            }
             rowsLoaded += 1
         }
 

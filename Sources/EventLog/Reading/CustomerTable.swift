@@ -11,7 +11,7 @@
 /// surrounding spaces and tabs). Customer ids are kept verbatim, as the event log's are.
 public struct CustomerTable: Sendable, Equatable {
     /// How an attribute column is read.
-    public enum Kind: String, Codable, Sendable { case numeric, categorical }
+    public typealias Kind = AttributeKind
 
     /// One attribute value.
     public enum Value: Sendable, Equatable {
@@ -31,29 +31,38 @@ public struct CustomerTable: Sendable, Equatable {
 
     /// Reads a customer table (`-` = standard input, `.gz` decompressed).
     /// - Parameters:
-    ///   - customerColumn: the id column (default `customer_id`).
+    ///   - customerColumns: the id column: the first of these names the header has (default `customer_id`).
+    ///   - attributes: the attribute columns to read (nil: every column but the id).
     ///   - categorical, numeric: columns whose kind is given rather than inferred.
     /// - Throws: `EventLogError`: a missing file; a missing id column; an override naming no
     ///   column, or a column in both overrides; and, each with its line, a row whose field count
     ///   differs from the header's, an empty id, a customer listed twice with different values,
-    ///   text in a numeric column, a column holding both numbers and text; no rows.
-    public static func load(path: String, customerColumn: String = "customer_id",
+    ///   text in a numeric column, a column holding both numbers and text; no rows. A missing id
+    ///   or attribute column is `missingColumn`.
+    public static func load(path: String, customerColumns: [String] = ["customer_id"], attributes: [String]? = nil,
                             categorical: Set<String> = [], numeric: Set<String> = []) throws -> CustomerTable {
         let (source, name) = try InputOpener.open(path)
-        return try parse(source: source, name: name, customerColumn: customerColumn, categorical: categorical, numeric: numeric)
+        return try parse(source: source, name: name, customerColumns: customerColumns, attributes: attributes,
+                         categorical: categorical, numeric: numeric)
     }
 
     /// Parses a customer table from a byte source (see `load(path:)`).
-    public static func parse(source: ByteSource, name: String, customerColumn: String = "customer_id",
+    public static func parse(source: ByteSource, name: String, customerColumns: [String] = ["customer_id"], attributes: [String]? = nil,
                              categorical: Set<String> = [], numeric: Set<String> = []) throws -> CustomerTable {
         if let both = categorical.intersection(numeric).sorted().first {
             throw EventLogError.invalidOption("attribute '\(both)' is declared both categorical and numeric")
         }
         let reader = CSVReader(source: source, name: name)
         guard let header = try CSVHeader.read(from: reader) else { throw EventLogError.emptyFile(path: name) }
-        let idPosition = try header.position(of: customerColumn)
-        let attributePositions = header.names.indices.filter { $0 != idPosition }
+        let idColumn = customerColumns.first(where: header.names.contains) ?? customerColumns.first ?? "customer_id"
+        let idPosition = try header.position(of: idColumn)
+        let attributePositions = try attributes.map { try $0.map { try header.position(of: $0) } }
+            ?? header.names.indices.filter { $0 != idPosition }
+        if attributePositions.contains(idPosition) {
+            throw EventLogError.invalidOption("the id column '\(idColumn)' of \(name) cannot also be an attribute")
+        }
         let names = attributePositions.map { header.names[$0] }
+        for column in names { _ = try header.position(of: column) }   // each exactly once
         if let unknown = categorical.union(numeric).subtracting(names).sorted().first {
             throw EventLogError.invalidOption("attribute '\(unknown)' is not a column of \(name) (columns: \(names.joined(separator: ", ")))")
         }
@@ -130,8 +139,5 @@ public struct CustomerTable: Sendable, Equatable {
     }
 
     /// A finite number, or nil.
-    static func number(_ text: String) -> Double? {
-        var copy = text
-        return copy.withUTF8 { NumberParser.parse($0) }.flatMap { $0.isFinite ? $0 : nil }
-    }
+    static func number(_ text: String) -> Double? { AttributeColumn.number(text) }
 }

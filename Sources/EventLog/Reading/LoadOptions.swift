@@ -22,6 +22,11 @@ public struct ColumnMapping: Codable, Equatable, Sendable {
 public struct LoadOptions: Sendable {
     /// Which columns to read.
     public var columns: ColumnMapping
+    /// Text columns kept per event as customer attributes (`--attribute-column`), in order.
+    public var attributeColumns: [String]
+    /// Attribute kinds given rather than inferred (`--categorical`, `--numeric`, or a model's):
+    /// text in a numeric attribute makes the row bad, like text in a value column.
+    public var attributeKinds: [String: AttributeKind]
     /// Throw at the first bad row instead of skipping it.
     public var strict: Bool
     /// How many bad rows of each reason the report keeps.
@@ -36,10 +41,13 @@ public struct LoadOptions: Sendable {
     /// distinct id, on the loading thread. The store's `latestTime` stays that of all good rows.
     public var customerFilter: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)?
 
-    public init(columns: ColumnMapping = ColumnMapping(), strict: Bool = false, samplesPerReason: Int = 5,
+    public init(columns: ColumnMapping = ColumnMapping(), attributeColumns: [String] = [], attributeKinds: [String: AttributeKind] = [:],
+                strict: Bool = false, samplesPerReason: Int = 5,
                 threads: Int? = nil, chunkSize: Int = 4 << 20,
                 customerFilter: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)? = nil) {
         self.columns = columns
+        self.attributeColumns = attributeColumns
+        self.attributeKinds = attributeKinds
         self.strict = strict
         self.samplesPerReason = samplesPerReason
         self.threads = threads

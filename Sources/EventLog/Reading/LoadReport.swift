@@ -13,7 +13,7 @@ public enum BadRowReason: String, CaseIterable, Codable, Sendable, Comparable {
         case .badTimestamp: return "unparsable timestamp"
         case .badNumber: return "unparsable number"
         case .emptyCustomer: return "empty customer id"
-        case .invalidText: return "id or event name that is not UTF-8 text (invalid bytes or NUL)"
+        case .invalidText: return "id, event name or attribute that is not UTF-8 text (invalid bytes or NUL)"
         }
     }
 

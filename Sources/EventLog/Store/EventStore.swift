@@ -25,6 +25,9 @@ public final class EventStore: @unchecked Sendable {
     public let events: [Int32]
     /// Values per value column, aligned with `times`.
     public let values: [[Float]]
+    /// The customer attributes: text columns of the log (codes aligned with `times`) and columns
+    /// of a customer table (codes by customer index); see `AttributeColumn`.
+    public let attributes: [AttributeColumn]
     /// The earliest event time (0 when empty).
     public let earliestTime: Int64
     /// The latest event time (0 when empty), or the `latestTime` given to `init` when later: the
@@ -44,14 +47,16 @@ public final class EventStore: @unchecked Sendable {
     ///   - times: event times in µs.
     ///   - events: event codes.
     ///   - values: per value column, one value per event.
+    ///   - attributes: event-log attribute columns, one code per event in the given order.
     ///   - latestTime: the latest time of the whole log when these events are part of it.
     /// - Complexity: O(n + customers) for the counting sort, plus O(g log g) per customer whose
     ///   events are not already in time order.
     public init(customerIDs: [String], eventNames: [String], valueColumns: [String],
                 customers: [Int32], times unsortedTimes: [Int64], events unsortedEvents: [Int32],
-                values unsortedValues: [[Float]], latestTime: Int64? = nil) {
+                values unsortedValues: [[Float]], attributes unsortedAttributes: [AttributeColumn] = [], latestTime: Int64? = nil) {
         precondition(customers.count == unsortedTimes.count && customers.count == unsortedEvents.count)
         precondition(unsortedValues.count == valueColumns.count && unsortedValues.allSatisfy { $0.count == customers.count })
+        precondition(unsortedAttributes.allSatisfy { $0.source == .eventLog && $0.codes.count == customers.count })
         let n = customers.count
         let customerCount = customerIDs.count
         self.customerIDs = customerIDs
@@ -112,11 +117,66 @@ public final class EventStore: @unchecked Sendable {
         self.times = times
         self.events = Self.gather(unsortedEvents, permutation)
         self.values = unsortedValues.map { Self.gather($0, permutation) }
+        self.attributes = unsortedAttributes.map { $0.gathered(permutation) }
         self.earliestTime = times.min() ?? 0
         self.latestTime = max(times.max() ?? 0, latestTime ?? Int64.min)
         var lookup = [String: Int32](minimumCapacity: customerCount)
         for (i, id) in customerIDs.enumerated() { lookup[id] = Int32(i) }
         self.customerLookup = lookup
+    }
+
+    /// `store` with `attributes` in place of its own (sharing every other column).
+    private init(_ store: EventStore, attributes: [AttributeColumn]) {
+        customerIDs = store.customerIDs
+        eventNames = store.eventNames
+        valueColumns = store.valueColumns
+        offsets = store.offsets
+        times = store.times
+        events = store.events
+        values = store.values
+        earliestTime = store.earliestTime
+        latestTime = store.latestTime
+        customerLookup = store.customerLookup
+        self.attributes = attributes
+    }
+
+    /// This store with the columns of a customer table as further attributes (the events and
+    /// the other columns are shared, not copied). A customer of the store without a row in the
+    /// table has every table attribute missing; rows of customers without events are ignored.
+    /// - Returns: the store, and how many of its customers the table does not list.
+    /// - Throws: `EventLogError.invalidOption` when a table column has the name of an attribute
+    ///   the store already has.
+    /// - Complexity: O(customers · columns).
+    public func adding(_ table: CustomerTable) throws -> (store: EventStore, unlisted: Int) {
+        if let clash = table.columns.first(where: { column in attributes.contains { $0.name == column.name } }) {
+            throw EventLogError.invalidOption("attribute '\(clash.name)' is both a column of the event log and of the customer table")
+        }
+        var columns = attributes
+        var unlisted = 0
+        let rows = customerIDs.map { id -> [CustomerTable.Value]? in
+            let row = table.rows[id]
+            if row == nil { unlisted += 1 }
+            return row
+        }
+        for (j, column) in table.columns.enumerated() {
+            var codeOf: [String: Int32] = [:]
+            var values: [String] = []
+            let codes = rows.map { row -> Int32 in
+                let text: String
+                switch row?[j] ?? .missing {
+                case .missing: return -1
+                case .number(let x): text = "\(x)"
+                case .category(let s): text = s
+                }
+                if let code = codeOf[text] { return code }
+                let code = Int32(values.count)
+                codeOf[text] = code
+                values.append(text)
+                return code
+            }
+            columns.append(AttributeColumn(name: column.name, source: .customerTable, kind: column.kind, values: values, codes: codes))
+        }
+        return (EventStore(self, attributes: columns), unlisted)
     }
 
     /// `source[permutation[k]]` for every k, in parallel.

@@ -11,7 +11,7 @@
 /// for row in cursor {
 ///     builder.append(customer: row.customerID, time: row.time, event: row.event, values: [row.amount])
 /// }
-/// let store = builder.finish()
+/// let store = try builder.finish()
 /// ```
 ///
 /// Ids are stored exactly as given (no trimming or normalization): two ids are one customer
@@ -25,6 +25,10 @@
 public struct EventStoreBuilder {
     /// The names of the value columns, in the order of each row's values.
     public let valueColumns: [String]
+    /// The names of the attribute columns (text kept per event), in the order of each row's attributes.
+    public let attributeColumns: [String]
+    /// Attribute kinds given rather than inferred from the values (`--categorical`, `--numeric`, a model's).
+    public let declaredKinds: [String: AttributeKind]
     /// Keeps only the rows of customers whose id bytes pass (`nil`: keep every row).
     public let customerFilter: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)?
     /// Appended rows of customers the filter rejected.
@@ -44,6 +48,15 @@ public struct EventStoreBuilder {
     private var times: [Int64] = []
     private var events: [Int32] = []
     private var values: [[Float]]
+    /// Per attribute column: the distinct values, each value's first occurrence (file, line), the
+    /// code of every kept row (−1: empty).
+    private var attributeInterners: [ByteInterner]
+    private var attributeFirstSeen: [[(file: Int32, line: Int)]]
+    private var attributeCodes: [[Int32]]
+    /// File names of `attributeFirstSeen`.
+    private var files: [String] = []
+    /// Rows appended one at a time (their "line" in errors).
+    private var rowsAppended = 0
     /// Customer ids seen in bad rows (capped), to name the customers that end up with no event.
     private var badRowCustomers: Set<String> = []
     /// The most bad-row customer ids kept.
@@ -52,11 +65,19 @@ public struct EventStoreBuilder {
     /// Creates an empty builder.
     /// - Parameters:
     ///   - valueColumns: the names of the numeric columns every row carries, in order.
+    ///   - attributeColumns: the names of the text columns every row carries, in order.
+    ///   - declaredKinds: attribute kinds that are given rather than inferred.
     ///   - customerFilter: keep only the rows of customers whose id bytes pass.
-    public init(valueColumns: [String] = [], customerFilter: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)? = nil) {
+    public init(valueColumns: [String] = [], attributeColumns: [String] = [], declaredKinds: [String: AttributeKind] = [:],
+                customerFilter: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)? = nil) {
         self.valueColumns = valueColumns
+        self.attributeColumns = attributeColumns
+        self.declaredKinds = declaredKinds
         self.customerFilter = customerFilter
         values = Array(repeating: [], count: valueColumns.count)
+        attributeInterners = attributeColumns.map { _ in ByteInterner(initialCapacity: 64) }
+        attributeFirstSeen = Array(repeating: [], count: attributeColumns.count)
+        attributeCodes = Array(repeating: [], count: attributeColumns.count)
     }
 
     /// The number of events appended and kept.
@@ -70,13 +91,18 @@ public struct EventStoreBuilder {
     ///   - time: µs since the epoch (UTC).
     ///   - event: the event name's bytes (UTF-8 without NUL).
     ///   - values: one value per value column.
+    ///   - attributes: one text per attribute column (UTF-8 without NUL; empty = missing); errors
+    ///     about them name the row by its ordinal among the rows appended this way.
     /// - Returns: whether the event was kept (`false`: the customer filter rejected the customer).
-    /// - Precondition: `values.count == valueColumns.count`.
-    /// - Complexity: O(length of the id and name) expected.
+    /// - Precondition: `values.count == valueColumns.count`, `attributes.count == attributeColumns.count`.
+    /// - Complexity: O(length of the id, name and attributes) expected.
     @discardableResult
     public mutating func append(customer: UnsafeBufferPointer<UInt8>, time: Int64, event: UnsafeBufferPointer<UInt8>,
-                                values rowValues: UnsafeBufferPointer<Float>) -> Bool {
+                                values rowValues: UnsafeBufferPointer<Float>,
+                                attributes rowAttributes: [UnsafeBufferPointer<UInt8>] = []) -> Bool {
         precondition(rowValues.count == values.count, "\(rowValues.count) values for \(values.count) value columns")
+        precondition(rowAttributes.count == attributeColumns.count, "\(rowAttributes.count) attributes for \(attributeColumns.count) attribute columns")
+        rowsAppended += 1
         assert(ParsedChunk.isText(customer) && ParsedChunk.isText(event), "ids and names must be UTF-8 text without NUL")
         let code: Int32
         if customerFilter != nil {
@@ -98,15 +124,41 @@ public struct EventStoreBuilder {
         times.append(time)
         events.append(eventInterner.intern(event))
         for j in values.indices { values[j].append(rowValues[j]) }
+        for (j, text) in rowAttributes.enumerated() {
+            if text.isEmpty { attributeCodes[j].append(-1); continue }
+            let before = attributeInterners[j].count
+            let code = attributeInterners[j].intern(text)
+            if attributeInterners[j].count > before { attributeFirstSeen[j].append((fileIndex("appended rows"), rowsAppended)) }
+            attributeCodes[j].append(code)
+        }
         return true
+    }
+
+    /// The position of a file name in `files`.
+    private mutating func fileIndex(_ name: String) -> Int32 {
+        if let last = files.last, last == name { return Int32(files.count - 1) }
+        if let i = files.firstIndex(of: name) { return Int32(i) }
+        files.append(name)
+        return Int32(files.count - 1)
     }
 
     /// `append(customer:time:event:values:)` with `String`s.
     @discardableResult
-    public mutating func append(customer: String, time: Int64, event: String, values rowValues: [Float] = []) -> Bool {
+    public mutating func append(customer: String, time: Int64, event: String, values rowValues: [Float] = [],
+                                attributes rowAttributes: [String] = []) -> Bool {
         var customer = customer, event = event
+        // The attributes' bytes end to end, cut back into one buffer each.
+        var joined: [UInt8] = [], ends: [Int] = []
+        for text in rowAttributes { joined += text.utf8; ends.append(joined.count) }
         return customer.withUTF8 { c in
-            event.withUTF8 { e in rowValues.withUnsafeBufferPointer { append(customer: c, time: time, event: e, values: $0) } }
+            event.withUTF8 { e in
+                rowValues.withUnsafeBufferPointer { v in
+                    joined.withUnsafeBufferPointer { bytes in
+                        let texts = ends.indices.map { i in UnsafeBufferPointer(rebasing: bytes[(i == 0 ? 0 : ends[i - 1])..<ends[i]]) }
+                        return append(customer: c, time: time, event: e, values: v, attributes: texts)
+                    }
+                }
+            }
         }
     }
 
@@ -123,6 +175,8 @@ public struct EventStoreBuilder {
     struct ChunkCodes {
         var customers: [Int32]
         var events: [Int32]
+        /// Per attribute column.
+        var attributes: [[Int32]]
     }
 
     /// The code of a customer id not in `customerInterner`: `excluded` when the filter rejects
@@ -150,7 +204,20 @@ public struct EventStoreBuilder {
             let h = chunk.newEvents.hash(at: i)
             eventMap[i] = chunk.newEvents.withBytes(at: i) { eventInterner.intern($0, hash: h) }
         }
-        return ChunkCodes(customers: customerMap, events: eventMap)
+        var attributeMaps: [[Int32]] = []
+        if !chunk.newAttributes.isEmpty {
+            let file = fileIndex(chunk.file)
+            for j in chunk.newAttributes.indices {
+                let local = chunk.newAttributes[j]
+                attributeMaps.append((0..<local.count).map { i in
+                    let before = attributeInterners[j].count
+                    let code = local.withBytes(at: i) { attributeInterners[j].intern($0, hash: local.hash(at: i)) }
+                    if attributeInterners[j].count > before { attributeFirstSeen[j].append((file, chunk.attributeLines[j][i])) }
+                    return code
+                })
+            }
+        }
+        return ChunkCodes(customers: customerMap, events: eventMap, attributes: attributeMaps)
     }
 
     /// Appends a chunk's events, mapping its new (negative, chunk-local) customer and event
@@ -169,6 +236,11 @@ public struct EventStoreBuilder {
         }
         times.append(contentsOf: chunk.times)
         for j in values.indices { values[j].append(contentsOf: chunk.values[j]) }
+        for j in attributeCodes.indices {
+            codes.attributes[j].withUnsafeBufferPointer { map in
+                for a in chunk.attributeCodes[j] { attributeCodes[j].append(a < 0 ? -1 : map[Int(a)]) }
+            }
+        }
     }
 
     /// `append(_:_:)` with a customer filter: only the rows of kept customers.
@@ -186,6 +258,10 @@ public struct EventStoreBuilder {
                     events.append(e >= 0 ? e : eventMap[Int(-1 - e)])
                     times.append(chunk.times[k])
                     for j in values.indices { values[j].append(chunk.values[j][k]) }
+                    for j in attributeCodes.indices {
+                        let a = chunk.attributeCodes[j][k]
+                        attributeCodes[j].append(a < 0 ? -1 : codes.attributes[j][Int(a)])
+                    }
                 }
             }
         }
@@ -199,12 +275,23 @@ public struct EventStoreBuilder {
 
     // MARK: - Finishing
 
-    /// Groups the appended events into a store.
+    /// Groups the appended events into a store, deciding each attribute column's kind.
+    /// - Throws: `EventLogError.mixedAttribute` for an attribute column of numbers and text
+    ///   without a declared kind (see `AttributeColumn.kind(of:values:declared:location:)`).
     /// - Complexity: O(n log g) (see `EventStore.init`).
-    public func finish() -> EventStore {
-        EventStore(customerIDs: customerInterner.strings, eventNames: eventInterner.strings, valueColumns: valueColumns,
-                   customers: customers, times: times, events: events, values: values,
-                   latestTime: latestAppendedTime > Int64.min ? latestAppendedTime : nil)
+    public func finish() throws -> EventStore {
+        var attributes: [AttributeColumn] = []
+        for (j, name) in attributeColumns.enumerated() {
+            let strings = attributeInterners[j].strings
+            let seen = attributeFirstSeen[j]
+            let kind = try AttributeColumn.kind(of: name, values: strings, declared: declaredKinds[name]) { i in
+                (files[Int(seen[i].file)], seen[i].line)
+            }
+            attributes.append(AttributeColumn(name: name, source: .eventLog, kind: kind, values: strings, codes: attributeCodes[j]))
+        }
+        return EventStore(customerIDs: customerInterner.strings, eventNames: eventInterner.strings, valueColumns: valueColumns,
+                          customers: customers, times: times, events: events, values: values, attributes: attributes,
+                          latestTime: latestAppendedTime > Int64.min ? latestAppendedTime : nil)
     }
 
     /// The customers noted in bad rows that have no event in `store` (all their rows were
@@ -229,8 +316,19 @@ struct EventChunk {
     var values: [[Float]]
     var newCustomers = ByteInterner(initialCapacity: 4096)
     var newEvents = ByteInterner(initialCapacity: 64)
+    /// Per attribute column: each row's chunk-local code (−1: empty), the chunk's distinct values
+    /// (all local: attributes are few and their values repeat) and the line of each one's first row.
+    var attributeCodes: [[Int32]]
+    var newAttributes: [ByteInterner]
+    var attributeLines: [[Int]]
+    /// The file the chunk comes from.
+    var file: String
 
-    init(valueColumnCount: Int) {
+    init(valueColumnCount: Int, attributeColumnCount: Int = 0, file: String = "") {
         values = Array(repeating: [], count: valueColumnCount)
+        attributeCodes = Array(repeating: [], count: attributeColumnCount)
+        newAttributes = (0..<attributeColumnCount).map { _ in ByteInterner(initialCapacity: 16) }
+        attributeLines = Array(repeating: [], count: attributeColumnCount)
+        self.file = file
     }
 }
