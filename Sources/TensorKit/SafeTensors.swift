@@ -87,6 +87,14 @@ public enum SafeTensors {
             }
         }
 
+        /// The elements as Int64 (I64 only).
+        public func int64s() throws -> [Int64] {
+            guard dtype == .i64 else { throw SafeTensorsError.wrongDType(expected: "I64", found: dtype.rawValue) }
+            return data.withUnsafeBytes { raw in
+                (0..<elementCount).map { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) }
+            }
+        }
+
         public func tensor() throws -> Tensor { Tensor(shape: shape, storage: try floats()) }
     }
 

@@ -391,7 +391,7 @@ final class EventStoreBuilderTests: XCTestCase {
 
     /// Customers noted in bad rows are dropped when they have no event, and only those the
     /// filter keeps are named.
-    func testDroppedCustomersAreThoseWithOnlyBadRows() {
+    func testDroppedCustomersAreThoseWithOnlyBadRows() throws {
         var builder = EventStoreBuilder()
         builder.append(customer: "a", time: 0, event: "x")
         for id in ["a", "zz", "b"] { builder.noteBadRow(customer: id) }
