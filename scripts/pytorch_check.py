@@ -14,14 +14,22 @@ the recomputed forecast of --scorer:
     lstm      sigmoid(a * lstm_logit + b)                                       (config `calibration`)
     xgboost   sigmoid(xgboost_margin)
 
+With --events (and --customers, as given to churn-predict) the customer attributes are
+recomputed from the raw files, independently of the Swift code: each attribute's value as of the
+row's cutoff (the dump's `cutoffs`) — the latest non-empty value of the log column strictly
+before the cutoff, or the customer table's value — encoded as the model's `attributes` say
+(one-hot categories with <other> and <missing>; numbers with the training mean for a missing
+one and a missing flag), then standardized like the LSTM's cutoff-step inputs and compared with
+the dumped `numeric` (and, raw with NaN for a missing number, with the dumped `tabular`).
+
 Prints the largest difference of each part; exits 1 when any exceeds --tolerance (the CSV's
 six decimals are allowed their rounding), 2 when the model has a booster but xgboost is not
 installed.
 
     churn-predict --model m.safetensors --events e.csv --output p.csv --dump-features f.safetensors
-    python3 scripts/pytorch_check.py --model m.safetensors --features f.safetensors --predictions p.csv
+    python3 scripts/pytorch_check.py --model m.safetensors --features f.safetensors --predictions p.csv --events e.csv
 
-Needs torch, numpy and safetensors (pip), and xgboost for a model with a booster.
+Needs torch, numpy and safetensors (pip), xgboost for a model with a booster, pandas for --events.
 """
 import argparse
 import csv
@@ -73,6 +81,76 @@ def max_difference(x, y):
     return float(np.max(np.abs(np.asarray(x, np.float64) - np.asarray(y, np.float64)))) if len(x) else 0.0
 
 
+def parse_times(texts):
+    """Event times in microseconds since the epoch (UTC), for the formats of the project's logs."""
+    import pandas as pd
+    texts = texts.str.strip()
+    if texts.str.fullmatch(r"\d{8}").all():
+        parsed = pd.to_datetime(texts, format="%Y%m%d", utc=True)
+    elif texts.str.fullmatch(r"-?\d+(\.\d+)?").all():
+        return (texts.astype(np.float64) * 1e6).round().astype(np.int64).to_numpy()
+    else:
+        parsed = pd.to_datetime(texts, utc=True, format="mixed")
+    return (parsed - pd.Timestamp("1970-01-01", tz="UTC")) // pd.Timedelta(microseconds=1)
+
+
+def attribute_inputs(config, customers, cutoffs, events, table_path):
+    """The raw attribute inputs [N, W] of the dumped rows, recomputed from the raw files, and
+    the same with NaN for a missing number (XGBoost's)."""
+    import pandas as pd
+    spec = config["features"].get("attributes", {}).get("attributes", [])
+    columns = config["labels"]["columns"]
+    frames = [pd.read_csv(path, dtype=str, keep_default_na=False) for path in events]
+    log = pd.concat(frames, ignore_index=True)
+    log = log[log[columns["customer"]].str.strip() != ""]
+    log["_t"] = np.asarray(parse_times(log[columns["time"]]), dtype=np.int64)
+    log = log.sort_values([columns["customer"], "_t"], kind="mergesort")   # stable: ties keep file order
+    by_customer = {c: g for c, g in log.groupby(columns["customer"], sort=False)}
+    table = None
+    if any(a["source"] == "customer_table" for a in spec):
+        if table_path is None:
+            sys.exit("the model reads customer-table attributes: give --customers FILE")
+        table = pd.read_csv(table_path, dtype=str, keep_default_na=False)
+        id_column = columns["customer"] if columns["customer"] in table.columns else "customer_id"
+        table = table.drop_duplicates(id_column).set_index(id_column)
+
+    def value(attribute, customer, cutoff):
+        name = attribute["name"]
+        if attribute["source"] == "customer_table":
+            if customer not in table.index:
+                return None
+            text = table.at[customer, name].strip(" \t")
+            return text or None
+        g = by_customer.get(customer)
+        if g is None:
+            return None
+        history = g[g["_t"].to_numpy() < cutoff][name].str.strip(" \t")
+        present = history[history != ""]
+        return present.iloc[-1] if len(present) else None
+
+    rows, rows_nan = [], []
+    for customer, cutoff in zip(customers, cutoffs):
+        x, x_nan = [], []
+        for a in spec:
+            v = value(a, customer, int(cutoff))
+            if a["kind"] == "categorical":
+                one_hot = [0.0] * (len(a["categories"]) + 2)
+                if v is None:
+                    one_hot[-1] = 1.0
+                else:
+                    one_hot[a["categories"].index(v) if v in a["categories"] else len(a["categories"])] = 1.0
+                x += one_hot
+                x_nan += one_hot
+            else:
+                number = float(v) if v is not None else None
+                x += [number if number is not None else a["mean"], 0.0 if number is not None else 1.0]
+                x_nan += [number if number is not None else np.nan, 0.0 if number is not None else 1.0]
+        rows.append(x)
+        rows_nan.append(x_nan)
+    width = sum(len(a["categories"]) + 2 if a["kind"] == "categorical" else 2 for a in spec)
+    return np.array(rows, np.float64).reshape(len(customers), width), np.array(rows_nan, np.float64).reshape(len(customers), width)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True)
@@ -80,6 +158,8 @@ def main():
     p.add_argument("--predictions", help="churn-predict CSV to compare probabilities with")
     p.add_argument("--scorer", choices=("ensemble", "lstm", "xgboost"),
                    help="the forecast the CSV holds (default: ensemble when the model has a booster, else lstm)")
+    p.add_argument("--events", action="append", help="the event log(s) churn-predict read: recompute the attribute inputs")
+    p.add_argument("--customers", help="the customer table churn-predict read (--customers)")
     p.add_argument("--tolerance", type=float, default=1e-5)
     a = p.parse_args()
     torch.set_num_threads(1)
@@ -132,6 +212,29 @@ def main():
         worst_margin = max_difference(margins, dump["xgboost_margins"])
         print(f"max |xgboost margin difference|: {worst_margin:.3e}")
         failed = failed or worst_margin > a.tolerance
+    attributes = config["features"].get("attributes", {}).get("attributes", [])
+    if a.events and attributes:
+        raw, raw_nan = attribute_inputs(config, customers, dump["cutoffs"], a.events, a.customers)
+        width = raw.shape[1]
+        features = config["features"]["numericFeatures"][-width:]
+        if not all(f["name"].startswith("attribute_") and f["scope"] == "cutoff" for f in features):
+            sys.exit("the model's last numeric features are not its attribute inputs")
+        mean = np.array([f["mean"] for f in features]); std = np.array([f["std"] for f in features])
+        cutoff_steps = dump["numeric"][starts[1:] - 1][:, -width:].astype(np.float64)
+        worst_attribute = max_difference(((raw - mean) / std).ravel(), cutoff_steps.ravel()) if len(customers) else 0.0
+        print(f"attributes: {', '.join(x['name'] for x in attributes)} ({width} inputs)")
+        print(f"max |attribute input difference| (LSTM cutoff step): {worst_attribute:.3e}")
+        failed = failed or worst_attribute > a.tolerance * max(1.0, float(np.abs(cutoff_steps).max(initial=0)))
+        if booster is not None:
+            dumped = dump["tabular"][:, -width:].astype(np.float64)
+            same_nan = np.array_equal(np.isnan(dumped), np.isnan(raw_nan))
+            worst_tabular = max_difference(np.nan_to_num(raw_nan).ravel(), np.nan_to_num(dumped).ravel()) if len(customers) else 0.0
+            print(f"max |attribute input difference| (XGBoost table): {worst_tabular:.3e}"
+                  f"{'' if same_nan else ' (missing values differ)'}")
+            failed = failed or not same_nan or worst_tabular > a.tolerance * max(1.0, float(np.abs(np.nan_to_num(dumped)).max(initial=0)))
+    elif attributes:
+        print(f"note: the model reads attributes ({', '.join(x['name'] for x in attributes)}); "
+              "give --events (and --customers) to recompute them")
     if scorer == "ensemble":
         ensemble = config["ensemble"]
         weights = ensemble["weights"]
