@@ -131,9 +131,16 @@ public struct DataOptions {
             if isDirectory.boolValue { throw CommandError(.noInput, "\(path) is a directory, not an event log (--events)") }
         }
         let kinds = declaredKinds.filter { attributeColumns.contains($0.key) }
-        var result = try CSVEventReader.load(paths: paths, options: LoadOptions(columns: columns, attributeColumns: attributeColumns,
+        var result: (store: EventStore, report: LoadReport)
+        do {
+            result = try CSVEventReader.load(paths: paths, options: LoadOptions(columns: columns, attributeColumns: attributeColumns,
                                                                                 attributeKinds: kinds, strict: strict,
                                                                                 threads: threads, customerFilter: customerFilter))
+        } catch let error as EventLogError {
+            guard case .missingColumn(_, let column, _) = error, attributeColumns.contains(column) else { throw error }
+            throw CommandError(.dataError, error.description + (tableAttributes != nil
+                ? " (the model reads attribute '\(column)' from this column of the log)" : " (given with --attribute-column)"))
+        }
         let lines = result.report.summaryLines()
         if result.report.badRows > 0 {
             for line in lines { Terminal.error("warning: \(line)") }
