@@ -81,7 +81,24 @@ final class RowFormat: @unchecked Sendable {
     /// Appends `id,YYYY-MM-DDTHH:MM:SSZ,event,amount\n`.
     @inline(__always)
     func writeRow(_ out: ByteBuffer, id: UnsafeBufferPointer<UInt8>, day: Int, second: Int, kind: EventKind, amountCents: Int) {
-        out.reserve(id.count + 96)
+        writeFields(out, id: id, day: day, second: second, kind: kind, amountCents: amountCents, extra: 1)
+        out.putUnchecked(UInt8(ascii: "\n"))
+    }
+
+    /// Appends `id,YYYY-MM-DDTHH:MM:SSZ,event,amount` followed by `suffix` (for example
+    /// `,basic\n`).
+    @inline(__always)
+    func writeRow(_ out: ByteBuffer, id: UnsafeBufferPointer<UInt8>, day: Int, second: Int, kind: EventKind, amountCents: Int,
+                  suffix: UnsafeBufferPointer<UInt8>) {
+        writeFields(out, id: id, day: day, second: second, kind: kind, amountCents: amountCents, extra: suffix.count)
+        out.putUnchecked(suffix.baseAddress!, suffix.count)
+    }
+
+    /// Appends the four fields of a row without a line end, reserving `extra` more bytes.
+    @inline(__always)
+    private func writeFields(_ out: ByteBuffer, id: UnsafeBufferPointer<UInt8>, day: Int, second: Int, kind: EventKind,
+                             amountCents: Int, extra: Int) {
+        out.reserve(id.count + 96 + extra)
         out.putUnchecked(id.baseAddress!, id.count)
         out.putUnchecked(UInt8(ascii: ","))
         out.putUnchecked(datePrefixes + day * 11, 11)
@@ -94,7 +111,6 @@ final class RowFormat: @unchecked Sendable {
         out.putUnchecked(UInt8(ascii: "Z")); out.putUnchecked(UInt8(ascii: ","))
         names[Int(kind.rawValue)].withUnsafeBufferPointer { out.putUnchecked($0.baseAddress!, $0.count) }
         if amountCents >= 0 { Self.writeCents(out, amountCents) }
-        out.putUnchecked(UInt8(ascii: "\n"))
     }
 
     /// Appends `123.45` for 12345 cents (room already reserved).

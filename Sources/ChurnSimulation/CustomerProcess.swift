@@ -1,6 +1,26 @@
 import ChurnSupport
 import Foundation
 
+/// A customer's static attributes (the customer table): acquisition channel and company size.
+///
+/// Drawn from a random stream of their own (`Simulator.attributeSeed`), so that adding them changes
+/// none of the draws of the event log.
+struct CustomerAttributes: Sendable {
+    var channel: AcquisitionChannel
+    /// Employees, a whole number ≥ 1.
+    var companySize: Int
+
+    /// Draws the attributes: a channel by `channelShares`, then a log-normal company size.
+    init(constants k: ProcessConstants, rng: inout SeededGenerator) {
+        let u = rng.nextDouble()
+        var c = 0
+        while c < k.channelCumulative.count - 1 && u >= k.channelCumulative[c] { c += 1 }
+        channel = AcquisitionChannel(rawValue: c) ?? .organic
+        let size = k.companySizeMedian * Foundation.exp(k.companySizeSigma * rng.nextGaussian())
+        companySize = size >= 1 ? Int(min(size, 1e9).rounded()) : 1
+    }
+}
+
 /// One customer: fixed traits drawn at sign-up and the latent state that evolves day by day.
 ///
 /// A value type, so that the truth computation can copy the exact state at the cutoff and run
@@ -17,6 +37,10 @@ struct CustomerProcess {
     var declineStartRate: Double
     var signupDay: Int
     var billingSecond: Int
+    /// Channel and company size (kept in the state, so that truth continuations carry them).
+    var attributes: CustomerAttributes
+    /// `channelWeights[channel] + companySizeWeight · ln(companySize / companySizeMedian)`.
+    var attributeLogMultiplier: Double
 
     // Latent state.
     var noise = 0.0
@@ -39,8 +63,12 @@ struct CustomerProcess {
     var cancelled = false
     var cancelDay = Int.max
 
-    /// Draws a customer who signs up on `signupDay` (day 0 = first day of the log).
-    init(signupDay: Int, constants k: ProcessConstants, rng: inout SeededGenerator) {
+    /// Draws a customer with the given attributes who signs up on `signupDay` (day 0 = first day
+    /// of the log); the attributes consume nothing from `rng`.
+    init(signupDay: Int, attributes: CustomerAttributes, constants k: ProcessConstants, rng: inout SeededGenerator) {
+        self.attributes = attributes
+        attributeLogMultiplier = k.channelWeights[attributes.channel.rawValue]
+            + k.companySizeWeight * Foundation.log(Double(attributes.companySize) / k.companySizeMedian)
         let u = rng.nextDouble()
         var s = 0
         while s < k.segmentCumulative.count - 1 && u >= k.segmentCumulative[s] { s += 1 }
@@ -69,6 +97,11 @@ struct CustomerProcess {
     }
 
     /// The probability of a voluntary cancel on `day`, from the state at the start of the day.
+    ///
+    /// `min(maxDailyHazard, baseHazard · exp(m))`, where the log-multiplier `m` sums the weighted
+    /// signals (decline, frustration, price increase, abandoned feature, young account) and the
+    /// attribute terms `channelWeights[channel] + companySizeWeight · ln(size / median) +
+    /// planHazardWeights[plan]` (skipped when all attribute weights are 0, which changes nothing).
     @inline(__always)
     func hazard(day: Int, _ k: ProcessConstants) -> Double {
         var logMultiplier = k.declineWeight * drop
@@ -80,6 +113,7 @@ struct CustomerProcess {
         if featureAbandoned { logMultiplier += k.abandonWeight }
         let tenure = day - signupDay
         if tenure < 365 { logMultiplier += k.newCustomerWeight * Foundation.exp(-Double(tenure) / k.newCustomerDays) }
+        if k.hasAttributeEffects { logMultiplier += attributeLogMultiplier + k.planHazardWeights[plan] }
         return min(k.maxDailyHazard, baseHazard * Foundation.exp(logMultiplier))
     }
 

@@ -20,6 +20,13 @@ struct ProcessConstants: Sendable {
     var purchaseProbability, purchaseMedianCents: Double
     var declineWeight, frustrationWeight, priceWeight, priceDecayDays, abandonWeight: Double
     var newCustomerWeight, newCustomerDays, maxDailyHazard: Double
+    var channelCumulative: [Double]
+    var companySizeMedian, companySizeSigma: Double
+    var channelWeights: [Double]
+    var companySizeWeight: Double
+    var planHazardWeights: [Double]
+    /// Whether any attribute weight is non-zero (otherwise the hazard skips the attribute terms).
+    var hasAttributeEffects: Bool
 
     init(_ p: ProcessParameters) {
         let total = p.segments.reduce(0) { $0 + $1.share }
@@ -66,5 +73,20 @@ struct ProcessConstants: Sendable {
         newCustomerWeight = p.newCustomerWeight
         newCustomerDays = p.newCustomerDays
         maxDailyHazard = p.maxDailyHazard
+        let channels = AcquisitionChannel.allCases.count
+        precondition(p.channelShares.count == channels && p.channelWeights.count == channels,
+                     "channelShares and channelWeights need one entry per acquisition channel")
+        precondition(p.planHazardWeights.count == p.planPriceCents.count && p.planNames.count == p.planPriceCents.count,
+                     "planHazardWeights and planNames need one entry per plan")
+        let channelTotal = p.channelShares.reduce(0, +)
+        var channelAcc = 0.0
+        channelCumulative = p.channelShares.map { channelAcc += $0 / channelTotal; return channelAcc }
+        companySizeMedian = p.companySizeMedian
+        companySizeSigma = p.companySizeSigma
+        channelWeights = p.channelWeights
+        companySizeWeight = p.companySizeWeight
+        planHazardWeights = p.planHazardWeights
+        hasAttributeEffects = p.channelWeights.contains { $0 != 0 } || p.companySizeWeight != 0
+            || p.planHazardWeights.contains { $0 != 0 }
     }
 }

@@ -43,8 +43,10 @@ public struct SegmentParameters: Sendable {
 /// Each customer is a latent-state process in daily steps. Its daily probability of cancelling is
 /// `min(maxDailyHazard, baseHazard · exp(Σ weight · signal))` with the signals: engagement drop
 /// (latent, in log-activity units), an unresolved support ticket open for at least
-/// `frustrationDelayDays`, a recent price increase (decaying), an abandoned key feature, and a
-/// young account. A failed payment not recovered by any retry ends in an involuntary cancel.
+/// `frustrationDelayDays`, a recent price increase (decaying), an abandoned key feature, a
+/// young account, and the customer's attributes: acquisition channel, company size and current
+/// plan (their weights are 0 by default). A failed payment not recovered by any retry ends in an
+/// involuntary cancel.
 public struct ProcessParameters: Sendable {
     /// The customer segments.
     public var segments: [SegmentParameters] = [
@@ -146,5 +148,51 @@ public struct ProcessParameters: Sendable {
     /// Upper bound of the daily cancel probability.
     public var maxDailyHazard = 0.3
 
+    /// Names of the basic, pro and premium plans (the `plan` column of the event log); one per
+    /// entry of `planPriceCents`.
+    public var planNames = ["basic", "pro", "premium"]
+    /// Shares of the acquisition channels, indexed by `AcquisitionChannel.rawValue` (normalised
+    /// over the channels). Drawn per customer from a stream of its own, so the traits never
+    /// change the other random draws.
+    public var channelShares = [0.35, 0.20, 0.20, 0.15, 0.10]
+    /// Median company size in employees (log-normal, rounded to a whole number of at least 1).
+    public var companySizeMedian = 12.0
+    /// Standard deviation of the log of the company size.
+    public var companySizeSigma = 1.3
+
+    /// Hazard weight (log scale) of each acquisition channel, indexed by
+    /// `AcquisitionChannel.rawValue` (all 0 by default: the channel does not matter).
+    public var channelWeights = [0.0, 0.0, 0.0, 0.0, 0.0]
+    /// Hazard weight (log scale) per unit of `ln(company_size / companySizeMedian)` (0 by default).
+    public var companySizeWeight = 0.0
+    /// Hazard weight (log scale) of the plan currently in force, per entry of `planPriceCents`
+    /// (all 0 by default: the plan does not matter).
+    public var planHazardWeights = [0.0, 0.0, 0.0]
+
     public init() {}
+}
+
+/// How a customer was acquired: the `channel` column of the customer table.
+public enum AcquisitionChannel: Int, CaseIterable, Sendable {
+    /// Found the product on their own (search results, word of mouth).
+    case organic
+    /// Came through a paid search advertisement.
+    case paidSearch
+    /// Came through a paid advertisement on social media.
+    case paidSocial
+    /// Referred by an existing customer.
+    case referral
+    /// Brought in by a reseller or integration partner.
+    case partner
+
+    /// The name written in the customer table.
+    public var name: String {
+        switch self {
+        case .organic: return "organic"
+        case .paidSearch: return "paid_search"
+        case .paidSocial: return "paid_social"
+        case .referral: return "referral"
+        case .partner: return "partner"
+        }
+    }
 }

@@ -16,6 +16,16 @@ public enum Scenario: String, CaseIterable, Sendable {
     /// signals (decline, price increase, abandoned feature, young account) are evened out or
     /// lowered, so that order is the main observable signal (docs/SIMULATION.md).
     case order
+    /// The standard process plus customer attributes that change the cancel hazard: the
+    /// acquisition channel (log-multiplier organic 0, paid_search +0.4, paid_social +1.0,
+    /// referral −0.8, partner −0.4), the company size (−0.35 per unit of ln(size / 12): larger
+    /// companies stay longer) and the current plan (basic +0.5, pro 0, premium −0.5). The event
+    /// log carries the plan in force at each event as a fifth column, `plan`; the channel and the
+    /// size are in the customer table (`--customers-output`).
+    case attributes
+
+    /// Whether the event log of this scenario has the `plan` column.
+    public var writesPlanColumn: Bool { self == .attributes }
 
     /// The process parameters of this scenario.
     public var parameters: ProcessParameters {
@@ -44,6 +54,10 @@ public enum Scenario: String, CaseIterable, Sendable {
             p.priceWeight = 0.5
             p.abandonWeight = 0.3
             p.newCustomerWeight = 0.3
+        case .attributes:
+            p.channelWeights = [0, 0.4, 1.0, -0.8, -0.4]
+            p.companySizeWeight = -0.35
+            p.planHazardWeights = [0.5, 0, -0.5]
         }
         return p
     }

@@ -14,14 +14,19 @@ public struct SimulationConfiguration: Sendable {
     public var seed: UInt64
     /// The business being simulated.
     public var parameters: ProcessParameters
+    /// Whether the event log has a fifth column `plan`: the name of the plan in force at each
+    /// event (from an `upgrade` or `downgrade` row on, the new plan).
+    public var writesPlanColumn: Bool
 
     public init(customers: Int = 10_000, startDay: Int = CivilDate.days(year: 2024, month: 1, day: 1),
-                days: Int = 365, seed: UInt64 = 1, parameters: ProcessParameters = ProcessParameters()) {
+                days: Int = 365, seed: UInt64 = 1, parameters: ProcessParameters = ProcessParameters(),
+                writesPlanColumn: Bool = false) {
         self.customers = customers
         self.startDay = startDay
         self.days = days
         self.seed = seed
         self.parameters = parameters
+        self.writesPlanColumn = writesPlanColumn
     }
 }
 
@@ -107,11 +112,18 @@ public struct SimulationProgress: Sendable {
 /// parallel and written in order while the next chunks are being generated; memory holds only
 /// the chunks in flight. The truth for a customer is computed from a copy of its state at the
 /// cutoff with streams derived from `(seed, customer, replicate)`, so it never perturbs the log.
+/// A customer's attributes (channel, company size) come from yet another stream derived from
+/// `(seed, customer)` with a different salt, so they leave the log of every scenario whose
+/// attribute weights are 0 exactly as it was without them.
 public final class Simulator {
     public let configuration: SimulationConfiguration
     public let truth: TruthConfiguration?
     let constants: ProcessConstants
     let format: RowFormat
+    /// `,basic\n`, `,pro\n`, … per plan (the end of a row with the plan column).
+    let planSuffixes: [[UInt8]]
+    /// Channel name bytes followed by a comma, per `AcquisitionChannel` (customer table rows).
+    let channelNames: [[UInt8]]
 
     /// Customers per chunk (the unit of parallel work).
     public var chunkSize = 128
@@ -122,27 +134,42 @@ public final class Simulator {
         self.truth = truth
         constants = ProcessConstants(configuration.parameters)
         format = RowFormat(startDay: configuration.startDay, days: configuration.days, customers: configuration.customers)
+        planSuffixes = configuration.parameters.planNames.map { Array(",\($0)\n".utf8) }
+        channelNames = AcquisitionChannel.allCases.map { Array("\($0.name),".utf8) }
     }
 
     /// The CSV header of the event log.
     public static let eventHeader = "customer_id,timestamp,event,amount\n"
+    /// The CSV header of the event log with the plan column (`writesPlanColumn`).
+    public static let eventHeaderWithPlan = "customer_id,timestamp,event,amount,plan\n"
+    /// The CSV header of the customer table.
+    public static let customerHeader = "customer_id,channel,company_size\n"
     /// The CSV header of the truth file.
     public static let truthHeader = "customer_id,churn_probability,churned\n"
 
-    /// Runs the simulation, writing the event log to `events` and the truth to `truthOutput`.
+    /// Runs the simulation, writing the event log to `events`, the truth to `truthOutput` and
+    /// the customer table to `customersOutput`.
     ///
     /// - Parameters:
     ///   - events: Receives the CSV event log (header first).
     ///   - truthOutput: Receives the truth CSV; required when the simulator has a truth configuration.
+    ///   - customersOutput: Receives the customer table (`customer_id,channel,company_size`, one
+    ///     row per customer with at least one event, in the order of the log); writing it does
+    ///     not change the event log.
     ///   - threads: Worker threads generating chunks.
     ///   - progress: Called on the calling thread after each batch is written.
     /// - Complexity: O(customers · days); memory O(threads · chunkSize · events per customer).
-    public func run(events: OutputFile, truthOutput: OutputFile? = nil, threads: Int = 1,
+    public func run(events: OutputFile, truthOutput: OutputFile? = nil, customersOutput: OutputFile? = nil, threads: Int = 1,
                     progress: ((SimulationProgress) -> Void)? = nil) throws -> SimulationSummary {
-        try Self.eventHeader.utf8CString.withUnsafeBytes { try events.write(UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
+        let header = configuration.writesPlanColumn ? Self.eventHeaderWithPlan : Self.eventHeader
+        try header.utf8CString.withUnsafeBytes { try events.write(UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
         if truth != nil, let truthOutput {
             try Self.truthHeader.utf8CString.withUnsafeBytes { try truthOutput.write(UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
         }
+        if let customersOutput {
+            try Self.customerHeader.utf8CString.withUnsafeBytes { try customersOutput.write(UnsafeRawBufferPointer(rebasing: $0.dropLast())) }
+        }
+        let writesCustomers = customersOutput != nil
         let n = configuration.customers
         let chunkCount = (n + chunkSize - 1) / chunkSize
         let workers = max(1, threads)
@@ -160,7 +187,7 @@ public final class Simulator {
                     let thread = Thread { [self] in
                         var i = w
                         while i < batch.count {
-                            var chunk = self.simulateChunk(batch.lowerBound + i)
+                            var chunk = self.simulateChunk(batch.lowerBound + i, customerTable: writesCustomers)
                             if events.isCompressed {
                                 do {
                                     chunk.compressed = try OutputFile.compressBlock(chunk.events.bytes, level: events.compressionLevel, path: events.path)
@@ -183,6 +210,7 @@ public final class Simulator {
                     if let error = chunk.failure { throw error }
                     if let block = chunk.compressed { try events.write(block) } else { try events.write(chunk.events.bytes) }
                     if let truthOutput, let t = chunk.truth { try truthOutput.write(t.bytes) }
+                    if let customersOutput, let c = chunk.customers { try customersOutput.write(c.bytes) }
                     summary.add(chunk.summary)
                 }
             } catch { failure = error }
@@ -199,6 +227,7 @@ public final class Simulator {
     struct ChunkResult {
         var events: ByteBuffer
         var truth: ByteBuffer?
+        var customers: ByteBuffer?
         var summary: SimulationSummary
         var compressed: GzipBlock?
         var failure: Error?
@@ -212,16 +241,18 @@ public final class Simulator {
         func values() -> [ChunkResult] { slots.map { $0! } }
     }
 
-    func simulateChunk(_ chunk: Int) -> ChunkResult {
+    func simulateChunk(_ chunk: Int, customerTable: Bool = false) -> ChunkResult {
         let range = (chunk * chunkSize)..<min(configuration.customers, (chunk + 1) * chunkSize)
         let events = ByteBuffer(capacity: range.count * 4096)
         let truthBuffer = truth == nil ? nil : ByteBuffer(capacity: range.count * 32)
+        let customerBuffer = customerTable ? ByteBuffer(capacity: range.count * 32) : nil
         var summary = SimulationSummary()
         var day = DayEvents()
         for index in range {
-            simulateCustomer(index, events: events, truthBuffer: truthBuffer, day: &day, summary: &summary)
+            simulateCustomer(index, events: events, truthBuffer: truthBuffer, customerBuffer: customerBuffer,
+                             day: &day, summary: &summary)
         }
-        return ChunkResult(events: events, truth: truthBuffer, summary: summary)
+        return ChunkResult(events: events, truth: truthBuffer, customers: customerBuffer, summary: summary)
     }
 
     /// The seed of a random stream: customer `index`, replicate 0 for the log and `r + 1` for
@@ -231,6 +262,21 @@ public final class Simulator {
         h = mix(h ^ (UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03))
         h = mix(h ^ (UInt64(truncatingIfNeeded: replicate) &* 0xAEF1_7502_108E_F2D9))
         return h
+    }
+
+    /// The seed of customer `index`'s attribute stream (channel, company size): salted apart
+    /// from `streamSeed`, so that drawing the attributes leaves every other stream unchanged.
+    static func attributeSeed(_ seed: UInt64, _ index: Int) -> UInt64 {
+        var h = mix(seed &+ 0x5851_F42D_4C95_7F2D)
+        h = mix(h ^ (UInt64(truncatingIfNeeded: index) &* 0xC2B2_AE3D_27D4_EB4F))
+        h = mix(h ^ 0x1656_67B1_9E37_79F9)
+        return h
+    }
+
+    /// The attributes of customer `index` (the same whatever its sign-up and state).
+    func attributes(_ index: Int) -> CustomerAttributes {
+        var rng = SeededGenerator(seed: Self.attributeSeed(configuration.seed, index))
+        return CustomerAttributes(constants: constants, rng: &rng)
     }
 
     @inline(__always) static func mix(_ x: UInt64) -> UInt64 {
@@ -244,10 +290,11 @@ public final class Simulator {
     /// before the log starts, and redrawn if it cancelled before the start.
     func drawCustomer(_ index: Int, _ rng: inout SeededGenerator) -> CustomerProcess {
         let k = constants
+        let a = attributes(index)
         var discard = DiscardingReceiver()
         for _ in 0..<100 {
             if rng.chance(k.existingCustomerShare) {
-                var customer = CustomerProcess(signupDay: -1 - rng.nextInt(below: 365), constants: k, rng: &rng)
+                var customer = CustomerProcess(signupDay: -1 - rng.nextInt(below: 365), attributes: a, constants: k, rng: &rng)
                 var d = customer.signupDay
                 while d < 0 && !customer.cancelled {
                     customer.step(day: d, k, &rng, &discard)
@@ -255,13 +302,13 @@ public final class Simulator {
                 }
                 if !customer.cancelled { return customer }
             } else {
-                return CustomerProcess(signupDay: rng.nextInt(below: configuration.days), constants: k, rng: &rng)
+                return CustomerProcess(signupDay: rng.nextInt(below: configuration.days), attributes: a, constants: k, rng: &rng)
             }
         }
-        return CustomerProcess(signupDay: rng.nextInt(below: configuration.days), constants: k, rng: &rng)
+        return CustomerProcess(signupDay: rng.nextInt(below: configuration.days), attributes: a, constants: k, rng: &rng)
     }
 
-    func simulateCustomer(_ index: Int, events: ByteBuffer, truthBuffer: ByteBuffer?,
+    func simulateCustomer(_ index: Int, events: ByteBuffer, truthBuffer: ByteBuffer?, customerBuffer: ByteBuffer? = nil,
                           day dayEvents: inout DayEvents, summary: inout SimulationSummary) {
         let k = constants
         let seed = configuration.seed
@@ -269,6 +316,7 @@ public final class Simulator {
         var customer = drawCustomer(index, &rng)
         let id = format.customerID(index)
         let cutoff = truth.map { $0.cutoffDay - configuration.startDay }
+        let writesPlan = configuration.writesPlanColumn
         var emitted = 0
         var probability: Double?
         summary.customers += 1
@@ -277,11 +325,26 @@ public final class Simulator {
             while day < configuration.days && !customer.cancelled {
                 if day == cutoff && emitted > 0 { probability = truthProbability(index, customer) }
                 dayEvents.events.removeAll(keepingCapacity: true)
+                let planAtStart = customer.plan
                 customer.step(day: day, k, &rng, &dayEvents)
                 dayEvents.sort()
-                for e in dayEvents.events {
-                    format.writeRow(events, id: idBytes, day: day, second: Int(e.second), kind: e.kind, amountCents: e.amountCents)
-                    summary.eventCounts[Int(e.kind.rawValue)] += 1
+                if writesPlan {
+                    // The plan in force: the day's starting plan, then the new one from the
+                    // (sorted) upgrade/downgrade row on; the step changes the plan at most once.
+                    var plan = planAtStart
+                    for e in dayEvents.events {
+                        if e.kind == .upgrade || e.kind == .downgrade { plan = customer.plan }
+                        planSuffixes[plan].withUnsafeBufferPointer { suffix in
+                            format.writeRow(events, id: idBytes, day: day, second: Int(e.second), kind: e.kind,
+                                            amountCents: e.amountCents, suffix: suffix)
+                        }
+                        summary.eventCounts[Int(e.kind.rawValue)] += 1
+                    }
+                } else {
+                    for e in dayEvents.events {
+                        format.writeRow(events, id: idBytes, day: day, second: Int(e.second), kind: e.kind, amountCents: e.amountCents)
+                        summary.eventCounts[Int(e.kind.rawValue)] += 1
+                    }
                 }
                 emitted += dayEvents.events.count
                 day += 1
@@ -293,6 +356,16 @@ public final class Simulator {
         }
         summary.events += emitted
         if emitted > 0 { summary.customersWithEvents += 1 }
+        if emitted > 0, let customerBuffer {
+            let a = customer.attributes
+            let name = channelNames[a.channel.rawValue]
+            customerBuffer.reserve(id.count + name.count + 24)
+            id.withUnsafeBufferPointer { customerBuffer.putUnchecked($0.baseAddress!, $0.count) }
+            customerBuffer.putUnchecked(UInt8(ascii: ","))
+            name.withUnsafeBufferPointer { customerBuffer.putUnchecked($0.baseAddress!, $0.count) }
+            RowFormat.writeInteger(customerBuffer, a.companySize)
+            customerBuffer.putUnchecked(UInt8(ascii: "\n"))
+        }
         if customer.cancelled && customer.involuntaryCancelDay == customer.cancelDay { summary.involuntaryCancels += 1 }
         if let probability, let truth, let truthBuffer, let cutoff {
             let churned = customer.cancelled && customer.cancelDay >= cutoff && customer.cancelDay < cutoff + truth.horizonDays

@@ -17,18 +17,22 @@ final class SimulatorTests: XCTestCase {
 
     let start = CivilDate.days(year: 2024, month: 1, day: 1)
 
-    /// Simulates into `name` (and `truthName`), returning the summary.
+    /// Simulates `scenario` into `name` (and `truthName`, `customersName`), returning the summary.
     @discardableResult
     func simulate(_ name: String, customers: Int = 300, days: Int = 120, seed: UInt64 = 1, threads: Int = 2,
-                  truth: TruthConfiguration? = nil, truthName: String? = nil) throws -> SimulationSummary {
-        let configuration = SimulationConfiguration(customers: customers, startDay: start, days: days, seed: seed)
+                  scenario: Scenario = .standard, truth: TruthConfiguration? = nil, truthName: String? = nil,
+                  customersName: String? = nil) throws -> SimulationSummary {
+        let configuration = SimulationConfiguration(customers: customers, startDay: start, days: days, seed: seed,
+                                                    parameters: scenario.parameters, writesPlanColumn: scenario.writesPlanColumn)
         let simulator = Simulator(configuration: configuration, truth: truth)
         simulator.chunkSize = 16
         let events = try OutputFile(path: directory.appendingPathComponent(name).path)
         let truthFile = try truthName.map { try OutputFile(path: directory.appendingPathComponent($0).path) }
-        let summary = try simulator.run(events: events, truthOutput: truthFile, threads: threads)
+        let customersFile = try customersName.map { try OutputFile(path: directory.appendingPathComponent($0).path) }
+        let summary = try simulator.run(events: events, truthOutput: truthFile, customersOutput: customersFile, threads: threads)
         try events.close()
         try truthFile?.close()
+        try customersFile?.close()
         return summary
     }
 
@@ -179,6 +183,144 @@ final class SimulatorTests: XCTestCase {
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0)
         XCTAssertEqual(decompressed, try data("a.csv"))
+    }
+
+    func testCustomerTableDoesNotChangeTheStandardLog() throws {
+        try simulate("plain.csv", customers: 400, days: 150, seed: 5)
+        try simulate("with.csv", customers: 400, days: 150, seed: 5, customersName: "customers.csv")
+        let plain = try data("plain.csv")
+        XCTAssertGreaterThan(plain.count, 10_000)
+        XCTAssertEqual(plain, try data("with.csv"), "--customers-output changed the event log")
+        XCTAssertTrue(String(decoding: plain.prefix(40), as: UTF8.self).hasPrefix("customer_id,timestamp,event,amount\n"))
+        XCTAssertGreaterThan(try rows("customers.csv").count, 300)
+        // The attributes scenario adds the plan column, so it must differ.
+        try simulate("attributes.csv", customers: 400, days: 150, seed: 5, scenario: .attributes)
+        XCTAssertTrue(String(decoding: try data("attributes.csv").prefix(45), as: UTF8.self)
+            .hasPrefix("customer_id,timestamp,event,amount,plan\n"))
+    }
+
+    func testPlanColumnFollowsUpgradesAndDowngrades() throws {
+        let summary = try simulate("a.csv", customers: 800, days: 300, seed: 2, scenario: .attributes)
+        let plans = ["basic", "pro", "premium"]
+        let rows = try rows("a.csv")
+        XCTAssertEqual(rows.count, summary.events)
+        var previous: (id: Substring, plan: Int)?
+        var changes = 0, starts = Set<Int>()
+        for row in rows {
+            XCTAssertEqual(row.count, 5)
+            guard row.count == 5, let plan = plans.firstIndex(of: String(row[4])) else {
+                XCTFail("bad plan in \(row)")
+                continue
+            }
+            if let previous, previous.id == row[0] {
+                switch row[2] {
+                case "upgrade":
+                    XCTAssertEqual(plan, previous.plan + 1, "upgrade of \(row[0]) at \(row[1])")
+                    changes += 1
+                case "downgrade":
+                    XCTAssertEqual(plan, previous.plan - 1, "downgrade of \(row[0]) at \(row[1])")
+                    changes += 1
+                default:
+                    XCTAssertEqual(plan, previous.plan, "plan of \(row[0]) changed without an upgrade or downgrade at \(row[1])")
+                }
+            } else {
+                starts.insert(plan)
+            }
+            previous = (row[0], plan)
+        }
+        XCTAssertEqual(starts, [0, 1, 2], "customers should start on every plan")
+        let expectedChanges = summary.eventCounts[Int(EventKind.upgrade.rawValue)] + summary.eventCounts[Int(EventKind.downgrade.rawValue)]
+        XCTAssertGreaterThan(summary.eventCounts[Int(EventKind.downgrade.rawValue)], 10)
+        XCTAssertGreaterThan(expectedChanges, 50)
+        // A customer's first row can itself be a plan change; every other one was checked.
+        XCTAssertGreaterThan(changes, expectedChanges * 9 / 10)
+    }
+
+    func testCustomerTableListsTheCustomersWithEvents() throws {
+        let summary = try simulate("a.csv", customers: 3000, days: 60, seed: 4, customersName: "customers.csv")
+        let header = String(decoding: try data("customers.csv").prefix(40), as: UTF8.self)
+        XCTAssertTrue(header.hasPrefix("customer_id,channel,company_size\n"))
+        var logOrder: [Substring] = []
+        for row in try rows("a.csv") where logOrder.last != row[0] { logOrder.append(row[0]) }
+        let table = try rows("customers.csv")
+        XCTAssertEqual(table.map { $0[0] }, logOrder, "the table's customers differ from the log's")
+        XCTAssertEqual(table.count, summary.customersWithEvents)
+        let shares = ["organic": 0.35, "paid_search": 0.20, "paid_social": 0.20, "referral": 0.15, "partner": 0.10]
+        var counts: [String: Int] = [:]
+        var sizes: [Int] = []
+        for row in table {
+            XCTAssertEqual(row.count, 3)
+            guard row.count == 3 else { continue }
+            let channel = String(row[1])
+            XCTAssertNotNil(shares[channel], "unknown channel \(channel)")
+            counts[channel, default: 0] += 1
+            guard let size = Int(row[2]) else { XCTFail("company size \(row[2]) is not an integer"); continue }
+            XCTAssertGreaterThanOrEqual(size, 1)
+            sizes.append(size)
+        }
+        XCTAssertGreaterThan(table.count, 2500)
+        for (channel, share) in shares {
+            let observed = Double(counts[channel, default: 0]) / Double(table.count)
+            XCTAssertEqual(observed, share, accuracy: 0.03, "share of \(channel)")
+        }
+        sizes.sort()
+        let median = sizes[sizes.count / 2]
+        XCTAssertTrue((10...14).contains(median), "median company size \(median)")
+    }
+
+    /// The ids of the customers with a `cancel` row in the log `name` (a byte scan: the log is
+    /// large, and splitting every row into fields would dominate the test's time).
+    func cancelledCustomers(_ name: String) throws -> Set<Substring> {
+        let marker = Array(",cancel,".utf8)
+        var ids = Set<Substring>()
+        try data(name).withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            var start = 0
+            for i in 0..<bytes.count where bytes[i] == UInt8(ascii: "\n") {
+                // `id,YYYY-MM-DDTHH:MM:SSZ,cancel,…`: the event follows the 20-byte timestamp.
+                var comma = start
+                while comma < i && bytes[comma] != UInt8(ascii: ",") { comma += 1 }
+                let at = comma + 21
+                if at + marker.count <= i && bytes[at + 1] == marker[1] && bytes[at + 2] == marker[2]
+                    && marker.indices.allSatisfy({ bytes[at + $0] == marker[$0] }) {
+                    ids.insert(Substring(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<comma]), as: UTF8.self)))
+                }
+                start = i + 1
+            }
+        }
+        return ids
+    }
+
+    /// Cancels per customer of paid_social over referral customers, from the log and the table.
+    func paidSocialOverReferralCancelRate(_ scenario: Scenario) throws -> Double {
+        try simulate("\(scenario).csv", customers: 3000, days: 240, seed: 6, scenario: scenario,
+                     customersName: "\(scenario)-customers.csv")
+        let cancelled = try cancelledCustomers("\(scenario).csv")
+        var customers: [Substring: Int] = [:], cancels: [Substring: Int] = [:]
+        for row in try rows("\(scenario)-customers.csv") {
+            customers[row[1], default: 0] += 1
+            if cancelled.contains(row[0]) { cancels[row[1], default: 0] += 1 }
+        }
+        XCTAssertEqual(cancels.values.reduce(0, +), cancelled.count, "cancels of customers missing from the table")
+        func rate(_ c: Substring) -> Double { Double(cancels[c, default: 0]) / Double(max(1, customers[c, default: 0])) }
+        XCTAssertGreaterThan(customers["paid_social", default: 0], 450)
+        XCTAssertGreaterThan(customers["referral", default: 0], 350)
+        return rate("paid_social") / max(1e-9, rate("referral"))
+    }
+
+    func testChannelChangesTheCancelRateOnlyInTheAttributesScenario() throws {
+        let attributes = try paidSocialOverReferralCancelRate(.attributes)
+        XCTAssertGreaterThan(attributes, 1.5, "paid_social should churn clearly more than referral in the attributes scenario")
+        let standard = try paidSocialOverReferralCancelRate(.standard)
+        XCTAssertTrue((0.75...1.33).contains(standard), "the channel should not matter in the standard scenario (ratio \(standard))")
+    }
+
+    func testAttributeSeedsAreSeparateFromTheStreams() {
+        var seen = Set<UInt64>()
+        for customer in 0..<500 {
+            seen.insert(Simulator.attributeSeed(1, customer))
+            for replicate in 0..<3 { seen.insert(Simulator.streamSeed(1, customer, replicate)) }
+        }
+        XCTAssertEqual(seen.count, 500 * 4)
     }
 
     func testCivilDateRoundTrip() {
