@@ -18,8 +18,8 @@ With --events (and --customers, as given to churn-predict) the customer attribut
 recomputed from the raw files, independently of the Swift code: each attribute's value as of the
 row's cutoff (the dump's `cutoffs`) — the latest non-empty value of the log column strictly
 before the cutoff, or the customer table's value — encoded as the model's `attributes` say
-(one-hot categories with <other> and <missing>; numbers with the training mean for a missing
-one and a missing flag), then standardized like the LSTM's cutoff-step inputs and compared with
+(one-hot categories with <other> and <missing>; numbers, log1p of them under `logScale`, with
+the training mean for a missing one and a missing flag), then standardized like the LSTM's cutoff-step inputs and compared with
 the dumped `numeric` (and, raw with NaN for a missing number, with the dumped `tabular`).
 
 Prints the largest difference of each part; exits 1 when any exceeds --tolerance (the CSV's
@@ -143,7 +143,8 @@ def attribute_inputs(config, customers, cutoffs, events, table_path):
                 x_nan += one_hot
             else:
                 number = float(v) if v is not None else None
-                x += [number if number is not None else a["mean"], 0.0 if number is not None else 1.0]
+                scaled = None if number is None else (np.log1p(number) if a.get("logScale") else number)
+                x += [scaled if scaled is not None else a["mean"], 0.0 if number is not None else 1.0]
                 x_nan += [number if number is not None else np.nan, 0.0 if number is not None else 1.0]
         rows.append(x)
         rows_nan.append(x_nan)

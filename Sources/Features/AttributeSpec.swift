@@ -1,5 +1,6 @@
 import Snapshots
 import EventLog
+import Foundation
 
 /// The fitted encoding of customer attributes (plan, channel, country, company size) as model
 /// inputs, stored in the model file with the feature specs that use it.
@@ -11,11 +12,13 @@ import EventLog
 /// | kind | inputs, in order | value |
 /// |------|------------------|-------|
 /// | categorical | `attribute_<name>=<category>` for each of `categories`, then `attribute_<name>=<other>`, `attribute_<name>=<missing>` | one-hot: 1 on the row's category; a category not among `categories` (rare in training, or never seen there) is `<other>`; no value is `<missing>` |
-/// | numeric | `attribute_<name>`, `attribute_<name>_missing` | the number, and 0; without a value: `mean` (the training mean) — or NaN in the XGBoost table, which handles missing values itself — and 1 |
+/// | numeric | `attribute_<name>`, `attribute_<name>_missing` | the number (`log1p` of it when `logScale`), and 0; without a value: `mean` (the training mean, on that scale) and 1. The XGBoost table has the number itself, NaN without a value (trees need no rescaling and handle missing values themselves) |
 ///
 /// `categories` are the values held by at least `minCount` training rows, the `maxCategories`
-/// most frequent (ties by name). The LSTM standardizes the inputs with the other numeric
-/// features; the logistic regressions standardize their own inputs.
+/// most frequent (ties by name). `logScale` is chosen for a numeric attribute whose training
+/// values are all ≥ 0 and right-skewed (sample skewness above 2: sizes, revenues, counts), so
+/// that a few huge values do not squash the rest after standardization. The LSTM standardizes
+/// the inputs with the other numeric features; the logistic regressions standardize their own.
 public struct AttributeSpec: Codable, Equatable, Sendable {
     /// One attribute and its encoding.
     public struct Attribute: Codable, Equatable, Sendable {
@@ -26,15 +29,20 @@ public struct AttributeSpec: Codable, Equatable, Sendable {
         public var kind: AttributeKind
         /// Categorical: the categories with their own input, most frequent in training first.
         public var categories: [String]
-        /// Numeric: the mean of the training rows' values, which stands in for a missing one.
+        /// Numeric: the mean of the training rows' values (on the log scale with `logScale`),
+        /// which stands in for a missing one.
         public var mean: Double
+        /// Numeric: the LSTM and the logistic baselines read `log1p(value)`.
+        public var logScale: Bool
 
-        public init(name: String, source: AttributeSource, kind: AttributeKind, categories: [String] = [], mean: Double = 0) {
+        public init(name: String, source: AttributeSource, kind: AttributeKind, categories: [String] = [], mean: Double = 0,
+                    logScale: Bool = false) {
             self.name = name
             self.source = source
             self.kind = kind
             self.categories = categories
             self.mean = mean
+            self.logScale = logScale
         }
 
         /// The number of inputs.
@@ -86,6 +94,7 @@ public struct AttributeSpec: Codable, Equatable, Sendable {
             } else if !a.mean.isFinite || !a.categories.isEmpty {
                 return "numeric attribute '\(a.name)' has categories or a mean that is not finite"
             }
+            if a.kind == .categorical && a.logScale { return "categorical attribute '\(a.name)' has a log scale" }
         }
         return nil
     }
@@ -137,16 +146,30 @@ public struct AttributeSpec: Codable, Equatable, Sendable {
                     .prefix(maxCategories).map(\.key)
                 attributes.append(Attribute(name: column.name, source: column.source, kind: .categorical, categories: kept))
             case .numeric:
-                var sum = 0.0, n = 0
+                var values: [Double] = []
                 for row in rows {
                     let code = store.attributeCode(j, customer: Int(row.customer), historyEnd: row.historyEnd)
-                    if code >= 0 { sum += column.numbers[Int(code)]; n += 1 }
+                    if code >= 0 { values.append(column.numbers[Int(code)]) }
                 }
-                attributes.append(Attribute(name: column.name, source: column.source, kind: .numeric, mean: n > 0 ? sum / Double(n) : 0))
+                let logScale = (values.min() ?? -1) >= 0 && skewness(values) > 2
+                let scaled = logScale ? values.map { Foundation.log1p($0) } : values
+                let mean = scaled.isEmpty ? 0 : scaled.reduce(0, +) / Double(scaled.count)
+                attributes.append(Attribute(name: column.name, source: column.source, kind: .numeric, mean: mean, logScale: logScale))
             }
         }
         return AttributeSpec(attributes: attributes)
     }
+}
+
+/// The sample skewness of `x` (0 for fewer than three values or no spread).
+func skewness(_ x: [Double]) -> Double {
+    guard x.count >= 3 else { return 0 }
+    let n = Double(x.count)
+    let mean = x.reduce(0, +) / n
+    var m2 = 0.0, m3 = 0.0
+    for v in x { let d = v - mean; m2 += d * d; m3 += d * d * d }
+    m2 /= n; m3 /= n
+    return m2 > 0 ? m3 / (m2 * m2.squareRoot()) : 0
 }
 
 /// Encodes the attributes of snapshot rows with a fitted `AttributeSpec` (see its table).
@@ -154,12 +177,13 @@ public struct AttributeSpec: Codable, Equatable, Sendable {
 /// Reads only the rows' values as of their cutoffs; the store's codes are mapped to inputs by
 /// value, so the result does not depend on how the store was loaded.
 public struct AttributeEncoder: Sendable {
-    /// What a missing number becomes.
-    public enum MissingNumber: Sendable {
-        /// The training mean (the LSTM, the logistic regressions).
-        case mean
-        /// NaN (XGBoost).
-        case nan
+    /// Which model reads the inputs.
+    public enum Reader: Sendable {
+        /// The LSTM and the logistic regressions, which standardize their inputs: numbers on
+        /// their scale (`logScale`), the training mean for a missing one.
+        case standardizing
+        /// XGBoost: numbers as they are, NaN for a missing one.
+        case trees
     }
 
     public let spec: AttributeSpec
@@ -194,7 +218,7 @@ public struct AttributeEncoder: Sendable {
 
     /// Writes the `width` inputs of `row` (raw, before any standardization) to `out`.
     @inline(__always)
-    public func encode(_ row: SnapshotRow, into out: UnsafeMutablePointer<Float>, missingNumber: MissingNumber) {
+    public func encode(_ row: SnapshotRow, into out: UnsafeMutablePointer<Float>, for reader: Reader) {
         let customer = Int(row.customer)
         for (i, a) in spec.attributes.enumerated() {
             let o = out + offset[i]
@@ -205,10 +229,11 @@ public struct AttributeEncoder: Sendable {
                 o[code >= 0 ? Int(slotOfCode[i][Int(code)]) : a.categories.count + 1] = 1
             case .numeric:
                 if code >= 0 {
-                    o[0] = Float(store.attributes[column[i]].numbers[Int(code)])
+                    let x = store.attributes[column[i]].numbers[Int(code)]
+                    o[0] = Float(a.logScale && reader == .standardizing ? Foundation.log1p(x) : x)
                     o[1] = 0
                 } else {
-                    o[0] = missingNumber == .mean ? Float(a.mean) : .nan
+                    o[0] = reader == .standardizing ? Float(a.mean) : .nan
                     o[1] = 1
                 }
             }
@@ -218,7 +243,7 @@ public struct AttributeEncoder: Sendable {
     /// The inputs of `row` as doubles (the logistic baselines).
     public func encoded(_ row: SnapshotRow) -> [Double] {
         var out = [Float](repeating: 0, count: width)
-        out.withUnsafeMutableBufferPointer { if let base = $0.baseAddress { encode(row, into: base, missingNumber: .mean) } }
+        out.withUnsafeMutableBufferPointer { if let base = $0.baseAddress { encode(row, into: base, for: .standardizing) } }
         return out.map(Double.init)
     }
 }

@@ -169,7 +169,7 @@ public struct Featurizer: Sendable {
                     }
                     a += 3 * types
                 }
-                attributes.encode(row, into: out + a, missingNumber: .mean)
+                attributes.encode(row, into: out + a, for: .standardizing)
                 a += attributes.width
                 assert(a == f)
             }

@@ -208,7 +208,7 @@ public struct TabularFeaturizer: Sendable {
             out[o + 1] = a > b ? 1 : (a < b ? -1 : 0)
         }
         let attributeBase = pairBase + 2 * pairGroups.count
-        attributes.encode(row, into: out.baseAddress! + attributeBase, missingNumber: .nan)
+        attributes.encode(row, into: out.baseAddress! + attributeBase, for: .trees)
         assert(attributeBase + attributes.width == spec.featureCount)
     }
 }

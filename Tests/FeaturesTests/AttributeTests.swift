@@ -151,11 +151,11 @@ final class AttributeTests: XCTestCase {
         XCTAssertNil(spec.inconsistency)
 
         let encoder = AttributeEncoder(spec: spec, store: store)
-        func encoded(_ id: String, _ missing: AttributeEncoder.MissingNumber = .mean) -> [Float] {
+        func encoded(_ id: String, _ reader: AttributeEncoder.Reader = .standardizing) -> [Float] {
             let c = store.customerIndex(of: id)!
             let row = SnapshotRow(customer: Int32(c), historyEnd: store.historyEnd(of: c, before: cutoff), cutoff: cutoff, label: nil)
             var out = [Float](repeating: -7, count: encoder.width)
-            out.withUnsafeMutableBufferPointer { encoder.encode(row, into: $0.baseAddress!, missingNumber: missing) }
+            out.withUnsafeMutableBufferPointer { encoder.encode(row, into: $0.baseAddress!, for: reader) }
             return out
         }
         XCTAssertEqual(encoded("u1"), [1, 0, 0, 0, 1, 0])
@@ -165,13 +165,40 @@ final class AttributeTests: XCTestCase {
         XCTAssertEqual(encoded("u0"), [1, 0, 0, 0, mean, 1], "missing number → the mean and the flag")
         XCTAssertEqual(encoded("u_missing"), [0, 0, 0, 1, 4, 0])
         XCTAssertEqual(encoded("u_late"), [0, 0, 0, 1, 1, 0], "'basic' is written after the cutoff: missing")
-        let nan = encoded("u0", .nan)
+        let nan = encoded("u0", .trees)
         XCTAssertTrue(nan[4].isNaN)
         XCTAssertEqual(nan[5], 1)
         // Fitting sees only the rows' as-of values: u_late's 'basic' is not counted.
         let onlyLate = try AttributeSpec.fit(store: store, rows: rows(store).filter { store.customerIDs[Int($0.customer)] == "u_late" }, minCount: 1)
         XCTAssertEqual(onlyLate.attributes[0].categories, [])
         XCTAssertEqual(onlyLate.attributes[1].mean, 1)
+    }
+
+    func testSkewedNumbersAreReadOnALogScaleExceptByTrees() throws {
+        var text = "customer_id,timestamp,event,size,age\n"
+        let sizes = [1, 2, 2, 3, 3, 4, 5, 8, 12, 40, 300, 5000]
+        for (i, size) in sizes.enumerated() { text += "u\(i),2024-02-01,login,\(size),\(30 + i)\n" }
+        text += "u_none,2024-02-01,login,,\n"
+        let (store, _) = try load(text, attributes: ["size", "age"])
+        let spec = try AttributeSpec.fit(store: store, rows: rows(store), minCount: 1)
+        XCTAssertEqual(spec.attributes.map(\.logScale), [true, false], "size is skewed, age is not")
+        let logs = sizes.map { Foundation.log1p(Double($0)) }
+        XCTAssertEqual(spec.attributes[0].mean, logs.reduce(0, +) / Double(logs.count), accuracy: 1e-12)
+        XCTAssertEqual(spec.attributes[1].mean, 35.5, accuracy: 1e-12)
+        let encoder = AttributeEncoder(spec: spec, store: store)
+        func encoded(_ id: String, _ reader: AttributeEncoder.Reader) -> [Float] {
+            let row = rows(store)[store.customerIndex(of: id)!]
+            var out = [Float](repeating: -7, count: encoder.width)
+            out.withUnsafeMutableBufferPointer { encoder.encode(row, into: $0.baseAddress!, for: reader) }
+            return out
+        }
+        XCTAssertEqual(encoded("u10", .standardizing), [Float(Foundation.log1p(300.0)), 0, 40, 0])
+        XCTAssertEqual(encoded("u10", .trees), [300, 0, 40, 0])
+        XCTAssertEqual(encoded("u_none", .standardizing), [Float(spec.attributes[0].mean), 1, 35.5, 1])
+        // A negative value keeps the linear scale.
+        let (signed, _) = try load(text.replacingOccurrences(of: "u0,2024-02-01,login,1,", with: "u0,2024-02-01,login,-1,"),
+                                   attributes: ["size", "age"])
+        XCTAssertFalse(try AttributeSpec.fit(store: signed, rows: rows(signed), minCount: 1).attributes[0].logScale)
     }
 
     func testUnseenCategoriesMapToOtherInAnotherStore() throws {
@@ -182,7 +209,7 @@ final class AttributeTests: XCTestCase {
         let encoder = AttributeEncoder(spec: spec, store: scoring)
         let out = rows(scoring).map { row -> [Float] in
             var x = [Float](repeating: 0, count: encoder.width)
-            x.withUnsafeMutableBufferPointer { encoder.encode(row, into: $0.baseAddress!, missingNumber: .mean) }
+            x.withUnsafeMutableBufferPointer { encoder.encode(row, into: $0.baseAddress!, for: .standardizing) }
             return x
         }
         XCTAssertEqual(out[0], [0, 0, 1, 0, 3, 0])

@@ -103,7 +103,7 @@ final class BadInputCorpusTests: ToolTestCase {
         bytes.append(contentsOf: Array("c5,2024-01-02,".utf8) + [0xC3, 0x28] + Array(",1\n".utf8))   // bad event name
         bytes.append(contentsOf: Array("c\u{E9}t\u{E9},2024-01-02,login,1\n".utf8))                    // valid UTF-8 id
         let result = try expect("churn-predict", predict(write("utf8.csv", bytes)), status: 0,
-                                mentions: ["3 skipped: id or event name that is not UTF-8", "utf8.csv:6", "utf8.csv:7", "utf8.csv:8",
+                                mentions: ["3 skipped: id, event name or attribute that is not UTF-8", "utf8.csv:6", "utf8.csv:7", "utf8.csv:8",
                                            "column 'event'"])
         XCTAssertEqual(result.stdout.split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) }, ["c1", "c2", "c\u{E9}t\u{E9}"])
     }
