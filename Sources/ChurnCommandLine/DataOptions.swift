@@ -30,7 +30,17 @@ public struct DataOptions {
         + [attributeColumn, customers, categorical, numeric].map(\.spec)
 
     /// A customer attribute as a model file stores it: the tools that read a model load exactly these.
-    public typealias ModelAttribute = (name: String, source: AttributeSource, kind: AttributeKind)
+    public struct ModelAttribute: Sendable {
+        public var name: String
+        public var source: AttributeSource
+        public var kind: AttributeKind
+
+        public init(name: String, source: AttributeSource, kind: AttributeKind) {
+            self.name = name
+            self.source = source
+            self.kind = kind
+        }
+    }
 
     public var paths: [String]
     public var columns: ColumnMapping

@@ -64,7 +64,9 @@ struct EvaluateCommand: ParsableCommand {
         try runReportingErrors {
             let model = try ForecastModel.read(from: URL(fileURLWithPath: modelPath))
             let data = try DataOptions(parsing: arguments, columnsFromModel: model.data.columns,
-                                       attributesFromModel: model.features.attributes.attributes.map { ($0.name, $0.source, $0.kind) })
+                                       attributesFromModel: model.features.attributes.attributes.map {
+                                           DataOptions.ModelAttribute(name: $0.name, source: $0.source, kind: $0.kind)
+                                       })
             let (store, load) = try data.load()
             let labelSpec = labels.snapshotOptions(model: model.data.snapshotOptions)
             let latest = labels.cutoffs.first ?? SnapshotBuilder.defaultCutoff(store: store, horizon: labelSpec.horizon)

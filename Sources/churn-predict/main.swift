@@ -70,7 +70,9 @@ struct PredictCommand: ParsableCommand {
         try runReportingErrors {
             let model = try ForecastModel.read(from: URL(fileURLWithPath: modelPath))
             let data = try DataOptions(parsing: arguments, columnsFromModel: model.data.columns,
-                                       attributesFromModel: model.features.attributes.attributes.map { ($0.name, $0.source, $0.kind) })
+                                       attributesFromModel: model.features.attributes.attributes.map {
+                                           DataOptions.ModelAttribute(name: $0.name, source: $0.source, kind: $0.kind)
+                                       })
             let shard = try arguments.value(Self.shard)
             // With --shard, the loader keeps only this shard's customers: memory follows the shard.
             let (store, _) = try data.load(customerFilter: shard.map { CustomerSharding.filter(shard: $0.index, count: $0.count) })

@@ -42,13 +42,15 @@ def main():
     ap.add_argument("--as-of", required=True)
     ap.add_argument("--horizon-days", type=float, default=30)
     ap.add_argument("--churn-event")
+    ap.add_argument("--customer-column", default="customer_id")
     ap.add_argument("--a", required=True, help="predictions of model A (churn-predict CSV)")
     ap.add_argument("--b", required=True, help="predictions of model B")
     ap.add_argument("--names", default="A,B")
     ap.add_argument("--resamples", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    log = pd.read_csv(args.events, usecols=["customer_id", "timestamp", "event"], dtype=str)
+    log = pd.read_csv(args.events, usecols=[args.customer_column, "timestamp", "event"], dtype=str)
+    log = log.rename(columns={args.customer_column: "customer_id"})
     t = pd.to_datetime(log["timestamp"], utc=True, format="mixed")
     as_of = pd.Timestamp(args.as_of, tz="UTC")
     end = as_of + pd.Timedelta(days=args.horizon_days)
@@ -60,8 +62,8 @@ def main():
         churned = set(window.loc[window["event"] == args.churn_event, "customer_id"])
     else:
         churned = population - set(window["customer_id"])
-    a = pd.read_csv(args.a, dtype={"customer_id": str}).set_index("customer_id")["churn_probability"]
-    b = pd.read_csv(args.b, dtype={"customer_id": str}).set_index("customer_id")["churn_probability"]
+    a = pd.read_csv(args.a, dtype={"customer_id": str}, keep_default_na=False).set_index("customer_id")["churn_probability"]
+    b = pd.read_csv(args.b, dtype={"customer_id": str}, keep_default_na=False).set_index("customer_id")["churn_probability"]
     ids = sorted(population)
     y = np.array([c in churned for c in ids], dtype=np.float64)
     pa = a.reindex(ids).to_numpy(np.float64); pb = b.reindex(ids).to_numpy(np.float64)
