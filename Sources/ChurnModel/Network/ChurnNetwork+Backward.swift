@@ -19,7 +19,7 @@ extension ChurnNetwork {
         let N = plan.totalRows, B = plan.batchCount, I0 = shape.inputSize
         let weights = parameters.valueViews, grads = parameters.gradientViews
         // Layer 0's input gradient: all columns, or only the embedding's.
-        let dx0Columns = computesNumericGradient ? I0 : E
+        let dx0Columns = computesNumericGradient || computesInputGradient ? I0 : E
         let ws = workspace
         ws.reserveBackward(plan: plan, dx0Columns: dx0Columns)
 
@@ -61,6 +61,18 @@ extension ChurnNetwork {
             let mask = ws.inputMask.pointer
             for r in 0..<N {
                 for k in 0..<dx0Columns { dx0[r * dx0Columns + k] *= mask[r * I0 + k] }
+            }
+        }
+        if computesInputGradient {
+            // dx0 (N, I) packed -> inputGradient (S, I) sequence-major.
+            inputGradient.resize(batch.totalSteps * I0)
+            let out = inputGradient.pointer
+            for t in 0..<plan.steps {
+                let base = plan.offsets[t]
+                for j in 0..<plan.batchSizes[t] {
+                    let source = plan.sequenceStarts[plan.order[j]] + t
+                    (out + source * I0).update(from: dx0 + (base + j) * I0, count: I0)
+                }
             }
         }
         if computesNumericGradient { numericGradient.resize(batch.totalSteps * F) }

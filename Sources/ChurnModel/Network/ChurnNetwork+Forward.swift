@@ -45,6 +45,22 @@ extension ChurnNetwork {
                                   E: tabulated ? 0 : E, F: F, packedIDs: tabulated ? ws.packedIDs.pointer : nil)
             }
         }
+        if mode == .training, let path = inputPath {
+            precondition(path.lastStepBaseline.count == I, "the baseline of the last step has \(path.lastStepBaseline.count) values, the input \(I)")
+            var isLast = [Bool](repeating: false, count: N)
+            for r in plan.lastRows { isLast[r] = true }
+            let alpha = path.alpha
+            path.lastStepBaseline.withUnsafeBufferPointer { baseline in
+                for r in 0..<N {
+                    let row = x0 + r * I
+                    if isLast[r] {
+                        for k in 0..<I { row[k] = baseline[k] + alpha * (row[k] - baseline[k]) }
+                    } else {
+                        for k in 0..<I { row[k] *= alpha }
+                    }
+                }
+            }
+        }
         masked = false
         if mode == .training, let dropout, dropout.rate > 0 {
             masked = true

@@ -44,6 +44,26 @@ public final class ChurnNetwork {
     /// PyTorch skips the gradient of inputs that do not require it.
     public var computesNumericGradient = false
 
+    /// Gradient of the output with respect to every layer-0 input value (embedding and numeric
+    /// columns), `(S, I)` sequence-major, after a `backward` with `computesInputGradient` set.
+    public let inputGradient = FloatBuffer()
+    /// Whether `backward` computes `inputGradient` (attributions: integrated gradients).
+    public var computesInputGradient = false
+
+    /// A point on the straight path from a baseline input to the real one, for integrated
+    /// gradients: a `.training` forward pass feeds layer 0 with `x' + alpha · (x − x')`, where
+    /// `x'` is `lastStepBaseline` (I values) on each sequence's last step and 0 on the others.
+    public struct InputPath: Sendable {
+        public var alpha: Float
+        public var lastStepBaseline: [Float]
+        public init(alpha: Float, lastStepBaseline: [Float]) {
+            self.alpha = alpha
+            self.lastStepBaseline = lastStepBaseline
+        }
+    }
+    /// The input path of `.training` forward passes (nil: the inputs as they are).
+    public var inputPath: InputPath?
+
     /// Inverted dropout for a training forward pass: every layer-0 input value (embedding and
     /// numeric features) and every value of the last hidden state fed to the head is zeroed with
     /// probability `rate` and the rest scaled by `1 / (1 − rate)`; the masks come from `seed`.
