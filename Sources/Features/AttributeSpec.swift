@@ -246,4 +246,11 @@ public struct AttributeEncoder: Sendable {
         out.withUnsafeMutableBufferPointer { if let base = $0.baseAddress { encode(row, into: base, for: .standardizing) } }
         return out.map(Double.init)
     }
+
+    /// The value of the attribute `name` for `row` as written (nil when missing or not an attribute).
+    public func value(named name: String, row: SnapshotRow) -> String? {
+        guard let i = spec.attributes.firstIndex(where: { $0.name == name }) else { return nil }
+        let code = store.attributeCode(column[i], customer: Int(row.customer), historyEnd: row.historyEnd)
+        return code >= 0 ? store.attributes[column[i]].values[Int(code)] : nil
+    }
 }

@@ -19,6 +19,23 @@ public struct PredictionSummary: Sendable {
     public var scored: Int
     /// Customers whose history already holds the churn event (probability 1, not scored).
     public var alreadyChurned: Int
+    /// With explanations: their base value and the largest integration error of the LSTM part
+    /// (logit units; `Explainer`).
+    public var explanationBase: Double?
+    public var largestIntegrationError: Double?
+}
+
+/// What `--explain` asks for.
+public struct ExplanationRequest: Sendable {
+    /// Reasons written per customer.
+    public var reasons: Int
+    /// Midpoint-rule points of the LSTM's integrated gradients.
+    public var steps: Int
+
+    public init(reasons: Int, steps: Int = 8) {
+        self.reasons = reasons
+        self.steps = steps
+    }
 }
 
 /// Batch scoring of every customer with history before an instant: one row per customer, in
@@ -33,11 +50,15 @@ public enum PredictionPipeline {
     ///   - write: receives the output text in order (the header first, for CSV).
     ///   - scorer: the forecast to write (nil: the model's headline, `defaultScorer`).
     ///   - dump: collects the model's inputs and raw outputs, rows in output order of the scored customers.
+    ///   - explain: adds each customer's largest reasons (`Explainer`): CSV columns `reason_k`,
+    ///     `reason_k_event`, `reason_k_contribution` for k = 1…K; a JSON `reasons` list. A customer
+    ///     that already churned has none.
     ///   - progress: customers scored so far, of the total to score (first with 0, before scoring starts).
     /// - Complexity: O(events before `asOf` + customers · log customers), in batches of `batchSize`.
     /// - Throws: `PipelineError.scorerUnavailable` when the model cannot make `scorer`.
     public static func predict(model: ForecastModel, store: EventStore, asOf: Int64, batchSize: Int = 512,
                                format: PredictionFormat = .csv, scorer choice: ScorerChoice? = nil, dump: FeatureDump? = nil,
+                               explain: ExplanationRequest? = nil,
                                write: (String) throws -> Void, progress: (Int, Int) -> Void = { _, _ in }) throws -> PredictionSummary {
         let choice = try model.scorer(choice)
         // Everyone with history is scored; the churn-event definition only marks who already churned.
@@ -54,7 +75,11 @@ public enum PredictionPipeline {
         }
         let churnedCount = isChurned.filter { $0 }.count
         let scored = churnedCount == 0 ? rows : zip(rows, isChurned).filter { !$0.1 }.map(\.0)
-        if format == .csv { try write("customer_id,churn_probability\n") }
+        let k = explain?.reasons ?? 0
+        if format == .csv {
+            try write("customer_id,churn_probability" + (0..<k).map { ",reason_\($0 + 1),reason_\($0 + 1)_event,reason_\($0 + 1)_contribution" }.joined() + "\n")
+        }
+        var reasonText: [Int32: String] = [:]
 
         // Merge the scored customers (in id order) with the already-churned ones (probability 1).
         var probabilities: [Int32: Double] = [:]
@@ -66,8 +91,9 @@ public enum PredictionPipeline {
                 let row = rows[next]
                 let id = store.customerIDs[Int(row.customer)]
                 let p = probabilities.removeValue(forKey: row.customer) ?? 1
-                text += format == .csv ? "\(csvField(id)),\(number(p))\n"
-                                       : "{\"customer_id\":\(jsonString(id)),\"churn_probability\":\(number(p))}\n"
+                let reasons = explain == nil ? "" : reasonText.removeValue(forKey: row.customer) ?? Self.reasonFields([], k: k, format: format)
+                text += format == .csv ? "\(csvField(id)),\(number(p))\(reasons)\n"
+                                       : "{\"customer_id\":\(jsonString(id)),\"churn_probability\":\(number(p))\(reasons)}\n"
                 next += 1
             }
             try write(text)
@@ -75,17 +101,53 @@ public enum PredictionPipeline {
         var position = [Int32: Int]()
         if churnedCount > 0 { for (k, row) in rows.enumerated() { position[row.customer] = k } }
         let scorer = try Scorer(model: model, store: store)
+        let explainer = try explain.map { try Explainer(model: model, store: store, choice: choice, steps: $0.steps) }
+        var largestError = 0.0
         progress(0, scored.count)
         try scorer.score(rows: scored, batchSize: batchSize, boosted: choice != .lstm || dump != nil) { batch in
             let batchRows = batch.rows
-            for (row, p) in zip(batchRows, scorer.probabilities(batch, choice: choice)) { probabilities[row.customer] = p }
+            let forecasts = scorer.probabilities(batch, choice: choice)
+            for (row, p) in zip(batchRows, forecasts) { probabilities[row.customer] = p }
+            if let explainer {
+                for (row, e) in zip(batchRows, try explainer.explain(batch, probabilities: forecasts, describe: k)) {
+                    largestError = max(largestError, abs(e.integrationError))
+                    let top = e.reasons.indices.sorted { abs(e.reasons[$0].contribution) > abs(e.reasons[$1].contribution) }.prefix(k)
+                    reasonText[row.customer] = Self.reasonFields(top.sorted().map { e.reasons[$0] }, k: k, format: format)
+                }
+            }
             dump?.append(batch, customers: batchRows.map { store.customerIDs[Int($0.customer)] })
             done += batchRows.count
             progress(done, scored.count)
             try emit(upTo: churnedCount == 0 ? batchRows.endIndex : position[batchRows.last!.customer]! + 1)
         }
         try emit(upTo: rows.count)
-        return PredictionSummary(asOf: asOf, scored: scored.count, alreadyChurned: churnedCount)
+        return PredictionSummary(asOf: asOf, scored: scored.count, alreadyChurned: churnedCount,
+                                 explanationBase: explainer?.baseProbability, largestIntegrationError: explainer.map { _ in largestError })
+    }
+
+    /// The reason fields of one output row (`reasons` in output order, at most `k`): CSV columns
+    /// after the probability, or the JSON `reasons` member.
+    static func reasonFields(_ reasons: [Reason], k: Int, format: PredictionFormat) -> String {
+        switch format {
+        case .csv:
+            return (0..<k).map { i in
+                guard i < reasons.count else { return ",,," }
+                let r = reasons[i]
+                return ",\(csvField(r.description)),\(r.group.event.map(csvField) ?? ""),\(contribution(r.contribution))"
+            }.joined()
+        case .jsonl:
+            let items = reasons.prefix(k).map { r in
+                "{\"event\":\(r.group.event.map(jsonString) ?? "null"),\"description\":\(jsonString(r.description)),"
+                    + "\"contribution\":\(contribution(r.contribution)),\"group\":\(jsonString(r.group.key))}"
+            }
+            return ",\"reasons\":[\(items.joined(separator: ","))]"
+        }
+    }
+
+    /// A contribution in probability points, six decimals (`-0.000000` written as `0.000000`).
+    static func contribution(_ x: Double) -> String {
+        let text = String(format: "%.6f", x)
+        return text == "-0.000000" ? "0.000000" : text
     }
 
     static func number(_ p: Double) -> String { String(format: "%.6f", p) }

@@ -15,13 +15,16 @@ struct PredictCommand: ParsableCommand {
                                      expected: "I/N with 0 ≤ I < N, e.g. 0/4", parse: { Shard(parsing: $0) })
     static let batchSize = Option<Int>.integer("batch-size", value: "B", help: "Customers per scoring batch.", default: 512, in: 1...1_000_000)
     static let dumpFeatures = Option<String>.text("dump-features", value: "PATH", help: "Write the model's inputs and raw outputs (safetensors).")
+    static let explain = Option<Int>.integer("explain", value: "K", help: "Add each customer's K largest reasons (reason codes).", in: 1...1000)
+    static let explainSteps = Option<Int>.integer("explain-steps", value: "M", help: "Integration points of the LSTM's reasons (integrated gradients, midpoint rule).",
+                                                  default: 8, in: 1...1024)
     static let scorer = Option<ScorerChoice>.choice("scorer", value: "MODEL", help: "The forecast to write",
                                                     defaultDescription: "ensemble when the model has a booster, else lstm")
 
     static let spec = CommandSpec(
         name: "churn-predict",
         abstract: "Score every customer of an event log with a trained churn model.",
-        usage: "churn-predict --model PATH --events FILE... [--as-of T] [--output PATH|-] [--format csv|jsonl] [--shard I/N]",
+        usage: "churn-predict --model PATH --events FILE... [--as-of T] [--output PATH|-] [--format csv|jsonl] [--shard I/N] [--explain K]",
         discussion: """
         Writes one row per customer with history before --as-of: customer_id,churn_probability
         (the probability of churn within the model's horizon), sorted by customer id (bytewise).
@@ -32,9 +35,13 @@ struct PredictCommand: ParsableCommand {
         64-bit of the id's UTF-8 bytes, mod N), so N processes cover everyone exactly once; each
         reads the whole input but keeps only its shard's events in memory, and the default
         --as-of is that of the whole input in every shard.
+        --explain K adds the K reasons that move each forecast most (CSV columns reason_k,
+        reason_k_event, reason_k_contribution; a JSON "reasons" list), largest contribution first,
+        in probability points: all reasons plus the base value (printed) add up to the forecast.
         Files are written atomically (temporary file, then rename).
         """,
-        options: [model.spec] + DataOptions.specs + [asOf.spec, output.spec, format.spec, scorer.spec, shard.spec, batchSize.spec, dumpFeatures.spec])
+        options: [model.spec] + DataOptions.specs + [asOf.spec, output.spec, format.spec, scorer.spec, shard.spec, batchSize.spec, dumpFeatures.spec,
+                                                         explain.spec, explainSteps.spec])
 
     /// Shard I of N.
     struct Shard: Sendable {
@@ -63,7 +70,7 @@ struct PredictCommand: ParsableCommand {
         if output != "-" { try OutputCheck.ensureWritable(output, flag: "--output") }
         if let path = dumpPath { try OutputCheck.ensureWritable(path, flag: "--dump-features") }
         _ = try (arguments.value(Self.asOf), arguments.value(Self.format), arguments.value(Self.shard), arguments.value(Self.batchSize),
-                 arguments.value(Self.scorer))
+                 arguments.value(Self.scorer), arguments.value(Self.explain), arguments.value(Self.explainSteps))
     }
 
     func run() throws {
@@ -82,7 +89,9 @@ struct PredictCommand: ParsableCommand {
             var bar: ProgressBar?
             let summary = try PredictionPipeline.predict(
                 model: model, store: store, asOf: instant, batchSize: try arguments.required(Self.batchSize),
-                format: try arguments.required(Self.format), scorer: try arguments.value(Self.scorer), dump: dump, write: sink.write,
+                format: try arguments.required(Self.format), scorer: try arguments.value(Self.scorer), dump: dump,
+                explain: try arguments.value(Self.explain).map { ExplanationRequest(reasons: $0, steps: try arguments.required(Self.explainSteps)) },
+                write: sink.write,
                 progress: { done, total in
                     if bar == nil { bar = ProgressBar(label: "scoring", total: total, unit: "customers") }
                     bar?.update(done)
@@ -95,6 +104,10 @@ struct PredictCommand: ParsableCommand {
             Terminal.error("scored \(summary.scored) customers"
                            + (summary.alreadyChurned == 0 ? "" : ", \(summary.alreadyChurned) already churned (probability 1)")
                            + (shard.map { " (shard \($0.index)/\($0.count))" } ?? "") + " as of \(Timestamp.format(instant))")
+            if let base = summary.explanationBase, let error = summary.largestIntegrationError {
+                Terminal.error(String(format: "reasons: base value %.6f (every customer's reasons add up to its forecast minus it); "
+                                      + "largest integration error of the LSTM part %.2g logit", base, error))
+            }
             if let dumpPath, let dump { try dump.write(to: URL(fileURLWithPath: dumpPath)) }
         }
     }

@@ -47,7 +47,7 @@ extension ChurnNetwork {
             let input = l == 0 ? x0 : ws.layers[l - 1].h.pointer
             let dinput = l == 0 ? dx0 : dhNext.pointer
             LSTMLayer.backward(dinput: dinput, dinputColumns: l == 0 ? dx0Columns : H,
-                               dparameters: grads.layers[l],
+                               dparameters: grads.layers[l], parameterGradients: computesParameterGradients,
                                dh: dh.pointer, dgates: ws.dgates.pointer,
                                rows: ws.gradientRows.pointer, dweights: ws.dweights.pointer, dc: ws.dc.pointer,
                                input: input, gates: activations.gates.pointer, c: activations.c.pointer,
@@ -76,7 +76,7 @@ extension ChurnNetwork {
             }
         }
         if computesNumericGradient { numericGradient.resize(batch.totalSteps * F) }
-        if dx0Columns > 0 {
+        if dx0Columns > 0 && (computesParameterGradients || computesNumericGradient) {
             batch.eventIDs.withUnsafeBufferPointer { ids in
                 Embedding.backward(dweight: grads.embedding,
                                    dnumeric: computesNumericGradient ? numericGradient.pointer : nil,

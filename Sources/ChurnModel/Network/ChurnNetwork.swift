@@ -49,6 +49,9 @@ public final class ChurnNetwork {
     public let inputGradient = FloatBuffer()
     /// Whether `backward` computes `inputGradient` (attributions: integrated gradients).
     public var computesInputGradient = false
+    /// Whether `backward` accumulates the parameter gradients (attributions need only
+    /// `inputGradient`, and skip the weight-gradient products).
+    public var computesParameterGradients = true
 
     /// A point on the straight path from a baseline input to the real one, for integrated
     /// gradients: a `.training` forward pass feeds layer 0 with `x' + alpha · (x − x')`, where

@@ -12,7 +12,9 @@ extension LSTMLayer {
     /// - Parameters:
     ///   - dinput: out `(N, dinputColumns)`: the first `dinputColumns` columns of the gradient of
     ///     the layer input (nil when not needed; layer 0 of training needs only the embedding's).
-    ///   - dparameters: the layer's gradients, accumulated into.
+    ///   - dparameters: the layer's gradients, accumulated into (when `parameterGradients`).
+    ///   - parameterGradients: whether to compute the weight and bias gradients (attributions
+    ///     need only the input gradient).
     ///   - dh: in `(N, H)` gradient arriving at each output from above; clobbered (the recurrent
     ///     gradient is accumulated into it).
     ///   - dgates: scratch `(N, G)`; dc: scratch `(B, H)`.
@@ -21,7 +23,7 @@ extension LSTMLayer {
     ///   - parameters: the layer's weights (`W_ih` for the input gradient).
     ///   - packedHHTransposed: `W_hhᵀ` packed for the per-step products `dgates · W_hh`.
     static func backward(dinput: UnsafeMutablePointer<Float>?, dinputColumns: Int,
-                         dparameters: LayerParameters,
+                         dparameters: LayerParameters, parameterGradients: Bool = true,
                          dh: UnsafeMutablePointer<Float>, dgates: UnsafeMutablePointer<Float>,
                          rows gradientRows: UnsafeMutablePointer<Float>, dweights: UnsafeMutablePointer<Float>,
                          dc: UnsafeMutablePointer<Float>,
@@ -54,29 +56,31 @@ extension LSTMLayer {
         // Row (t, j) = [h_{t−1}[j] (zero at t = 0) | x_t[j] | 1]: dW_hh, dW_ih and the bias
         // gradient (column sums of dgates) are the three column blocks of dgatesᵀ · rows.
         let W = H + I + 1
-        Threading.parallelRegions(parts.count) { part in
-            let first = parts[part].lowerBound, end = parts[part].upperBound
-            for t in 0..<plan.steps {
-                let count = min(end, plan.batchSizes[t]) - first
-                if count <= 0 { break }
-                let base = plan.offsets[t] + first
-                for j in 0..<count {
-                    let row = gradientRows + (base + j) * W
-                    if t > 0 { row.update(from: h + (plan.offsets[t - 1] + first + j) * H, count: H) }
-                    else { row.update(repeating: 0, count: H) }
-                    (row + H).update(from: input + (base + j) * I, count: I)
-                    row[H + I] = 1
+        if parameterGradients {
+            Threading.parallelRegions(parts.count) { part in
+                let first = parts[part].lowerBound, end = parts[part].upperBound
+                for t in 0..<plan.steps {
+                    let count = min(end, plan.batchSizes[t]) - first
+                    if count <= 0 { break }
+                    let base = plan.offsets[t] + first
+                    for j in 0..<count {
+                        let row = gradientRows + (base + j) * W
+                        if t > 0 { row.update(from: h + (plan.offsets[t - 1] + first + j) * H, count: H) }
+                        else { row.update(repeating: 0, count: H) }
+                        (row + H).update(from: input + (base + j) * I, count: I)
+                        row[H + I] = 1
+                    }
                 }
             }
-        }
-        BLAS.parallelGemm(transA: true, m: G, n: W, k: N, a: dgates, b: gradientRows, beta: 0, c: dweights)
-        for k in 0..<G {
-            let source = dweights + k * W
-            let hh = dparameters.weightHH + k * H, ih = dparameters.weightIH + k * I
-            for j in 0..<H { hh[j] += source[j] }
-            for j in 0..<I { ih[j] += source[H + j] }
-            dparameters.biasIH[k] += source[H + I]
-            dparameters.biasHH[k] += source[H + I]
+            BLAS.parallelGemm(transA: true, m: G, n: W, k: N, a: dgates, b: gradientRows, beta: 0, c: dweights)
+            for k in 0..<G {
+                let source = dweights + k * W
+                let hh = dparameters.weightHH + k * H, ih = dparameters.weightIH + k * I
+                for j in 0..<H { hh[j] += source[j] }
+                for j in 0..<I { ih[j] += source[H + j] }
+                dparameters.biasIH[k] += source[H + I]
+                dparameters.biasHH[k] += source[H + I]
+            }
         }
         if let dinput, dinputColumns > 0 {
             BLAS.parallelGemm(m: N, n: dinputColumns, k: G, a: dgates, b: parameters.weightIH, ldb: I, beta: 0, c: dinput)
