@@ -158,7 +158,7 @@ public struct ReasonDescriber: Sendable {
     }
 
     /// "41 days", "1 day", "5 hours".
-    static func age(_ microseconds: Int64) -> String {
+    public static func age(_ microseconds: Int64) -> String {
         let days = Double(microseconds) / Double(Timestamp.microsecondsPerDay)
         if days >= 1.5 { return "\(Int(days.rounded())) days" }
         if days >= 0.75 { return "1 day" }
@@ -167,7 +167,7 @@ public struct ReasonDescriber: Sendable {
     }
 
     /// A compact number: integers as such, others with up to two decimals.
-    static func number(_ x: Double) -> String {
+    public static func number(_ x: Double) -> String {
         if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
         return String(format: "%.2f", x)
     }

@@ -12,6 +12,8 @@ public struct Reason: Sendable {
     public var group: ReasonGroup
     /// Signed, in probability points of the forecast (0.12: twelve points up).
     public var contribution: Double
+    /// The same in logit units of the scorer (before the conversion to probability points).
+    public var logit: Double
     /// With the customer's own values; empty for reasons not among the ones described.
     public var description: String
 }
@@ -56,8 +58,10 @@ public final class Explainer {
     public let choice: ScorerChoice
     /// Midpoint-rule points of the integrated gradients.
     public let steps: Int
-    /// The base value of every explanation.
+    /// The base value of every explanation, `sigmoid(baseLogit)`.
     public private(set) var baseProbability: Double = 0
+    /// The scorer's logit of the reference (`L₀`).
+    public var baseLogit: Double { referenceCombinedLogit }
 
     private let cutoffGroups: [ReasonGroup?]
     private let columnGroups: [[ReasonGroup]]?
@@ -159,7 +163,7 @@ public final class Explainer {
             // One factor per customer turns logit units into probability points.
             let factor = abs(total) > 1e-12 ? (p - p0) / total : p0 * (1 - p0)
             var reasons = logit.compactMap { g, v -> Reason? in
-                v == 0 ? nil : Reason(group: g, contribution: v * factor, description: "")
+                v == 0 ? nil : Reason(group: g, contribution: v * factor, logit: v, description: "")
             }
             reasons.sort { $0.contribution != $1.contribution ? $0.contribution > $1.contribution : $0.group.key < $1.group.key }
             if describe > 0 {
