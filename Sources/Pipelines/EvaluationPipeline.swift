@@ -17,10 +17,11 @@ public enum EvaluationPipeline {
     ///   - scorer: the headline forecast (nil: the model's, `defaultScorer`).
     ///   - bootstrap: resamples for the AUC intervals and paired differences (seeded).
     ///   - onScored: sees the scoring batches (for `--dump-features`).
+    ///   - reasons: explain the headline forecast of every row and summarize the reasons (nil: don't).
     /// - Throws: `PipelineError.scorerUnavailable` when the model cannot make `scorer`.
     public static func evaluate(model: ForecastModel, store: EventStore, cutoff: Int64, labels: SnapshotOptions,
                                 labelSource: LabelSource = .window, scorer choice: ScorerChoice? = nil,
-                                bootstrap: Bootstrap = Bootstrap(resamples: 1000, seed: 1),
+                                bootstrap: Bootstrap = Bootstrap(resamples: 1000, seed: 1), reasons: ExplanationRequest? = nil,
                                 onScored: (ScoredBatch) throws -> Void = { _ in })
         throws -> (evaluation: CutoffEvaluation, rows: [SnapshotRow]) {
         let headline = try model.scorer(choice)
@@ -34,8 +35,13 @@ public enum EvaluationPipeline {
 
         let scorer = try Scorer(model: model, store: store)
         var probabilities = [ScorerChoice: [Double]]()
+        let explainer = try reasons.map { try Explainer(model: model, store: store, choice: headline, steps: $0.steps) }
+        var explanations: [Explanation] = []
         try scorer.score(rows: rows) { batch in
             for choice in model.scorers { probabilities[choice, default: []] += scorer.probabilities(batch, choice: choice) }
+            if let explainer {
+                explanations += try explainer.explain(batch, probabilities: scorer.probabilities(batch, choice: headline), describe: 0)
+            }
             try onScored(batch)
         }
         var scored = model.scorers.map { ModelScores(name: $0.modelName, probabilities: probabilities[$0]!) }
@@ -62,11 +68,12 @@ public enum EvaluationPipeline {
             for m in scored { curves[m.name] = try ModelCurves(m, labels: y) }
         }
         let positives = y.filter { $0 }.count
-        let evaluation = CutoffEvaluation(
+        var evaluation = CutoffEvaluation(
             cutoff: Timestamp.format(cutoff), horizonDays: labels.horizon.days, churnDefinition: labels.definition.description,
             customers: rows.count, churnRate: Double(positives) / Double(rows.count),
             headline: headline.modelName, models: comparison.models, differences: comparison.differences, curves: curves,
             warnings: warnings)
+        if let explainer { evaluation.reasons = ReasonSummary(explanations, model: headline.modelName, base: explainer.baseProbability) }
         return (evaluation, rows)
     }
 }
@@ -81,6 +88,8 @@ public struct EvaluationRequest: Sendable {
     /// Cutoffs to evaluate, newest first; the first is the main evaluation, the others the backtest.
     public var cutoffs: [Int64]
     public var bootstrap = Bootstrap(resamples: 1000, seed: 1)
+    /// Summarize the reasons of the headline forecast at the main cutoff (nil: don't).
+    public var reasons: ExplanationRequest? = ExplanationRequest(reasons: 0)
 
     public init(labels: SnapshotOptions, cutoffs: [Int64]) {
         self.labels = labels
@@ -102,7 +111,7 @@ extension EvaluationPipeline {
             onCutoff(cutoff)
             let result = try evaluate(
                 model: model, store: store, cutoff: cutoff, labels: request.labels, labelSource: request.labelSource,
-                scorer: request.scorer, bootstrap: request.bootstrap,
+                scorer: request.scorer, bootstrap: request.bootstrap, reasons: k == 0 ? request.reasons : nil,
                 onScored: { batch in
                     guard k == 0, let dump else { return }
                     dump.append(batch, customers: batch.rows.map { store.customerIDs[Int($0.customer)] })
@@ -126,5 +135,37 @@ extension EvaluationReport {
         try AtomicFile.write(try metricsJSON(), to: directory.appendingPathComponent("metrics.json"))
         try AtomicFile.write(Data(ReportRenderer.markdown(self).utf8), to: directory.appendingPathComponent("report.md"))
         try AtomicFile.write(Data(ReportRenderer.html(self).utf8), to: directory.appendingPathComponent("report.html"))
+    }
+}
+
+extension ReasonSummary {
+    /// The summary of explanations of one forecast: mean absolute and signed contribution of
+    /// every group over all of them, and the largest positive reasons of the highest-risk tenth.
+    public init(_ explanations: [Explanation], model: String, base: Double) {
+        let n = explanations.count
+        var absolute: [ReasonGroup: Double] = [:], signed: [ReasonGroup: Double] = [:]
+        for e in explanations {
+            for r in e.reasons {
+                absolute[r.group, default: 0] += abs(r.contribution)
+                signed[r.group, default: 0] += r.contribution
+            }
+        }
+        let importance = absolute.map { g, total in
+            Importance(reason: g.key, event: g.event, meanAbsoluteContribution: total / Double(max(n, 1)),
+                       meanContribution: signed[g, default: 0] / Double(max(n, 1)))
+        }.sorted { $0.meanAbsoluteContribution != $1.meanAbsoluteContribution ? $0.meanAbsoluteContribution > $1.meanAbsoluteContribution : $0.reason < $1.reason }
+        let decile = explanations.sorted { $0.probability > $1.probability }.prefix(max(1, n / 10))
+        var counts: [ReasonGroup: (customers: Int, total: Double)] = [:]
+        for e in decile {
+            guard let top = e.reasons.first, top.contribution > 0 else { continue }
+            counts[top.group, default: (0, 0)].customers += 1
+            counts[top.group, default: (0, 0)].total += top.contribution
+        }
+        let tops = counts.map { g, c in
+            TopReason(reason: g.key, event: g.event, customers: c.customers, share: Double(c.customers) / Double(max(decile.count, 1)),
+                      meanContribution: c.total / Double(c.customers))
+        }.sorted { $0.customers != $1.customers ? $0.customers > $1.customers : $0.reason < $1.reason }
+        self.init(model: model, base: base, customers: n, decileCustomers: n == 0 ? 0 : decile.count, importance: importance,
+                  topOfHighestRiskDecile: tops)
     }
 }

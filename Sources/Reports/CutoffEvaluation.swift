@@ -47,6 +47,8 @@ public struct CutoffEvaluation: Codable, Sendable {
     public var models: [String: MetricSet]
     public var differences: [String: AUCDifference]
     public var curves: [String: ModelCurves]
+    /// What drives the headline forecast (nil when not computed).
+    public var reasons: ReasonSummary?
     public var warnings: [String]
 
     public init(cutoff: String, horizonDays: Double, churnDefinition: String, customers: Int, churnRate: Double,
@@ -66,7 +68,7 @@ public struct CutoffEvaluation: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case cutoff, horizonDays = "horizon_days", churnDefinition = "churn_definition", customers
-        case churnRate = "churn_rate", headline, models, differences, curves, warnings
+        case churnRate = "churn_rate", headline, models, differences, curves, reasons, warnings
     }
 }
 

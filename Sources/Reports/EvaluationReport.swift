@@ -111,19 +111,20 @@ public struct EvaluationReport: Codable, Sendable {
             var headline: String
             var models: [String: MetricSet]
             var differences: [String: AUCDifference]
+            var reasons: ReasonSummary?
             var verdict: String
             var badRows: Int
             var backtest: [Backtest]
             var warnings: [String]
             enum CodingKeys: String, CodingKey {
                 case cutoff, horizonDays = "horizon_days", churnDefinition = "churn_definition", customers
-                case churnRate = "churn_rate", headline, models, differences, verdict, badRows = "bad_rows", backtest, warnings
+                case churnRate = "churn_rate", headline, models, differences, reasons, verdict, badRows = "bad_rows", backtest, warnings
             }
         }
         let m = main
         let document = Metrics(cutoff: m.cutoff, horizonDays: m.horizonDays, churnDefinition: m.churnDefinition,
                                customers: m.customers, churnRate: m.churnRate, headline: m.headline, models: m.models, differences: m.differences,
-                               verdict: verdict, badRows: data.badRows,
+                               reasons: m.reasons, verdict: verdict, badRows: data.badRows,
                                backtest: evaluations.map { Backtest(cutoff: $0.cutoff, customers: $0.customers, churnRate: $0.churnRate,
                                                                      headline: $0.headline, models: $0.models, differences: $0.differences) },
                                warnings: m.warnings)

@@ -42,6 +42,7 @@ struct HTMLReport {
         if let e = report.evaluations.first {
             h += metricsSection(e)
             h += chartsSection(e)
+            if let reasons = e.reasons { h += reasonsSection(reasons) }
         }
         h += trainingSection()
         if report.evaluations.count > 1 { h += backtestSection() }
@@ -53,6 +54,34 @@ struct HTMLReport {
     }
 
     func esc(_ s: String) -> String { ReportRenderer.escape(s) }
+
+    /// Why customers are at risk: two bar charts (plain HTML, so they scale with the page).
+    func reasonsSection(_ r: ReasonSummary) -> String {
+        var h = "<section>\n<h2>Why customers are at risk</h2>\n"
+        h += "<p class=\"note\">Reason codes of the \(esc(Self.name(r.model))) forecast for the \(ReportRenderer.count(r.customers)) customers: "
+        h += "each forecast is the base value \(ReportRenderer.percent(r.base)) plus the signed contributions of its reasons "
+        h += "(TreeSHAP for XGBoost, integrated gradients for the LSTM), in probability points.</p>\n<div class=\"grid\">\n"
+        let shown = Array(r.importance.prefix(15))
+        let largest = shown.map(\.meanAbsoluteContribution).max() ?? 0
+        h += "<figure class=\"bars\"><figcaption>Importance: mean |contribution| over all customers (bar); "
+        h += "mean signed contribution in the last column</figcaption>\n<table class=\"bars\">\n"
+        for i in shown {
+            let width = largest > 0 ? 100 * i.meanAbsoluteContribution / largest : 0
+            h += "<tr><th scope=\"row\">\(esc(ReasonSummary.label(i.reason)))</th><td class=\"bar\"><span style=\"width:\(String(format: "%.1f", width))%\"></span></td>"
+            h += "<td>\(String(format: "%.2f", 100 * i.meanAbsoluteContribution)) pts</td>"
+            h += "<td class=\"\(i.meanContribution >= 0 ? "up" : "down")\">\(String(format: "%+.2f", 100 * i.meanContribution))</td></tr>\n"
+        }
+        h += "</table></figure>\n"
+        let tops = Array(r.topOfHighestRiskDecile.prefix(12))
+        h += "<figure class=\"bars\"><figcaption>The largest reason raising the forecast of the \(ReportRenderer.count(r.decileCustomers)) "
+        h += "highest-risk customers (share of them; mean contribution in the last column)</figcaption>\n<table class=\"bars\">\n"
+        for t in tops {
+            h += "<tr><th scope=\"row\">\(esc(ReasonSummary.label(t.reason)))</th><td class=\"bar\"><span class=\"risk\" style=\"width:\(String(format: "%.1f", 100 * t.share))%\"></span></td>"
+            h += "<td>\(ReportRenderer.percent(t.share))</td><td class=\"up\">\(String(format: "%+.1f", 100 * t.meanContribution))</td></tr>\n"
+        }
+        h += "</table></figure>\n</div>\n</section>\n"
+        return h
+    }
 
     func header() -> String {
         var h = "<header>\n<h1>Churn model evaluation</h1>\n"
@@ -400,6 +429,16 @@ struct HTMLReport {
     .scroll { overflow-x: auto; margin-bottom: 16px; }
     table.backtest thead th.wrap { white-space: normal; min-width: 110px; max-width: 150px; }
     table { border-collapse: collapse; background: #fff; font-variant-numeric: tabular-nums; }
+    figure.bars { margin: 0; background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 12px 14px; }
+    figure.bars figcaption { font-size: 13px; color: #374151; margin-bottom: 8px; }
+    table.bars { width: 100%; }
+    table.bars th, table.bars td { padding: 4px 6px; font-size: 13px; text-align: right; white-space: nowrap; }
+    table.bars th { text-align: left; font-weight: normal; color: #111827; }
+    table.bars td.bar { width: 55%; }
+    table.bars td.bar span { display: block; height: 14px; background: #4c6ef5; border-radius: 2px; }
+    table.bars td.bar span.risk { background: #e8590c; }
+    table.bars td.up { color: #c92a2a; }
+    table.bars td.down { color: #2b8a3e; }
     table.metrics th, table.metrics td { padding: 7px 12px; border-bottom: 1px solid #e5e7eb; text-align: right; white-space: nowrap; }
     table.metrics thead th { font-size: 13px; color: #374151; background: #eef0f3; vertical-align: bottom; }
     table.metrics th[scope=row], table.metrics thead th:first-child { text-align: left; }

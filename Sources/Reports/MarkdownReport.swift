@@ -14,6 +14,7 @@ struct MarkdownReport {
             md += "churn definition \(Self.text(e.churnDefinition)): \(ReportRenderer.count(e.customers)) customers evaluated, "
             md += "churn rate \(ReportRenderer.percent(e.churnRate)).\n\n"
             md += metrics(e)
+            if let reasons = e.reasons { md += Self.reasons(reasons) }
         }
         if report.evaluations.count > 1 { md += backtest() }
         md += training()
@@ -24,6 +25,21 @@ struct MarkdownReport {
         }
         md += "Charts (ROC, precision–recall, calibration, gains, score distributions, training curves) are in `report.html`.\n"
         return md
+    }
+
+    static func reasons(_ r: ReasonSummary) -> String {
+        var md = "## Why customers are at risk\n\n"
+        md += "Reason codes of the \(text(EvaluationReport.displayName(r.model))) forecast: base value \(ReportRenderer.percent(r.base)) "
+        md += "plus signed contributions in probability points.\n\n| reason | mean abs. contribution | mean contribution |\n|---|---:|---:|\n"
+        for i in r.importance.prefix(15) {
+            md += "| \(cell(ReasonSummary.label(i.reason))) | \(String(format: "%.2f", 100 * i.meanAbsoluteContribution)) pts | \(String(format: "%+.2f", 100 * i.meanContribution)) |\n"
+        }
+        md += "\nThe largest reason raising the forecast of the \(ReportRenderer.count(r.decileCustomers)) highest-risk customers:\n\n"
+        md += "| reason | customers | share | mean contribution |\n|---|---:|---:|---:|\n"
+        for t in r.topOfHighestRiskDecile.prefix(12) {
+            md += "| \(cell(ReasonSummary.label(t.reason))) | \(t.customers) | \(ReportRenderer.percent(t.share)) | \(String(format: "%+.1f", 100 * t.meanContribution)) pts |\n"
+        }
+        return md + "\n"
     }
 
     func metrics(_ e: CutoffEvaluation) -> String {

@@ -19,6 +19,9 @@ struct EvaluateCommand: ParsableCommand {
                                                     defaultDescription: "ensemble when the model has a booster, else lstm")
     static let bootstrap = Option<Int>.integer("bootstrap", help: "Bootstrap resamples for the intervals.", default: 1000, in: 0...1_000_000)
     static let seed = Option<UInt64>.seed(help: "Bootstrap seed.", default: 1)
+    static let noReasons = Option<Bool>.flag("no-reasons", help: "Skip the reason codes of the headline forecast (report section, metrics.json 'reasons').")
+    static let explainSteps = Option<Int>.integer("explain-steps", value: "M", help: "Integration points of the LSTM's reasons (integrated gradients, midpoint rule).",
+                                                  default: 8, in: 1...1024)
 
     static let spec = CommandSpec(
         name: "churn-evaluate",
@@ -32,9 +35,12 @@ struct EvaluateCommand: ParsableCommand {
         loss, Brier, ECE and top-decile lift with 95% bootstrap intervals, including the paired
         AUC difference of the headline against every other model. Horizon and churn definition
         default to the model's; evaluate on customers or a period the model was not trained on.
+        The report also says why customers are at risk: the importance of each reason of the
+        headline forecast and the top reasons of the highest-risk tenth (--no-reasons skips it).
         """,
         options: [[model.spec], DataOptions.specs, LabelOptions.specs(modelDefaults: true, cutoff: cutoff),
-                  [scorer.spec, backtest.spec, every.spec, report.spec, dumpFeatures.spec, bootstrap.spec, seed.spec]].flatMap { $0 })
+                  [scorer.spec, backtest.spec, every.spec, report.spec, dumpFeatures.spec, bootstrap.spec, seed.spec,
+                   noReasons.spec, explainSteps.spec]].flatMap { $0 })
 
     var arguments: ParsedArguments
     var modelPath: String
@@ -77,6 +83,7 @@ struct EvaluateCommand: ParsableCommand {
             request.labelSource = try labels.labelSource()
             request.scorer = try arguments.value(Self.scorer)
             request.bootstrap = Bootstrap(resamples: try arguments.required(Self.bootstrap), seed: try arguments.required(Self.seed))
+            request.reasons = arguments.flag(Self.noReasons) ? nil : ExplanationRequest(reasons: 0, steps: try arguments.required(Self.explainSteps))
             let dump = dumpPath.map { _ in FeatureDump(model: model) }
             let document = try EvaluationPipeline.run(
                 model: model, modelPath: modelPath, store: store, files: data.paths, load: load, request: request,
