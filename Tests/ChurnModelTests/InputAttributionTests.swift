@@ -51,6 +51,16 @@ final class InputAttributionTests: XCTestCase {
         for (a, w) in zip(embedding, weightGradient) { XCTAssertEqual(a, w, accuracy: 1e-5 * max(1, abs(w))) }
         XCTAssertTrue(g.allSatisfy(\.isFinite))
         XCTAssertGreaterThan(g.map(abs).max()!, 1e-3, "the gradient is not trivially zero")
+        // Without parameter gradients: the same input gradient; the embedding's and the layers'
+        // gradients untouched (the head's few still accumulate).
+        net.computesNumericGradient = false
+        net.computesParameterGradients = false
+        let before = net.parameters.gradients.array
+        XCTAssertEqual(try inputGradient(net, b), g)
+        let after = net.parameters.gradients.array
+        for e in net.parameters.entries where !e.name.hasPrefix("head.") {
+            XCTAssertEqual(Array(after[e.offset ..< e.offset + e.count]), Array(before[e.offset ..< e.offset + e.count]), e.name)
+        }
     }
 
     func testGradientsAlongThePathIntegrateToTheChangeOfTheLogit() throws {

@@ -49,8 +49,9 @@ public final class ChurnNetwork {
     public let inputGradient = FloatBuffer()
     /// Whether `backward` computes `inputGradient` (attributions: integrated gradients).
     public var computesInputGradient = false
-    /// Whether `backward` accumulates the parameter gradients (attributions need only
-    /// `inputGradient`, and skip the weight-gradient products).
+    /// Whether `backward` accumulates the embedding's and the LSTM layers' parameter gradients
+    /// (attributions need only `inputGradient`, and skip the weight-gradient products; the head's
+    /// few gradients still accumulate).
     public var computesParameterGradients = true
 
     /// A point on the straight path from a baseline input to the real one, for integrated
