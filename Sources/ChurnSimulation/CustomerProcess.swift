@@ -21,6 +21,35 @@ struct CustomerAttributes: Sendable {
     }
 }
 
+/// The log-hazard terms of a customer on one day (`CustomerProcess.logHazardTerms(day:_:)`);
+/// a term whose condition does not hold is 0.
+struct HazardTerms {
+    /// `declineWeight · drop`.
+    var engagementDecline = 0.0
+    /// `frustrationWeight` while a ticket open ≥ `frustrationDelayDays` is unresolved.
+    var unresolvedTicket = 0.0
+    /// `priceWeight · priceSensitivity · exp(−days since the increase / priceDecayDays)`, within 150 days.
+    var priceIncrease = 0.0
+    /// `abandonWeight` while the key feature is abandoned.
+    var abandonedFeature = 0.0
+    /// `newCustomerWeight · exp(−tenure / newCustomerDays)` for tenure < 365 days.
+    var newAccount = 0.0
+    /// `channelWeights[channel]` (0 without attribute effects).
+    var channel = 0.0
+    /// `companySizeWeight · ln(companySize / companySizeMedian)` (0 without attribute effects).
+    var companySize = 0.0
+    /// `planHazardWeights[plan]` (0 without attribute effects).
+    var plan = 0.0
+
+    /// The log-multiplier of the base hazard: the sum of the terms, in the order the hazard has
+    /// always added them (a 0 term leaves the sum bit-identical).
+    @inline(__always)
+    var logMultiplier: Double {
+        engagementDecline + unresolvedTicket + priceIncrease + abandonedFeature + newAccount
+            + ((channel + companySize) + plan)
+    }
+}
+
 /// One customer: fixed traits drawn at sign-up and the latent state that evolves day by day.
 ///
 /// A value type, so that the truth computation can copy the exact state at the cutoff and run
@@ -39,8 +68,10 @@ struct CustomerProcess {
     var billingSecond: Int
     /// Channel and company size (kept in the state, so that truth continuations carry them).
     var attributes: CustomerAttributes
-    /// `channelWeights[channel] + companySizeWeight · ln(companySize / companySizeMedian)`.
-    var attributeLogMultiplier: Double
+    /// `channelWeights[channel]`: the channel's log-hazard term (used only with attribute effects).
+    var channelLogTerm: Double
+    /// `companySizeWeight · ln(companySize / companySizeMedian)`: the company-size log-hazard term.
+    var companySizeLogTerm: Double
 
     // Latent state.
     var noise = 0.0
@@ -67,8 +98,8 @@ struct CustomerProcess {
     /// of the log); the attributes consume nothing from `rng`.
     init(signupDay: Int, attributes: CustomerAttributes, constants k: ProcessConstants, rng: inout SeededGenerator) {
         self.attributes = attributes
-        attributeLogMultiplier = k.channelWeights[attributes.channel.rawValue]
-            + k.companySizeWeight * Foundation.log(Double(attributes.companySize) / k.companySizeMedian)
+        channelLogTerm = k.channelWeights[attributes.channel.rawValue]
+        companySizeLogTerm = k.companySizeWeight * Foundation.log(Double(attributes.companySize) / k.companySizeMedian)
         let u = rng.nextDouble()
         var s = 0
         while s < k.segmentCumulative.count - 1 && u >= k.segmentCumulative[s] { s += 1 }
@@ -96,25 +127,78 @@ struct CustomerProcess {
         noise = k.activityNoise / (1 - k.activityPersistence * k.activityPersistence).squareRoot() * rng.nextGaussian()
     }
 
+    /// The log-hazard terms on `day`, from the state at the start of the day: the one formula
+    /// of the voluntary cancel hazard, shared by `hazard(day:_:)` and `mechanism(day:horizonDays:_:)`.
+    ///
+    /// A term whose condition does not hold is 0; the attribute terms are 0 unless some attribute
+    /// weight is non-zero.
+    @inline(__always)
+    func logHazardTerms(day: Int, _ k: ProcessConstants) -> HazardTerms {
+        var t = HazardTerms()
+        t.engagementDecline = k.declineWeight * drop
+        if caseOpen && day - caseOpenedDay >= k.frustrationDelayDays { t.unresolvedTicket = k.frustrationWeight }
+        let sincePrice = day - priceIncreaseDay
+        if sincePrice >= 0 && sincePrice < 150 {
+            t.priceIncrease = k.priceWeight * priceSensitivity * Foundation.exp(-Double(sincePrice) / k.priceDecayDays)
+        }
+        if featureAbandoned { t.abandonedFeature = k.abandonWeight }
+        let tenure = day - signupDay
+        if tenure < 365 { t.newAccount = k.newCustomerWeight * Foundation.exp(-Double(tenure) / k.newCustomerDays) }
+        if k.hasAttributeEffects {
+            t.channel = channelLogTerm
+            t.companySize = companySizeLogTerm
+            t.plan = k.planHazardWeights[plan]
+        }
+        return t
+    }
+
     /// The probability of a voluntary cancel on `day`, from the state at the start of the day.
     ///
     /// `min(maxDailyHazard, baseHazard · exp(m))`, where the log-multiplier `m` sums the weighted
     /// signals (decline, frustration, price increase, abandoned feature, young account) and the
     /// attribute terms `channelWeights[channel] + companySizeWeight · ln(size / median) +
-    /// planHazardWeights[plan]` (skipped when all attribute weights are 0, which changes nothing).
+    /// planHazardWeights[plan]` (0 when all attribute weights are 0, which changes nothing):
+    /// `logHazardTerms(day:_:).logMultiplier`.
     @inline(__always)
     func hazard(day: Int, _ k: ProcessConstants) -> Double {
-        var logMultiplier = k.declineWeight * drop
-        if caseOpen && day - caseOpenedDay >= k.frustrationDelayDays { logMultiplier += k.frustrationWeight }
-        let sincePrice = day - priceIncreaseDay
-        if sincePrice >= 0 && sincePrice < 150 {
-            logMultiplier += k.priceWeight * priceSensitivity * Foundation.exp(-Double(sincePrice) / k.priceDecayDays)
+        min(k.maxDailyHazard, baseHazard * Foundation.exp(logHazardTerms(day: day, k).logMultiplier))
+    }
+
+    /// The probability, from the state at the start of `day`, that a pending failed payment ends
+    /// in an involuntary cancel: 1 when the cancel is already scheduled, `(1 − retrySuccess)^retriesLeft`
+    /// while retries are left, `nil` when no failed payment is pending.
+    func involuntaryCancelProbability(day: Int, _ k: ProcessConstants) -> Double? {
+        if involuntaryCancelDay != Int.max { return 1 }
+        if retryDay >= day && retriesLeft > 0 { return Foundation.pow(1 - k.retrySuccess, Double(retriesLeft)) }
+        return nil
+    }
+
+    /// The mechanism that drives most of the churn hazard from the state at the start of `day`,
+    /// for a horizon of `horizonDays` days (a pure function of the state and the constants).
+    ///
+    /// `failedPayment` when a failed payment is pending and `involuntaryCancelProbability` is at
+    /// least the voluntary cancel probability over the horizon at today's hazard,
+    /// `1 − (1 − h)^horizonDays`; otherwise the largest positive log-hazard term if it is at least
+    /// `ChurnMechanism.minimumLogMultiplier` (ties go to the earlier case of `ChurnMechanism`);
+    /// otherwise `none`. Attribute terms count only when attribute weights are set, and a negative
+    /// term never drives churn.
+    func mechanism(day: Int, horizonDays: Int, _ k: ProcessConstants) -> ChurnMechanism {
+        if let involuntary = involuntaryCancelProbability(day: day, k) {
+            let voluntary = 1 - Foundation.pow(1 - hazard(day: day, k), Double(horizonDays))
+            if involuntary >= voluntary { return .failedPayment }
         }
-        if featureAbandoned { logMultiplier += k.abandonWeight }
-        let tenure = day - signupDay
-        if tenure < 365 { logMultiplier += k.newCustomerWeight * Foundation.exp(-Double(tenure) / k.newCustomerDays) }
-        if k.hasAttributeEffects { logMultiplier += attributeLogMultiplier + k.planHazardWeights[plan] }
-        return min(k.maxDailyHazard, baseHazard * Foundation.exp(logMultiplier))
+        let t = logHazardTerms(day: day, k)
+        var best = ChurnMechanism.none
+        var largest = ChurnMechanism.minimumLogMultiplier
+        for (term, value) in [(ChurnMechanism.engagementDecline, t.engagementDecline), (.unresolvedTicket, t.unresolvedTicket),
+                              (.priceIncrease, t.priceIncrease), (.abandonedFeature, t.abandonedFeature),
+                              (.newAccount, t.newAccount), (.channel, t.channel), (.companySize, t.companySize),
+                              (.plan, t.plan)]
+        where value > largest || (value == largest && best == .none) {
+            best = term
+            largest = value
+        }
+        return best
     }
 
     /// Advances the customer through `day`, sending the day's events to `out`.

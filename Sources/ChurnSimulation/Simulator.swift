@@ -48,7 +48,8 @@ public struct TruthConfiguration: Sendable {
 
 /// Counts from a finished simulation.
 extension SimulationSummary {
-    /// The summary for a person: customers, events, cancels and rate; with `truth`, the truth file's figures.
+    /// The summary for a person: customers, events, cancels and rate; with `truth`, the truth
+    /// file's figures and the number of customers per mechanism.
     public func reportLines(seconds: Double, truth: Bool) -> [String] {
         var lines = [String(format: "churn-simulate: %d customers (%d with events), %d events, %d cancels (%d involuntary) in %.2fs, %.2fM events/s",
                             customers, customersWithEvents, events, cancels, involuntaryCancels, seconds,
@@ -57,6 +58,10 @@ extension SimulationSummary {
             let n = max(1, truthCustomers)
             lines.append(String(format: "churn-simulate: truth: %d customers active at the cutoff, mean churn probability %.4f, realised churn rate %.4f",
                                 truthCustomers, truthExpectedChurners / Double(n), Double(truthRealisedChurners) / Double(n)))
+            // The attribute mechanisms only when they occur (they cannot without attribute weights).
+            let counts = ChurnMechanism.allCases.filter { $0.attribute == nil || truthCount(of: $0) > 0 }
+                .map { "\($0.rawValue) \(truthCount(of: $0))" }
+            lines.append("churn-simulate: truth mechanisms: " + counts.joined(separator: ", "))
         }
         return lines
     }
@@ -79,6 +84,13 @@ public struct SimulationSummary: Sendable {
     public var truthExpectedChurners = 0.0
     /// Of them, how many did cancel within the horizon in this simulation.
     public var truthRealisedChurners = 0
+    /// Of them, how many have each mechanism, indexed like `ChurnMechanism.allCases`.
+    public var truthMechanismCounts = [Int](repeating: 0, count: ChurnMechanism.allCases.count)
+
+    /// The number of truth customers whose mechanism is `mechanism`.
+    public func truthCount(of mechanism: ChurnMechanism) -> Int {
+        ChurnMechanism.allCases.firstIndex(of: mechanism).map { truthMechanismCounts[$0] } ?? 0
+    }
 
     /// All cancels (voluntary and involuntary).
     public var cancels: Int { eventCounts[Int(EventKind.cancel.rawValue)] }
@@ -92,6 +104,7 @@ public struct SimulationSummary: Sendable {
         truthCustomers += other.truthCustomers
         truthExpectedChurners += other.truthExpectedChurners
         truthRealisedChurners += other.truthRealisedChurners
+        for i in truthMechanismCounts.indices { truthMechanismCounts[i] += other.truthMechanismCounts[i] }
     }
 }
 
@@ -124,6 +137,8 @@ public final class Simulator {
     let planSuffixes: [[UInt8]]
     /// Channel name bytes followed by a comma, per `AcquisitionChannel` (customer table rows).
     let channelNames: [[UInt8]]
+    /// A comma followed by the mechanism's name, per `ChurnMechanism.allCases` (truth rows).
+    let mechanismNames: [[UInt8]]
 
     /// Customers per chunk (the unit of parallel work).
     public var chunkSize = 128
@@ -136,6 +151,7 @@ public final class Simulator {
         format = RowFormat(startDay: configuration.startDay, days: configuration.days, customers: configuration.customers)
         planSuffixes = configuration.parameters.planNames.map { Array(",\($0)\n".utf8) }
         channelNames = AcquisitionChannel.allCases.map { Array("\($0.name),".utf8) }
+        mechanismNames = ChurnMechanism.allCases.map { Array(",\($0.rawValue)".utf8) }
     }
 
     /// The CSV header of the event log.
@@ -145,7 +161,7 @@ public final class Simulator {
     /// The CSV header of the customer table.
     public static let customerHeader = "customer_id,channel,company_size\n"
     /// The CSV header of the truth file.
-    public static let truthHeader = "customer_id,churn_probability,churned\n"
+    public static let truthHeader = "customer_id,churn_probability,churned,mechanism\n"
 
     /// Runs the simulation, writing the event log to `events`, the truth to `truthOutput` and
     /// the customer table to `customersOutput`.
@@ -319,11 +335,15 @@ public final class Simulator {
         let writesPlan = configuration.writesPlanColumn
         var emitted = 0
         var probability: Double?
+        var mechanism = ChurnMechanism.none
         summary.customers += 1
         id.withUnsafeBufferPointer { idBytes in
             var day = max(0, customer.signupDay)
             while day < configuration.days && !customer.cancelled {
-                if day == cutoff && emitted > 0 { probability = truthProbability(index, customer) }
+                if day == cutoff && emitted > 0, let truth {
+                    probability = truthProbability(index, customer)
+                    mechanism = customer.mechanism(day: day, horizonDays: truth.horizonDays, k)
+                }
                 dayEvents.events.removeAll(keepingCapacity: true)
                 let planAtStart = customer.plan
                 customer.step(day: day, k, &rng, &dayEvents)
@@ -350,8 +370,9 @@ public final class Simulator {
                 day += 1
             }
             // A cutoff at the very end of the log: the state after the last day is the state at the cutoff.
-            if cutoff == configuration.days && emitted > 0 && !customer.cancelled {
+            if let cutoff, let truth, cutoff == configuration.days && emitted > 0 && !customer.cancelled {
                 probability = truthProbability(index, customer)
+                mechanism = customer.mechanism(day: cutoff, horizonDays: truth.horizonDays, k)
             }
         }
         summary.events += emitted
@@ -369,7 +390,9 @@ public final class Simulator {
         if customer.cancelled && customer.involuntaryCancelDay == customer.cancelDay { summary.involuntaryCancels += 1 }
         if let probability, let truth, let truthBuffer, let cutoff {
             let churned = customer.cancelled && customer.cancelDay >= cutoff && customer.cancelDay < cutoff + truth.horizonDays
-            truthBuffer.reserve(id.count + 32)
+            let mechanismIndex = ChurnMechanism.allCases.firstIndex(of: mechanism) ?? 0
+            let mechanismName = mechanismNames[mechanismIndex]
+            truthBuffer.reserve(id.count + 32 + mechanismName.count)
             id.withUnsafeBufferPointer { truthBuffer.putUnchecked($0.baseAddress!, $0.count) }
             truthBuffer.putUnchecked(UInt8(ascii: ","))
             let scaled = Int((probability * 10_000).rounded())
@@ -382,10 +405,14 @@ public final class Simulator {
             truthBuffer.putUnchecked(48 + UInt8(frac % 10))
             truthBuffer.putUnchecked(UInt8(ascii: ","))
             truthBuffer.putUnchecked(churned ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+            mechanismName.withUnsafeBufferPointer { name in
+                if let base = name.baseAddress { truthBuffer.putUnchecked(base, name.count) }
+            }
             truthBuffer.putUnchecked(UInt8(ascii: "\n"))
             summary.truthCustomers += 1
             summary.truthExpectedChurners += probability
             if churned { summary.truthRealisedChurners += 1 }
+            summary.truthMechanismCounts[mechanismIndex] += 1
         }
     }
 

@@ -12,9 +12,15 @@ struct SimulateCommand: ParsableCommand {
         discussion: """
         Writes a CSV event log (customer_id,timestamp,event,amount), customer by customer and time-
         ordered within each customer. The same seed gives byte-identical output. With --truth, also
-        writes customer_id,churn_probability,churned for every customer active at the cutoff: the
-        probability under the simulated process of a 'cancel' event in [cutoff, cutoff + horizon),
-        estimated by Monte Carlo from the customer's exact state (docs/SIMULATION.md).
+        writes customer_id,churn_probability,churned,mechanism for every customer active at the
+        cutoff: the probability under the simulated process of a 'cancel' event in [cutoff,
+        cutoff + horizon), estimated by Monte Carlo from the customer's exact state; whether it
+        happened in the log; and what drives most of the cancel hazard at the cutoff:
+        failed_payment (a pending failed payment at least as likely to end in an involuntary
+        cancel as a voluntary cancel over the horizon), else the largest log-hazard term of at
+        least 0.5 (engagement_decline, unresolved_ticket, price_increase, abandoned_feature,
+        new_account; channel, company_size, plan in the 'attributes' scenario), else none
+        (docs/SIMULATION.md).
         Every customer has two static attributes, an acquisition channel (organic, paid_search,
         paid_social, referral, partner) and a company size (employees); --customers-output writes
         them as customer_id,channel,company_size, one row per customer with events, in the order of

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ChurnSupport
 @testable import ChurnSimulation
 
 /// Runs small simulations into temporary files and checks the log and the truth.
@@ -122,11 +123,11 @@ final class SimulatorTests: XCTestCase {
         // Read the truth.
         let truthText = String(decoding: try data("truth.csv"), as: UTF8.self)
         var lines = truthText.split(separator: "\n")
-        XCTAssertEqual(lines.removeFirst(), "customer_id,churn_probability,churned")
+        XCTAssertEqual(lines.removeFirst(), "customer_id,churn_probability,churned,mechanism")
         var probability: [Substring: Double] = [:]
         for line in lines {
             let f = line.split(separator: ",")
-            XCTAssertEqual(f.count, 3)
+            XCTAssertEqual(f.count, 4)
             let p = try XCTUnwrap(Double(f[1]))
             XCTAssertTrue((0...1).contains(p))
             XCTAssertTrue(f[2] == "0" || f[2] == "1")
@@ -166,6 +167,170 @@ final class SimulatorTests: XCTestCase {
         XCTAssertGreaterThan(unpaid.count, 5)
         XCTAssertGreaterThan(mean(openTicket), base * 1.5, "unresolved tickets should raise the churn probability")
         XCTAssertGreaterThan(mean(unpaid), base * 2, "unrecovered failed payments should raise the churn probability")
+    }
+
+    func testTruthMechanismColumnNamesTheMainMechanisms() throws {
+        let truth = TruthConfiguration(cutoffDay: start + 150, horizonDays: 30, samples: 20)
+        let summary = try simulate("m.csv", customers: 3000, days: 200, seed: 7, truth: truth, truthName: "truth.csv")
+        let text = String(decoding: try data("truth.csv"), as: UTF8.self)
+        var lines = text.split(separator: "\n")
+        let header = lines.removeFirst()
+        XCTAssertEqual(header, "customer_id,churn_probability,churned,mechanism")
+        XCTAssertEqual(header.split(separator: ",").count, 4)
+        var counts: [ChurnMechanism: Int] = [:], churners: [ChurnMechanism: Int] = [:]
+        var probabilities: [ChurnMechanism: Double] = [:]
+        for line in lines {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            XCTAssertEqual(f.count, 4)
+            guard f.count == 4, let mechanism = ChurnMechanism(rawValue: String(f[3])) else {
+                XCTFail("bad mechanism in \(line)")
+                continue
+            }
+            counts[mechanism, default: 0] += 1
+            if f[2] == "1" { churners[mechanism, default: 0] += 1 }
+            probabilities[mechanism, default: 0] += Double(f[1]) ?? 0
+        }
+        XCTAssertEqual(lines.count, summary.truthCustomers)
+        XCTAssertGreaterThan(lines.count, 1500)
+        for mechanism in ChurnMechanism.allCases {
+            XCTAssertEqual(summary.truthCount(of: mechanism), counts[mechanism, default: 0], "summary count of \(mechanism)")
+        }
+        for mechanism: ChurnMechanism in [.failedPayment, .unresolvedTicket, .engagementDecline, .priceIncrease, .newAccount] {
+            XCTAssertGreaterThanOrEqual(counts[mechanism, default: 0], 5, "too few \(mechanism.rawValue) customers")
+        }
+        for mechanism: ChurnMechanism in [.channel, .companySize, .plan] {
+            XCTAssertEqual(counts[mechanism, default: 0], 0, "\(mechanism.rawValue) without attribute weights")
+        }
+        XCTAssertGreaterThan(counts[.none, default: 0], lines.count / 3)
+        func rate(_ m: ChurnMechanism) -> Double { Double(churners[m, default: 0]) / Double(max(1, counts[m, default: 0])) }
+        func meanProbability(_ m: ChurnMechanism) -> Double { probabilities[m, default: 0] / Double(max(1, counts[m, default: 0])) }
+        // A pending failed payment ends in an involuntary cancel with probability ≥ 0.6^3 = 0.216.
+        XCTAssertGreaterThan(rate(.failedPayment), 0.15, "realised cancel rate of failed_payment customers")
+        XCTAssertGreaterThan(rate(.failedPayment), 4 * rate(.none), "failed_payment should cancel far more often than none")
+        XCTAssertGreaterThan(meanProbability(.failedPayment), 4 * meanProbability(.none))
+        XCTAssertGreaterThan(meanProbability(.unresolvedTicket), 2 * meanProbability(.none))
+    }
+
+    func testTruthMechanismColumnNamesAttributesOnlyInTheAttributesScenario() throws {
+        let truth = TruthConfiguration(cutoffDay: start + 120, horizonDays: 30, samples: 5)
+        let summary = try simulate("a.csv", customers: 1500, days: 150, seed: 8, scenario: .attributes, truth: truth, truthName: "truth.csv")
+        XCTAssertGreaterThan(summary.truthCount(of: .channel), 5)
+        XCTAssertGreaterThan(summary.truthCount(of: .plan), 5)
+        XCTAssertEqual(summary.truthMechanismCounts.reduce(0, +), summary.truthCustomers)
+    }
+
+    /// A customer in a calm state: old account, no decline, no ticket, no price increase, the
+    /// feature in use, no failed payment.
+    func calmCustomer(_ k: ProcessConstants, day: Int) -> CustomerProcess {
+        var rng = SeededGenerator(seed: 11)
+        let attributes = CustomerAttributes(constants: k, rng: &rng)
+        var c = CustomerProcess(signupDay: day - 500, attributes: attributes, constants: k, rng: &rng)
+        c.baseHazard = 0.001
+        c.drop = 0
+        c.dropTarget = 0
+        c.caseOpen = false
+        c.priceIncreaseDay = Int.min / 2
+        c.featureAbandoned = false
+        c.retryDay = Int.min / 2
+        c.retriesLeft = 0
+        c.involuntaryCancelDay = Int.max
+        return c
+    }
+
+    func testMechanismOfHandBuiltStates() {
+        let k = ProcessConstants(ProcessParameters())
+        let day = 400
+        let calm = calmCustomer(k, day: day)
+        XCTAssertEqual(calm.mechanism(day: day, horizonDays: 30, k), .none)
+
+        var ticket = calm
+        ticket.caseOpen = true
+        ticket.caseOpenedDay = day - 10
+        XCTAssertEqual(ticket.mechanism(day: day, horizonDays: 30, k), .unresolvedTicket)
+        ticket.caseOpenedDay = day - 1   // not yet frustrating
+        XCTAssertEqual(ticket.mechanism(day: day, horizonDays: 30, k), .none)
+
+        var payment = calm
+        payment.retriesLeft = 3
+        payment.retryDay = day + 2
+        XCTAssertEqual(payment.mechanism(day: day, horizonDays: 30, k), .failedPayment)
+        payment.retryDay = day - 30   // recovered long ago: retriesLeft is stale
+        XCTAssertEqual(payment.mechanism(day: day, horizonDays: 30, k), .none)
+        var scheduled = calm
+        scheduled.involuntaryCancelDay = day + 1
+        XCTAssertEqual(scheduled.mechanism(day: day, horizonDays: 30, k), .failedPayment)
+
+        // A pending failed payment that a high voluntary hazard outweighs: the largest term wins.
+        var both = payment
+        both.retryDay = day + 2
+        both.caseOpen = true
+        both.caseOpenedDay = day - 10
+        both.baseHazard = 0.02   // h = 0.02 · e^2.6 ≈ 0.27: voluntary ≈ 1 over 30 days > 0.216
+        XCTAssertEqual(both.mechanism(day: day, horizonDays: 30, k), .unresolvedTicket)
+
+        var decline = calm
+        decline.drop = 2   // 1.4 · 2 = 2.8
+        decline.caseOpen = true
+        decline.caseOpenedDay = day - 10   // 2.6
+        XCTAssertEqual(decline.mechanism(day: day, horizonDays: 30, k), .engagementDecline)
+        decline.drop = 0.3   // 0.42 < 0.5 and smaller than the ticket's term
+        XCTAssertEqual(decline.mechanism(day: day, horizonDays: 30, k), .unresolvedTicket)
+        decline.caseOpen = false
+        XCTAssertEqual(decline.mechanism(day: day, horizonDays: 30, k), .none, "a term below 0.5 drives nothing")
+
+        var price = calm
+        price.priceSensitivity = 1
+        price.priceIncreaseDay = day - 2
+        XCTAssertEqual(price.mechanism(day: day, horizonDays: 30, k), .priceIncrease)
+        var abandoned = calm
+        abandoned.featureAbandoned = true
+        XCTAssertEqual(abandoned.mechanism(day: day, horizonDays: 30, k), .abandonedFeature)
+        var young = calm
+        young.signupDay = day - 5
+        XCTAssertEqual(young.mechanism(day: day, horizonDays: 30, k), .newAccount)
+
+        // The hazard is the base hazard times exp of the terms' sum (the shared formula).
+        XCTAssertEqual(ticket.hazard(day: day, k), min(k.maxDailyHazard, ticket.baseHazard * exp(ticket.logHazardTerms(day: day, k).logMultiplier)))
+        XCTAssertEqual(calm.hazard(day: day, k), calm.baseHazard)
+    }
+
+    func testMechanismOfAttributeTerms() {
+        let k = ProcessConstants(Scenario.attributes.parameters)
+        let day = 400
+        var c = calmCustomer(k, day: day)
+        c.plan = 1   // pro: 0
+        c.channelLogTerm = 1.0   // paid_social
+        c.companySizeLogTerm = 0
+        XCTAssertEqual(c.mechanism(day: day, horizonDays: 30, k), .channel)
+        c.channelLogTerm = -0.8   // referral: negative terms never drive churn
+        XCTAssertEqual(c.mechanism(day: day, horizonDays: 30, k), .none)
+        c.companySizeLogTerm = 0.7
+        XCTAssertEqual(c.mechanism(day: day, horizonDays: 30, k), .companySize)
+        c.companySizeLogTerm = 0
+        c.plan = 0   // basic: +0.5
+        XCTAssertEqual(c.mechanism(day: day, horizonDays: 30, k), .plan)
+        // Without attribute weights the same state has no attribute mechanism.
+        let standard = ProcessConstants(ProcessParameters())
+        var s = calmCustomer(standard, day: day)
+        s.channelLogTerm = 1.0
+        s.plan = 0
+        XCTAssertEqual(s.mechanism(day: day, horizonDays: 30, standard), .none)
+    }
+
+    func testMechanismEventTypesAndAttributes() {
+        XCTAssertEqual(ChurnMechanism.failedPayment.eventTypes.map(\.name), ["payment_failed", "payment"])
+        XCTAssertEqual(ChurnMechanism.unresolvedTicket.eventTypes.map(\.name), ["support_ticket", "ticket_resolved", "error"])
+        XCTAssertEqual(ChurnMechanism.priceIncrease.eventTypes.map(\.name), ["price_increase"])
+        XCTAssertEqual(ChurnMechanism.engagementDecline.eventTypes.map(\.name), ["login", "view", "feature_use"])
+        XCTAssertEqual(ChurnMechanism.abandonedFeature.eventTypes.map(\.name), ["feature_use"])
+        for m: ChurnMechanism in [.newAccount, .none, .channel, .companySize, .plan] { XCTAssertEqual(m.eventTypes, [], "\(m)") }
+        XCTAssertEqual(ChurnMechanism.channel.attribute, "channel")
+        XCTAssertEqual(ChurnMechanism.companySize.attribute, "company_size")
+        XCTAssertEqual(ChurnMechanism.plan.attribute, "plan")
+        XCTAssertEqual(ChurnMechanism.allCases.compactMap(\.attribute).count, 3)
+        XCTAssertEqual(ChurnMechanism.allCases.map(\.rawValue),
+                       ["failed_payment", "engagement_decline", "unresolved_ticket", "price_increase", "abandoned_feature",
+                        "new_account", "channel", "company_size", "plan", "none"])
     }
 
     func testGzipOutputDecompressesToThePlainLog() throws {
