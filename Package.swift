@@ -113,7 +113,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "Snapshots", "Features", "ChurnSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "EventLog", "Snapshots", "ChurnSupport"]),
-        .testTarget(name: "ChurnSimulationTests", dependencies: ["ChurnSimulation", "EventLog"]),
+        .testTarget(name: "ChurnSimulationTests", dependencies: ["ChurnSimulation", "EventLog", "ChurnSupport"]),
         .testTarget(name: "ChurnCommandLineTests", dependencies: ["ChurnCommandLine"]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "ChurnCommandLine", "EventLog", "Snapshots", "Features",
                                                           "ChurnModel", "GradientBoosting", "Baselines", "Evaluation", "Reports", "TensorKit", "ChurnSupport",
