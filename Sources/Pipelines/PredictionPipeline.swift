@@ -23,6 +23,8 @@ public struct PredictionSummary: Sendable {
     /// (logit units; `Explainer`).
     public var explanationBase: Double?
     public var largestIntegrationError: Double?
+    /// The customer with that error.
+    public var largestIntegrationErrorCustomer: String?
 }
 
 /// What `--explain` asks for.
@@ -102,7 +104,7 @@ public enum PredictionPipeline {
         if churnedCount > 0 { for (k, row) in rows.enumerated() { position[row.customer] = k } }
         let scorer = try Scorer(model: model, store: store)
         let explainer = try explain.map { try Explainer(model: model, store: store, choice: choice, steps: $0.steps) }
-        var largestError = 0.0
+        var largestError = 0.0, worstCustomer: String?
         progress(0, scored.count)
         try scorer.score(rows: scored, batchSize: batchSize, boosted: choice != .lstm || dump != nil) { batch in
             let batchRows = batch.rows
@@ -110,7 +112,10 @@ public enum PredictionPipeline {
             for (row, p) in zip(batchRows, forecasts) { probabilities[row.customer] = p }
             if let explainer {
                 for (row, e) in zip(batchRows, try explainer.explain(batch, probabilities: forecasts, describe: k)) {
-                    largestError = max(largestError, abs(e.integrationError))
+                    if abs(e.integrationError) > largestError {
+                        largestError = abs(e.integrationError)
+                        worstCustomer = store.customerIDs[Int(row.customer)]
+                    }
                     let top = e.reasons.indices.sorted { abs(e.reasons[$0].contribution) > abs(e.reasons[$1].contribution) }.prefix(k)
                     reasonText[row.customer] = Self.reasonFields(top.sorted().map { e.reasons[$0] }, k: k, format: format)
                 }
@@ -122,7 +127,8 @@ public enum PredictionPipeline {
         }
         try emit(upTo: rows.count)
         return PredictionSummary(asOf: asOf, scored: scored.count, alreadyChurned: churnedCount,
-                                 explanationBase: explainer?.baseProbability, largestIntegrationError: explainer.map { _ in largestError })
+                                 explanationBase: explainer?.baseProbability, largestIntegrationError: explainer.map { _ in largestError },
+                                 largestIntegrationErrorCustomer: worstCustomer)
     }
 
     /// The reason fields of one output row (`reasons` in output order, at most `k`): CSV columns

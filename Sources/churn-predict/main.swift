@@ -106,7 +106,8 @@ struct PredictCommand: ParsableCommand {
                            + (shard.map { " (shard \($0.index)/\($0.count))" } ?? "") + " as of \(Timestamp.format(instant))")
             if let base = summary.explanationBase, let error = summary.largestIntegrationError {
                 Terminal.error(String(format: "reasons: base value %.6f (every customer's reasons add up to its forecast minus it); "
-                                      + "largest integration error of the LSTM part %.2g logit", base, error))
+                                      + "largest integration error of the LSTM part %.2g logit", base, error)
+                               + (summary.largestIntegrationErrorCustomer.map { " (customer \($0))" } ?? ""))
             }
             if let dumpPath, let dump { try dump.write(to: URL(fileURLWithPath: dumpPath)) }
         }

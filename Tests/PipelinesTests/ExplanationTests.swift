@@ -1,5 +1,6 @@
 import EventLog
 import Features
+import Reports
 import Foundation
 import Snapshots
 import XCTest
@@ -184,5 +185,58 @@ final class ExplanationTests: ToolTestCase {
         }
         let bad = try runner.run("churn-predict", common.dropLast(2) + ["--explain", "0"])
         XCTAssertEqual(bad.status, 64)
+    }
+
+    func testTheSummaryOfExplanationsIsComputedAsDocumented() {
+        func e(_ p: Double, _ reasons: [(ReasonGroup, Double)]) -> Explanation {
+            Explanation(probability: p, base: 0.1,
+                        reasons: reasons.map { Reason(group: $0.0, contribution: $0.1, logit: $0.1, description: "") }
+                            .sorted { $0.contribution > $1.contribution },
+                        integrationError: 0)
+        }
+        var explanations: [Explanation] = []
+        // 20 customers: the two riskiest have payment_failed and tenure as their largest positive reasons.
+        explanations.append(e(0.9, [(.eventType("payment_failed"), 0.5), (.tenure, 0.3)]))
+        explanations.append(e(0.8, [(.tenure, 0.4), (.eventType("payment_failed"), 0.3)]))
+        for k in 0..<18 { explanations.append(e(0.1 + Double(k) * 0.01, [(.eventType("login"), -0.02), (.tenure, Double(k) * 0.001)])) }
+        let summary = ReasonSummary(explanations, model: "ensemble", base: 0.1)
+        XCTAssertEqual(summary.customers, 20)
+        XCTAssertEqual(summary.decileCustomers, 2)
+        let tenure = summary.importance.first { $0.reason == "tenure" }!
+        let tenureTotal = 0.3 + 0.4 + (0..<18).reduce(0.0) { $0 + Double($1) * 0.001 }
+        XCTAssertEqual(tenure.meanAbsoluteContribution, tenureTotal / 20, accuracy: 1e-12)
+        XCTAssertNil(tenure.event)
+        let login = summary.importance.first { $0.reason == "event:login" }!
+        XCTAssertEqual(login.meanAbsoluteContribution, 18 * 0.02 / 20, accuracy: 1e-12)
+        XCTAssertEqual(login.meanContribution, -18 * 0.02 / 20, accuracy: 1e-12)
+        XCTAssertEqual(login.event, "login")
+        XCTAssertEqual(summary.importance.map(\.meanAbsoluteContribution), summary.importance.map(\.meanAbsoluteContribution).sorted(by: >))
+        XCTAssertEqual(summary.topOfHighestRiskDecile.map(\.reason).sorted(), ["event:payment_failed", "tenure"])
+        XCTAssertEqual(summary.topOfHighestRiskDecile.map(\.share), [0.5, 0.5])
+        XCTAssertEqual(summary.topOfHighestRiskDecile.first { $0.reason == "tenure" }!.meanContribution, 0.4, accuracy: 1e-12)
+    }
+
+    func testEvaluateReportsTheReasons() throws {
+        let (log, customers, model) = try prepared()
+        let report = runner.path("report")
+        let run = try runner.run("churn-evaluate", ["--model", model, "--events", log, "--customers", customers,
+                                                    "--cutoff", "2024-04-10", "--report", report, "--bootstrap", "20"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report + "/metrics.json"))) as? [String: Any])
+        let reasons = try XCTUnwrap(metrics["reasons"] as? [String: Any])
+        XCTAssertEqual(reasons["model"] as? String, "ensemble")
+        let importance = try XCTUnwrap(reasons["importance"] as? [[String: Any]])
+        XCTAssertFalse(importance.isEmpty)
+        XCTAssertTrue(importance.allSatisfy { $0.keys.contains("event") }, "event is always present (null when none)")
+        XCTAssertEqual(reasons["customers"] as? Int, metrics["customers"] as? Int)
+        let html = try String(contentsOfFile: report + "/report.html", encoding: .utf8)
+        XCTAssertTrue(html.contains("Why customers are at risk"))
+        let markdown = try String(contentsOfFile: report + "/report.md", encoding: .utf8)
+        XCTAssertTrue(markdown.contains("## Why customers are at risk"))
+        let skipped = try runner.run("churn-evaluate", ["--model", model, "--events", log, "--customers", customers, "--cutoff", "2024-04-10",
+                                                        "--report", runner.path("plain"), "--bootstrap", "20", "--no-reasons"])
+        XCTAssertEqual(skipped.status, 0, skipped.stderr)
+        let plain = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: runner.path("plain") + "/metrics.json"))) as? [String: Any])
+        XCTAssertNil(plain["reasons"])
     }
 }
