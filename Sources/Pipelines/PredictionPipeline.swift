@@ -25,6 +25,8 @@ public struct PredictionSummary: Sendable {
     public var largestIntegrationError: Double?
     /// The customer with that error.
     public var largestIntegrationErrorCustomer: String?
+    /// Customers whose error is above `Explainer.refinementThreshold` after refinement.
+    public var integrationErrorsAboveThreshold = 0
 }
 
 /// What `--explain` asks for.
@@ -104,7 +106,7 @@ public enum PredictionPipeline {
         if churnedCount > 0 { for (k, row) in rows.enumerated() { position[row.customer] = k } }
         let scorer = try Scorer(model: model, store: store)
         let explainer = try explain.map { try Explainer(model: model, store: store, choice: choice, steps: $0.steps) }
-        var largestError = 0.0, worstCustomer: String?
+        var largestError = 0.0, worstCustomer: String?, above = 0
         progress(0, scored.count)
         try scorer.score(rows: scored, batchSize: batchSize, boosted: choice != .lstm || dump != nil) { batch in
             let batchRows = batch.rows
@@ -112,6 +114,7 @@ public enum PredictionPipeline {
             for (row, p) in zip(batchRows, forecasts) { probabilities[row.customer] = p }
             if let explainer {
                 for (row, e) in zip(batchRows, try explainer.explain(batch, probabilities: forecasts, describe: k)) {
+                    if abs(e.integrationError) > Explainer.refinementThreshold { above += 1 }
                     if abs(e.integrationError) > largestError {
                         largestError = abs(e.integrationError)
                         worstCustomer = store.customerIDs[Int(row.customer)]
@@ -128,7 +131,7 @@ public enum PredictionPipeline {
         try emit(upTo: rows.count)
         return PredictionSummary(asOf: asOf, scored: scored.count, alreadyChurned: churnedCount,
                                  explanationBase: explainer?.baseProbability, largestIntegrationError: explainer.map { _ in largestError },
-                                 largestIntegrationErrorCustomer: worstCustomer)
+                                 largestIntegrationErrorCustomer: worstCustomer, integrationErrorsAboveThreshold: above)
     }
 
     /// The reason fields of one output row (`reasons` in output order, at most `k`): CSV columns

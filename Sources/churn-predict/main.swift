@@ -107,7 +107,8 @@ struct PredictCommand: ParsableCommand {
             if let base = summary.explanationBase, let error = summary.largestIntegrationError {
                 Terminal.error(String(format: "reasons: base value %.6f (every customer's reasons add up to its forecast minus it); "
                                       + "largest integration error of the LSTM part %.2g logit", base, error)
-                               + (summary.largestIntegrationErrorCustomer.map { " (customer \($0))" } ?? ""))
+                               + (summary.largestIntegrationErrorCustomer.map { " (customer \($0))" } ?? "")
+                               + "; \(summary.integrationErrorsAboveThreshold) of \(summary.scored) customers above \(Explainer.refinementThreshold)")
             }
             if let dumpPath, let dump { try dump.write(to: URL(fileURLWithPath: dumpPath)) }
         }
