@@ -9,7 +9,8 @@
 2. Agreement with the simulated truth (churn-simulate --truth, column `mechanism`): among the
    customers whose churn is driven by one mechanism, the share whose top positive reason names an
    event type of that mechanism (or the attribute, or tenure for a new account), next to the share
-   a constant answer (the most frequent top reason) would get.
+   a constant answer (the most frequent top reason) would get and the share among all scored
+   customers (what the answer would get if it ignored the customer).
 
     explanations.py --bin .build/release --model m.safetensors --events log.csv.gz --as-of 2024-12-01 \\
         --explained reasons.jsonl --truth truth.csv [--customers table.csv --attribute-column plan] [--out DIR]
@@ -127,15 +128,17 @@ def main():
         tops = {r["customer_id"]: (top_positive(r) or {}).get("group") for r in scored}
         counts = pd.Series([g for g in tops.values() if g]).value_counts()
         constant = counts.index[0] if len(counts) else None
-        print(f"agreement with the simulated mechanism (top positive reason; constant answer '{constant}' for comparison):")
-        print(f"  {'mechanism':20s} {'customers':>9s} {'agree':>7s} {'constant':>8s}")
+        print(f"agreement with the simulated mechanism (top positive reason); for comparison the constant answer "
+              f"'{constant}', and the share of all scored customers whose top reason names the mechanism's events:")
+        print(f"  {'mechanism':20s} {'customers':>9s} {'agree':>7s} {'constant':>8s} {'everyone':>8s}")
         for mechanism, groups in MECHANISM_GROUPS.items():
             members = [c for c in tops if truth.get(c) == mechanism]
             if not members:
                 continue
             agree = np.mean([tops[c] in groups for c in members])
             const = np.mean([constant in groups for _ in members])
-            print(f"  {mechanism:20s} {len(members):9d} {agree:7.1%} {const:8.1%}")
+            everyone = np.mean([g in groups for g in tops.values()])
+            print(f"  {mechanism:20s} {len(members):9d} {agree:7.1%} {const:8.1%} {everyone:8.1%}")
 
 
 if __name__ == "__main__":
