@@ -61,6 +61,7 @@ let package = Package(
         .executable(name: "churn-predict", targets: ["churn-predict"]),
         .executable(name: "churn-bench", targets: ["churn-bench"]),
         .executable(name: "churn-simulate", targets: ["churn-simulate"]),
+        .executable(name: "churn-analyze", targets: ["churn-analyze"]),
     ],
     targets: [
         // MARK: - System libraries (Debian packages)
@@ -85,11 +86,13 @@ let package = Package(
         .target(name: "GradientBoosting", dependencies: ["ChurnSupport", "CXGBoost"]),
         .target(name: "Baselines", dependencies: ["ChurnSupport", "EventLog", "Snapshots", "Features", "Evaluation"],
                 swiftSettings: fastMath),
-        .target(name: "Reports", dependencies: ["ChurnSupport", "Evaluation", "Baselines"]),
+        .target(name: "Reports", dependencies: ["ChurnSupport", "Evaluation", "Baselines", "Analysis"]),
+        // Churn measured the way the business reads it: period rates, revenue retention, cohorts, survival.
+        .target(name: "Analysis", dependencies: ["ChurnSupport", "EventLog", "Snapshots"], swiftSettings: fastMath),
 
         // MARK: - Pipelines: train, evaluate, predict (library code the executables call)
         .target(name: "Pipelines", dependencies: ["ChurnSupport", "TensorKit", "EventLog", "Snapshots", "Features",
-                                                  "ChurnModel", "GradientBoosting", "Baselines", "Evaluation", "Reports"]),
+                                                  "ChurnModel", "GradientBoosting", "Baselines", "Evaluation", "Reports", "Analysis"]),
 
         // MARK: - Simulation: seeded event logs with a known churn process
         .target(name: "ChurnSimulation", dependencies: ["ChurnSupport", "CZlib", "EventLog"], swiftSettings: fastMath),
@@ -103,6 +106,7 @@ let package = Package(
         .executableTarget(name: "churn-predict", dependencies: ["ChurnCommandLine", "Pipelines"]),
         .executableTarget(name: "churn-bench", dependencies: ["ChurnCommandLine", "ChurnModel", "TensorKit"], swiftSettings: fastMath),
         .executableTarget(name: "churn-simulate", dependencies: ["ChurnCommandLine", "ChurnSimulation"]),
+        .executableTarget(name: "churn-analyze", dependencies: ["ChurnCommandLine", "Pipelines", "Analysis"]),
 
         // MARK: - Unit test bundles
         // What the bundles share: NaN-aware tolerance helpers, the difference log, JSON fixtures.
@@ -113,6 +117,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "Snapshots", "Features", "ChurnSupport"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "EventLog", "Snapshots", "ChurnSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "EventLog", "ChurnSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChurnSimulationTests", dependencies: ["ChurnSimulation", "EventLog", "ChurnSupport"]),
         .testTarget(name: "ChurnCommandLineTests", dependencies: ["ChurnCommandLine"]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "ChurnCommandLine", "EventLog", "Snapshots", "Features",
