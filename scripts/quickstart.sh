@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command: installs what the build needs, builds in release mode, simulates a
 # sample event log (if absent), trains a model, evaluates it against the baselines on the next,
-# unseen month, and scores every customer. Prints where the model, report and predictions are.
+# unseen month, scores every customer with reasons, and measures churn on the log (churn-analyze). Prints where the model, report and predictions are.
 #
 # Usage: scripts/quickstart.sh [--customers N]   (default 5000; the whole run takes a few minutes)
 set -euo pipefail
@@ -32,14 +32,19 @@ echo "== training (cutoffs 2024-11-01 and three earlier months; churn = a 'cance
 echo "== evaluating on December 2024 (customers and window not used for training)" >&2
 "$bin/churn-evaluate" --model "$model" --events "$events" --cutoff 2024-12-01 --report "$out/report"
 
-echo "== scoring every customer as of 2025-01-01" >&2
-"$bin/churn-predict" --model "$model" --events "$events" --as-of 2025-01-01 --output "$out/predictions.csv"
+echo "== scoring every customer as of 2025-01-01, with their three main reasons" >&2
+"$bin/churn-predict" --model "$model" --events "$events" --as-of 2025-01-01 --explain 3 --output "$out/predictions.csv"
+
+echo "== measuring churn per month: rates, revenue retention, involuntary churn, cohorts, survival, risk deciles" >&2
+"$bin/churn-analyze" --events "$events" --value-column amount --churn-event cancel --involuntary-event payment_failed \
+    --within 10d --model "$model" --as-of 2024-12-01 --report "$out/analysis"
 
 cat <<DONE
 
 Done.
   model:        $model
   report:       $out/report/report.html (and report.md, metrics.json)
-  predictions:  $out/predictions.csv ($(($(wc -l < "$out/predictions.csv") - 1)) customers)
+  predictions:  $out/predictions.csv ($(($(wc -l < "$out/predictions.csv") - 1)) customers, with reasons)
+  analysis:     $out/analysis/report.html (and report.md, metrics.json)
 The bundled sample model is models/default.safetensors (scripts/make_default_model.sh).
 DONE
