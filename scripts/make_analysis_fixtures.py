@@ -23,31 +23,31 @@ import sys
 import numpy as np
 import pandas as pd
 
-ROWS = """customer_id,timestamp,event,amount
-a,2024-01-03T10:00:00Z,login,0
-a,2024-01-20,payment,10
-a,2024-02-05,payment,10
-a,2024-03-07,payment,15
-a,2024-05-02,payment,15
-b,2024-01-31T23:30:00-02:00,payment,20
-b,2024-02-15,refund,-20
-b,2024-03-01T00:30:00+01:00,login,0
-c,2024-01-15,login,0
-d,2024-02-10,payment,30
-d,2024-03-12,payment_failed,30
-d,2024-03-20,cancel,0
-d,2024-05-10,login,0
-e,2024-03-31T23:59:59Z,payment,5
-e,2024-04-01T00:00:00Z,payment,5
-e,2024-06-03,payment,8
-f,2024-02-26,login,0
-f,2024-03-03,payment,12
-f,2024-03-04,payment_failed,12
-f,2024-03-05,cancel,0
-g,2024-06-30,login,0
-h,2024-01-01,payment,7
-h,2024-04-15,payment,7
-h,2024-06-10,payment,0
+ROWS = """customer_id,timestamp,event,amount,tier
+a,2024-01-03T10:00:00Z,login,0,gold
+a,2024-01-20,payment,10,gold
+a,2024-02-05,payment,10,gold
+a,2024-03-07,payment,15,gold
+a,2024-05-02,payment,15,gold
+b,2024-01-31T23:30:00-02:00,payment,20,silver
+b,2024-02-15,refund,-20,silver
+b,2024-03-01T00:30:00+01:00,login,0,gold
+c,2024-01-15,login,0,
+d,2024-02-10,payment,30,gold
+d,2024-03-12,payment_failed,30,gold
+d,2024-03-20,cancel,0,gold
+d,2024-05-10,login,0,gold
+e,2024-03-31T23:59:59Z,payment,5,silver
+e,2024-04-01T00:00:00Z,payment,5,silver
+e,2024-06-03,payment,8,silver
+f,2024-02-26,login,0,
+f,2024-03-03,payment,12,
+f,2024-03-04,payment_failed,12,
+f,2024-03-05,cancel,0,
+g,2024-06-30,login,0,gold
+h,2024-01-01,payment,7,silver
+h,2024-04-15,payment,7,silver
+h,2024-06-10,payment,0,
 """
 
 
@@ -159,15 +159,25 @@ def analyse(log, kind, churn_event=None, involuntary=None, within_days=30):
         rows.append(row)
     cohort_list = [{"start": start_of(f, kind), "customers": v[0], "retention": [x / v[0] for x in v[1]]}
                    for f, v in sorted(cohorts.items())]
+    survival = kaplan_meier(durations)
+    # Per segment: the customer's latest non-empty tier.
+    segments = {}
+    for (c, (d, e)) in zip(customers, durations):
+        tiers = [t for t in by[c]["tier"] if t]
+        segments.setdefault(tiers[-1] if tiers else "<missing>", []).append((d, e))
+    by_segment = {name: kaplan_meier(obs) for name, obs in sorted(segments.items())}
+    return {"periods": rows, "cohorts": cohort_list, "survival": survival, "segment_survival": by_segment}
+
+
+def kaplan_meier(durations):
     from lifelines import KaplanMeierFitter
     kmf = KaplanMeierFitter().fit([d for d, _ in durations], [e for _, e in durations])
     table = kmf.event_table
     times = [float(t) for t in table.index if table.loc[t, "observed"] > 0]
     ci = kmf.confidence_interval_survival_function_
-    survival = {"customers": len(durations), "churned": int(sum(e for _, e in durations)), "days": times,
-                "survival": [float(kmf.survival_function_.loc[t].iloc[0]) for t in times],
-                "lower_95": [float(ci.loc[t].iloc[0]) for t in times], "upper_95": [float(ci.loc[t].iloc[1]) for t in times]}
-    return {"periods": rows, "cohorts": cohort_list, "survival": survival}
+    return {"customers": len(durations), "churned": int(sum(e for _, e in durations)), "days": times,
+            "survival": [float(kmf.survival_function_.loc[t].iloc[0]) for t in times],
+            "lower_95": [float(ci.loc[t].iloc[0]) for t in times], "upper_95": [float(ci.loc[t].iloc[1]) for t in times]}
 
 
 def main():
@@ -175,7 +185,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "edge_log.csv"), "w") as f:
         f.write(ROWS)
-    log = pd.read_csv(os.path.join(out, "edge_log.csv"), dtype={"customer_id": str})
+    log = pd.read_csv(os.path.join(out, "edge_log.csv"), dtype={"customer_id": str, "tier": str}, keep_default_na=False)
     log["t"] = pd.to_datetime(log["timestamp"], utc=True, format="mixed")
     cases = {
         "month_activity": analyse(log, "month", involuntary="payment_failed", within_days=30),

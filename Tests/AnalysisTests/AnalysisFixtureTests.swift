@@ -37,6 +37,7 @@ final class AnalysisFixtureTests: XCTestCase {
         var periods: [Period]
         var cohorts: [Cohort]
         var survival: Survival
+        var segment_survival: [String: Survival]
     }
 
     func fixture(_ name: String) throws -> URL {
@@ -45,7 +46,8 @@ final class AnalysisFixtureTests: XCTestCase {
 
     func store() throws -> EventStore {
         try CSVEventReader.load(paths: [try fixture("edge_log.csv").path],
-                                options: LoadOptions(columns: ColumnMapping(values: ["amount"]))).store
+                                options: LoadOptions(columns: ColumnMapping(values: ["amount"]), attributeColumns: ["tier"],
+                                                     attributeKinds: ["tier": .categorical])).store
     }
 
     func check(_ name: String, period: CalendarPeriod, churnEvent: String? = nil, involuntary: String? = nil, within: Int64 = 30) throws {
@@ -57,6 +59,7 @@ final class AnalysisFixtureTests: XCTestCase {
         options.valueColumn = "amount"
         options.involuntaryEvent = involuntary
         options.within = .days(within)
+        options.segmentAttribute = "tier"
         let a = try ChurnAnalysis.measure(store: try store(), options: options)
         func close(_ x: Double?, _ y: Double?, _ what: String) {
             switch (x, y) {
@@ -87,16 +90,24 @@ final class AnalysisFixtureTests: XCTestCase {
             XCTAssertEqual(c.retention.count, e.retention.count, "\(name) cohort \(e.start)")
             for (x, y) in zip(c.retention, e.retention) { close(x, y, "cohort \(e.start)") }
         }
-        let km = try XCTUnwrap(a.survival.first)
-        XCTAssertEqual(km.customers, expected.survival.customers, name)
-        XCTAssertEqual(km.churned, expected.survival.churned, name)
-        XCTAssertEqual(km.days.count, expected.survival.days.count, name)
-        for k in 0..<min(km.days.count, expected.survival.days.count) {
-            close(km.days[k], expected.survival.days[k], "KM time \(k)")
-            close(km.survival[k], expected.survival.survival[k], "KM survival \(k)")
-            close(km.lower[k], expected.survival.lower_95[k], "KM lower \(k)")
-            close(km.upper[k], expected.survival.upper_95[k], "KM upper \(k)")
+        func compare(_ km: SurvivalCurve, _ e: Expected.Survival, _ what: String) {
+            XCTAssertEqual(km.customers, e.customers, "\(name) \(what)")
+            XCTAssertEqual(km.churned, e.churned, "\(name) \(what)")
+            XCTAssertEqual(km.days.count, e.days.count, "\(name) \(what)")
+            for k in 0..<min(km.days.count, e.days.count) {
+                close(km.days[k], e.days[k], "\(what) time \(k)")
+                close(km.survival[k], e.survival[k], "\(what) survival \(k)")
+                close(km.lower[k], e.lower_95[k], "\(what) lower \(k)")
+                close(km.upper[k], e.upper_95[k], "\(what) upper \(k)")
+            }
         }
+        XCTAssertNil(a.survival.first?.segment)
+        compare(try XCTUnwrap(a.survival.first), expected.survival, "KM")
+        let segments = Dictionary(uniqueKeysWithValues: a.survival.dropFirst().map { ($0.segment ?? "", $0) })
+        XCTAssertEqual(Set(segments.keys), Set(expected.segment_survival.keys), name)
+        for (segment, e) in expected.segment_survival { if let km = segments[segment] { compare(km, e, "KM \(segment)") } }
+        XCTAssertEqual(a.segmentCohorts?.values.reduce(0) { $0 + $1.reduce(0) { $0 + $1.customers } }, a.cohorts.reduce(0) { $0 + $1.customers },
+                       "the segments' cohorts partition the customers")
     }
 
     func testMonthsByActivityWithInvoluntaryChurn() throws {

@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import XCTest
 
@@ -49,5 +50,47 @@ final class AnalyzeEndToEndTests: ToolTestCase {
         XCTAssertEqual(try runner.run("churn-analyze", ["--events", log, "--value-column", "price"]).status, 65)
         let strict = try runner.run("churn-analyze", ["--events", log, "--strict"])
         XCTAssertEqual(strict.status, 65, strict.stderr)
+    }
+
+    /// The deciles against churn-predict's forecasts and labels counted from the log itself.
+    func testRiskDecilesAgreeWithThePredictionsAndTheLog() throws {
+        let data = AttributeEndToEndTests.makeData()
+        let log = runner.path("events.csv"), customers = runner.path("customers.csv"), model = runner.path("m.safetensors")
+        try data.log.write(toFile: log, atomically: true, encoding: .utf8)
+        try data.customers.write(toFile: customers, atomically: true, encoding: .utf8)
+        let train = try runner.run("churn-train", ["--events", log, "--model", model, "--attribute-column", "plan", "--customers", customers]
+                                   + AttributeEndToEndTests.training)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let report = runner.path("risk")
+        let analyze = try runner.run("churn-analyze", ["--events", log, "--customers", customers, "--model", model,
+                                                       "--as-of", "2024-04-10", "--report", report])
+        XCTAssertEqual(analyze.status, 0, analyze.stderr)
+        let predict = try runner.run("churn-predict", ["--events", log, "--customers", customers, "--model", model, "--as-of", "2024-04-10"])
+        XCTAssertEqual(predict.status, 0, predict.stderr)
+        let forecasts = predict.stdout.split(separator: "\n").dropFirst().map { line -> (String, Double) in
+            let f = line.split(separator: ",")
+            return (String(f[0]), Double(f[1])!)
+        }.sorted { $0.1 > $1.1 }
+        // Labels from the log: no event in [2024-04-10, 2024-05-10).
+        let from = Timestamp.parse("2024-04-10")!, to = Timestamp.parse("2024-05-10")!
+        var activeInWindow = Set<String>()
+        for line in data.log.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            let t = Timestamp.parse(String(f[1]))!
+            if t >= from && t < to { activeInWindow.insert(String(f[0])) }
+        }
+        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report + "/metrics.json"))) as? [String: Any])
+        let deciles = try XCTUnwrap(metrics["risk_deciles"] as? [[String: Any]])
+        XCTAssertEqual(deciles.count, 10)
+        let n = forecasts.count
+        for (d, decile) in deciles.enumerated() {
+            let members = forecasts[(d * n / 10)..<((d + 1) * n / 10)]
+            XCTAssertEqual(decile["customers"] as? Int, members.count)
+            let expected = members.reduce(0) { $0 + $1.1 }
+            XCTAssertEqual(try XCTUnwrap(decile["expected_churners"] as? Double), expected, accuracy: 1e-5 * Double(members.count))
+            let churned = members.filter { !activeInWindow.contains($0.0) }.count
+            XCTAssertEqual(try XCTUnwrap(decile["observed_churn_rate"] as? Double), Double(churned) / Double(members.count), accuracy: 1e-12)
+        }
+        XCTAssertGreaterThan(try XCTUnwrap(deciles.first?["mean_probability"] as? Double), try XCTUnwrap(deciles.last?["mean_probability"] as? Double))
     }
 }
