@@ -106,6 +106,30 @@ extension DatasetBuilder {
     }
 }
 
+/// Snapshot rows featurized a batch at a time, when the trainer asks for them: training memory is
+/// the event store, the rows and a few batches, whatever the number of steps. Batches are the
+/// same bytes as those of `DatasetBuilder.build` (the featurizer is deterministic), so a model
+/// trained on either is the same.
+public struct FeaturizedRows: SequenceSource {
+    public let featurizer: Featurizer
+    public let rows: [SnapshotRow]
+    public let lengths: [Int]
+    public let labels: [Float]
+
+    public init(featurizer: Featurizer, rows: [SnapshotRow]) {
+        self.featurizer = featurizer
+        self.rows = rows
+        lengths = rows.map { featurizer.length(of: $0) }
+        labels = rows.map { ($0.label ?? false) ? 1 : 0 }
+    }
+
+    public var count: Int { rows.count }
+
+    public func batch(_ indices: some Collection<Int>) -> SequenceBatch {
+        DatasetBuilder.batch(featurizer: featurizer, rows: ArraySlice(indices.map { rows[$0] }))
+    }
+}
+
 extension SequenceDataset {
     mutating func append(contentsOf other: SequenceDataset) {
         for k in 0..<other.count {
@@ -160,8 +184,10 @@ public enum TrainingPipeline {
                                                maxCategories: architecture.attributeMaxCategories)
         let spec = try FeatureSpec.fit(store: store, rows: trainRows, maxEvents: architecture.maxEvents, attributes: attributes)
         let featurizer = Featurizer(spec: spec, store: store)
-        let trainSet = DatasetBuilder.build(featurizer: featurizer, rows: trainRows)
-        let validationSet = DatasetBuilder.build(featurizer: featurizer, rows: validationRows)
+        // Featurized a batch at a time as training reads them, so memory does not grow with the
+        // number of steps (`FeaturizedRows`).
+        let trainSet = FeaturizedRows(featurizer: featurizer, rows: trainRows)
+        let validationSet = FeaturizedRows(featurizer: featurizer, rows: validationRows)
         let featurizeSeconds = Date().timeIntervalSince(featurizeStart)
 
         var boosted: (trees: BoostedTrees, validationMargins: [Float])?

@@ -1,9 +1,28 @@
+/// Labelled sequences the trainer reads a batch at a time: held in memory (`SequenceDataset`) or
+/// featurized from the event store when a batch is asked for (so that training memory is the
+/// store plus a few batches, not every step of every sequence).
+public protocol SequenceSource: Sendable {
+    /// The number of sequences.
+    var count: Int { get }
+    /// Steps per sequence.
+    var lengths: [Int] { get }
+    /// 0/1 per sequence.
+    var labels: [Float] { get }
+    /// The sequences `indices` as a batch, in that order; the same sequence is the same bytes
+    /// whenever it is asked for.
+    func batch(_ indices: some Collection<Int>) -> SequenceBatch
+}
+
+extension SequenceSource {
+    public var positiveRate: Double { labels.isEmpty ? 0 : Double(labels.reduce(0, +)) / Double(labels.count) }
+}
+
 /// Labelled sequences stored contiguously: the training and validation sets of the network.
 ///
 /// Row k covers steps `starts[k] ..< starts[k] + lengths[k]` of `eventIDs` and `numeric (S, F)`;
 /// `groups[k]` identifies the customer, so that splits keep every snapshot of a customer on one
 /// side.
-public struct SequenceDataset: Sendable {
+public struct SequenceDataset: SequenceSource {
     public let numericSize: Int
     public private(set) var lengths: [Int] = []
     public private(set) var starts: [Int] = []
@@ -17,7 +36,6 @@ public struct SequenceDataset: Sendable {
     }
 
     public var count: Int { lengths.count }
-    public var positiveRate: Double { labels.isEmpty ? 0 : Double(labels.reduce(0, +)) / Double(labels.count) }
 
     /// Appends one sequence.
     /// - Precondition: at least one step, `numeric.count == eventIDs.count · numericSize`.

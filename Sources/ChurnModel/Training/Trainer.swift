@@ -71,8 +71,8 @@ public struct TrainingResult: Sendable {
 public final class Trainer {
     public let network: ChurnNetwork
     public let options: TrainingOptions
-    public let train: SequenceDataset
-    public let validation: SequenceDataset
+    public let train: any SequenceSource
+    public let validation: any SequenceSource
     /// ROC AUC of (scores, labels), supplied by the evaluation layer.
     let auc: ([Float], [Float]) -> Double
 
@@ -141,7 +141,7 @@ public final class Trainer {
         }
     }
 
-    public init(network: ChurnNetwork, options: TrainingOptions, train: SequenceDataset, validation: SequenceDataset,
+    public init(network: ChurnNetwork, options: TrainingOptions, train: any SequenceSource, validation: any SequenceSource,
                 auc: @escaping ([Float], [Float]) -> Double) {
         self.network = network
         self.options = options
@@ -377,7 +377,7 @@ public final class Trainer {
 
 extension ChurnNetwork {
     /// Logits for every row of `dataset`, in row order, computed in batches of `batchSize`.
-    public func scores(_ dataset: SequenceDataset, batchSize: Int = 256) throws -> [Float] {
+    public func scores(_ dataset: any SequenceSource, batchSize: Int = 256) throws -> [Float] {
         var logits: [Float] = []
         logits.reserveCapacity(dataset.count)
         for range in Batching.scoringBatches(lengths: dataset.lengths, batchSize: batchSize) {
