@@ -5,10 +5,7 @@ import XCTest
 /// churn-analyze end to end: the table, the report files, segments, a model's deciles, bad input.
 final class AnalyzeEndToEndTests: ToolTestCase {
     func testAnalyzeWritesTheTableAndTheReport() throws {
-        let data = AttributeEndToEndTests.makeData()
-        let log = runner.path("events.csv"), customers = runner.path("customers.csv")
-        try data.log.write(toFile: log, atomically: true, encoding: .utf8)
-        try data.customers.write(toFile: customers, atomically: true, encoding: .utf8)
+        let (log, customers) = try AttributeEndToEndTests.writeData(in: runner)
         let report = runner.path("report")
         let run = try runner.run("churn-analyze", ["--events", log, "--period", "week", "--segment-column", "channel",
                                                    "--customers", customers, "--report", report])
@@ -55,12 +52,7 @@ final class AnalyzeEndToEndTests: ToolTestCase {
     /// The deciles against churn-predict's forecasts and labels counted from the log itself.
     func testRiskDecilesAgreeWithThePredictionsAndTheLog() throws {
         let data = AttributeEndToEndTests.makeData()
-        let log = runner.path("events.csv"), customers = runner.path("customers.csv"), model = runner.path("m.safetensors")
-        try data.log.write(toFile: log, atomically: true, encoding: .utf8)
-        try data.customers.write(toFile: customers, atomically: true, encoding: .utf8)
-        let train = try runner.run("churn-train", ["--events", log, "--model", model, "--attribute-column", "plan", "--customers", customers]
-                                   + AttributeEndToEndTests.training)
-        XCTAssertEqual(train.status, 0, train.stderr)
+        let (log, customers, model) = try AttributeEndToEndTests.trainedModel(in: runner)
         let report = runner.path("risk")
         let analyze = try runner.run("churn-analyze", ["--events", log, "--customers", customers, "--model", model,
                                                        "--as-of", "2024-04-10", "--report", report])

@@ -38,19 +38,36 @@ final class AttributeEndToEndTests: ToolTestCase {
         return (log, table)
     }
 
-    func prepared() throws -> (log: String, customers: String, model: String) {
-        let log = runner.path("events.csv"), customers = runner.path("customers.csv"), model = runner.path("model.safetensors")
-        if FileManager.default.fileExists(atPath: model) { return (log, customers, model) }
-        let data = Self.makeData()
+    /// Writes `makeData()` into `runner`'s directory (once) and returns its paths.
+    static func writeData(in runner: ToolRunner) throws -> (log: String, customers: String) {
+        let log = runner.path("events.csv"), customers = runner.path("customers.csv")
+        if FileManager.default.fileExists(atPath: log) { return (log, customers) }
+        let data = makeData()
         try data.log.write(toFile: log, atomically: true, encoding: .utf8)
         try data.customers.write(toFile: customers, atomically: true, encoding: .utf8)
+        return (log, customers)
+    }
+
+    /// The data and a model trained on it with the `plan` column and the table, made once per
+    /// runner; `check` sees the training run when it happens.
+    static func trainedModel(in runner: ToolRunner, check: (ToolRunner.Result) -> Void = { _ in }) throws
+        -> (log: String, customers: String, model: String) {
+        let (log, customers) = try writeData(in: runner)
+        let model = runner.path("model.safetensors")
+        if FileManager.default.fileExists(atPath: model) { return (log, customers, model) }
         let train = try runner.run("churn-train", ["--events", log, "--model", model, "--attribute-column", "plan",
-                                                   "--customers", customers] + Self.training)
+                                                   "--customers", customers] + training)
         XCTAssertEqual(train.status, 0, train.stderr)
-        XCTAssertTrue(train.stderr.contains("attributes are static"), "the static-table warning: \(train.stderr)")
-        XCTAssertTrue(train.stderr.contains("1 of 300 customers of the event log are not in"), train.stderr)
-        XCTAssertTrue(train.stderr.contains("attributes: plan (log, categorical"), train.stderr)
+        check(train)
         return (log, customers, model)
+    }
+
+    func prepared() throws -> (log: String, customers: String, model: String) {
+        try Self.trainedModel(in: runner) { train in
+            XCTAssertTrue(train.stderr.contains("attributes are static"), "the static-table warning: \(train.stderr)")
+            XCTAssertTrue(train.stderr.contains("1 of 300 customers of the event log are not in"), train.stderr)
+            XCTAssertTrue(train.stderr.contains("attributes: plan (log, categorical"), train.stderr)
+        }
     }
 
     func testTheModelFileListsTheAttributesForEveryModel() throws {

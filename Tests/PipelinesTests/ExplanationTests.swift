@@ -12,15 +12,7 @@ import XCTest
 final class ExplanationTests: ToolTestCase {
     /// The log and the model of `AttributeEndToEndTests` (a log attribute and a table), trained once.
     func prepared() throws -> (log: String, customers: String, model: String) {
-        let log = runner.path("events.csv"), customers = runner.path("customers.csv"), model = runner.path("model.safetensors")
-        if FileManager.default.fileExists(atPath: model) { return (log, customers, model) }
-        let data = AttributeEndToEndTests.makeData()
-        try data.log.write(toFile: log, atomically: true, encoding: .utf8)
-        try data.customers.write(toFile: customers, atomically: true, encoding: .utf8)
-        let train = try runner.run("churn-train", ["--events", log, "--model", model, "--attribute-column", "plan",
-                                                   "--customers", customers] + AttributeEndToEndTests.training)
-        XCTAssertEqual(train.status, 0, train.stderr)
-        return (log, customers, model)
+        try AttributeEndToEndTests.trainedModel(in: runner)
     }
 
     /// The model, the store and its snapshot rows at 2024-04-10, as churn-predict builds them.
