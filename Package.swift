@@ -56,6 +56,7 @@ let package = Package(
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Pipelines", targets: ["Pipelines"]),
         .library(name: "ChurnSimulation", targets: ["ChurnSimulation"]),
+        .library(name: "Distributed", targets: ["Distributed"]),
         .executable(name: "churn-train", targets: ["churn-train"]),
         .executable(name: "churn-evaluate", targets: ["churn-evaluate"]),
         .executable(name: "churn-predict", targets: ["churn-predict"]),
@@ -68,6 +69,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CXGBoost", pkgConfig: "xgboost", providers: [.apt(["libxgboost-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
 
         // MARK: - Support: threads, seeded random numbers, atomic files, JSON (no BLAS)
         .target(name: "ChurnSupport", swiftSettings: fastMath),
@@ -97,11 +99,14 @@ let package = Package(
         // MARK: - Simulation: seeded event logs with a known churn process
         .target(name: "ChurnSimulation", dependencies: ["ChurnSupport", "CZlib", "EventLog"], swiftSettings: fastMath),
 
+        // MARK: - Distributed: the MPI job `mpirun` starts, as a Collective (only churn-train links MPI)
+        .target(name: "Distributed", dependencies: ["ChurnSupport", "CMPI"]),
+
         // MARK: - Command line: option parsing, progress, exit codes, the shared option groups
         .target(name: "ChurnCommandLine", dependencies: ["ChurnSupport", "EventLog", "Snapshots"]),
 
         // MARK: - Executables: parse options, call one pipeline, print
-        .executableTarget(name: "churn-train", dependencies: ["ChurnCommandLine", "Pipelines"]),
+        .executableTarget(name: "churn-train", dependencies: ["ChurnCommandLine", "Pipelines", "Distributed"]),
         .executableTarget(name: "churn-evaluate", dependencies: ["ChurnCommandLine", "Pipelines"]),
         .executableTarget(name: "churn-predict", dependencies: ["ChurnCommandLine", "Pipelines"]),
         .executableTarget(name: "churn-bench", dependencies: ["ChurnCommandLine", "ChurnModel", "TensorKit"], swiftSettings: fastMath),

@@ -14,10 +14,13 @@ public protocol ParsableCommand {
     /// Checks option combinations; throw `CommandError(.usage, …)` for bad ones.
     func validate() throws
     func run() throws
+    /// The threads of a run without `--threads` (default: every core).
+    static var defaultThreadCount: Int { get }
 }
 
 extension ParsableCommand {
     public func validate() throws {}
+    public static var defaultThreadCount: Int { ProcessInfo.processInfo.activeProcessorCount }
 
     public static func main(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
         do {
@@ -32,7 +35,7 @@ extension ParsableCommand {
             case .run:
                 break
             }
-            let threads = try parsed.value(CommandSpec.threads) ?? ProcessInfo.processInfo.activeProcessorCount
+            let threads = try parsed.value(CommandSpec.threads) ?? defaultThreadCount
             Threading.setThreadCount(threads)
             let command = try Self(parsing: parsed)
             try command.validate()

@@ -168,11 +168,15 @@ public enum TrainingPipeline {
     ///   - checkpoint: where an interruption writes its checkpoint; `resume` continues from it.
     ///   - progress: training events for the executable's progress display.
     ///   - shouldStop: polled after every boosting round and every LSTM batch (Ctrl-C).
+    ///   - collective: the processes of a data-parallel run, each with the same store and
+    ///     snapshots. They share the LSTM's batches; process 0 alone grows the trees (the others
+    ///     sleep meanwhile), fits the stacking and the baselines, and gets the model (the others
+    ///     get nil).
     public static func train(store: EventStore, snapshots: [Snapshot], columns: ColumnMapping, labels: SnapshotOptions,
                              architecture: ArchitectureOptions, training: TrainingOptions, boosting: BoosterParameters? = nil,
-                             checkpoint: URL?, resume: Bool,
+                             checkpoint: URL?, resume: Bool, collective: any Collective = SingleProcess.shared,
                              progress: (TrainingProgress) -> Void = { _ in }, shouldStop: (TrainingPhase) -> Bool = { _ in false })
-        throws -> (model: ForecastModel, summary: TrainingSummary) {
+        throws -> (model: ForecastModel?, summary: TrainingSummary) {
         let rows = snapshots.flatMap { $0.rows }.filter { $0.label != nil }
         guard !rows.isEmpty else { throw TrainingError.emptyTrainingSet }
         let split = BatchPlanner.splitByCustomer(rows: rows, validationFraction: training.validationFraction, seed: training.seed)
@@ -191,13 +195,14 @@ public enum TrainingPipeline {
         let featurizeSeconds = Date().timeIntervalSince(featurizeStart)
 
         var boosted: (trees: BoostedTrees, validationMargins: [Float])?
-        if var parameters = boosting, !validationRows.isEmpty {
+        if collective.isRoot, var parameters = boosting, !validationRows.isEmpty {
             parameters.seed = training.seed
             boosted = try BoostedTrees.train(store: store, training: trainRows, validation: validationRows, parameters: parameters,
                                              positiveWeight: training.positiveWeight, attributes: attributes,
                                              progress: { progress(.boosting($0, maxRounds: parameters.maxRounds)) },
                                              shouldStop: { shouldStop(.boosting) })
         }
+        collective.wait()
 
         let shape = NetworkShape(vocabularySize: spec.vocabulary.count, embeddingSize: architecture.embeddingSize,
                                  numericSize: spec.featureCount, hiddenSize: architecture.hiddenSize,
@@ -211,7 +216,7 @@ public enum TrainingPipeline {
             for k in 0..<embedding.count { parameters.values[embedding.offset + k] *= 0.1 }
         }
 
-        let trainer = Trainer(network: network, options: training, train: trainSet, validation: validationSet,
+        let trainer = Trainer(network: network, options: training, train: trainSet, validation: validationSet, collective: collective,
                               auc: { scores, labels in
                                   (try? Metrics.rocAUC(scores: scores.map(Double.init), labels: labels.map { $0 == 1 })) ?? .nan
                               })
@@ -222,6 +227,11 @@ public enum TrainingPipeline {
             try trainer.restoreCheckpoint(from: checkpoint)
         }
         let result = try trainer.run(checkpoint: checkpoint, progress: { progress(.lstm($0)) }, shouldStop: { shouldStop(.lstm) })
+        guard collective.isRoot else {
+            return (nil, TrainingSummary(result: result, featurizeSeconds: featurizeSeconds, baselineSeconds: 0, boosting: nil, ensemble: nil,
+                                         attributes: attributes, validationAUC: [:], validationLogLoss: [:],
+                                         trainingSequences: trainSet.count, validationSequences: validationSet.count))
+        }
         let validationLabels = validationRows.map { $0.label! }
         var validationAUC: [String: Double] = [:], validationLogLoss: [String: Double] = [:]
         func record(_ name: String, _ probabilities: [Double], ranking: [Double]? = nil) {

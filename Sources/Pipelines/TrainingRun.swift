@@ -124,8 +124,9 @@ extension TrainingPipeline {
     ///   - load: the load report of `store`, recorded in the model's data summary.
     ///   - progress: training events for the executable's progress display.
     ///   - shouldStop: polled after every boosting round and every LSTM batch (Ctrl-C).
+    ///   - collective: the processes of a data-parallel run (`train`); process 0 writes the model.
     public static func run(store: EventStore, load: LoadReport, files: [String], snapshots: TrainingSnapshots,
-                           request: TrainingRequest, modelURL: URL, toolVersion: String,
+                           request: TrainingRequest, modelURL: URL, toolVersion: String, collective: any Collective = SingleProcess.shared,
                            progress: (TrainingProgress) -> Void = { _ in }, shouldStop: (TrainingPhase) -> Bool = { _ in false })
         throws -> TrainingSummary {
         try snapshots.requireBothLabels()
@@ -136,7 +137,8 @@ extension TrainingPipeline {
         let (model, summary) = try train(store: store, snapshots: snapshots.snapshots, columns: request.columns,
                                          labels: request.labels, architecture: request.architecture, training: training,
                                          boosting: request.boosting, checkpoint: request.checkpoint, resume: request.resume,
-                                         progress: progress, shouldStop: shouldStop)
+                                         collective: collective, progress: progress, shouldStop: shouldStop)
+        guard let model else { return summary }
         model.dataSummary?.files = files
         model.dataSummary?.rowsRead = load.rowsRead
         model.dataSummary?.badRows = load.badRows
@@ -178,12 +180,13 @@ extension TrainingSummary {
     public func timingLine(loadSeconds: Double, snapshotSeconds: Double) -> String {
         let t = result.timings
         let trained = result.history.reduce(0) { $0 + $1.sequencesPerSecond * $1.seconds }
-        let trainSeconds = t.forward + t.backward + t.optimizer
+        let trainSeconds = t.forward + t.backward + t.reduction + t.optimizer
         let xgboost = boosting.map { String(format: "tabular features %.1fs, xgboost %.1fs, ", $0.featureSeconds, $0.trainingSeconds) } ?? ""
-        return String(format: "time: load %.1fs, snapshots %.1fs, %@featurize %.1fs, batching %.1fs, forward %.1fs, backward %.1fs, "
-                      + "optimizer %.1fs, validation %.1fs, baselines %.1fs; %.0f training sequences/s",
-                      loadSeconds, snapshotSeconds, xgboost, featurizeSeconds, t.batching, t.forward, t.backward,
-                      t.optimizer, t.validation, baselineSeconds, trained / max(trainSeconds, 1e-9))
+        let reduction = t.reduction > 0.05 ? String(format: ", gradient sums %.1fs", t.reduction) : ""
+        return String(format: "time: load %.1fs, snapshots %.1fs, %@feature fit %.1fs, batches featurized %.1fs beside training + %.1fs waited for, "
+                      + "forward %.1fs, backward %.1fs%@, optimizer %.1fs, validation %.1fs, baselines %.1fs; %.0f training sequences/s",
+                      loadSeconds, snapshotSeconds, xgboost, featurizeSeconds, t.prefetching, t.batching, t.forward, t.backward,
+                      reduction, t.optimizer, t.validation, baselineSeconds, trained / max(trainSeconds, 1e-9))
     }
 
     /// Validation AUC and log loss of every model, in registry order (`nil` without validation

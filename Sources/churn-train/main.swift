@@ -1,12 +1,22 @@
 import ChurnCommandLine
 import ChurnModel
+import ChurnSupport
+import Distributed
 import EventLog
 import Foundation
 import GradientBoosting
 import Pipelines
 
+/// The MPI job when `mpirun` started this process (every process then trains on its share of each
+/// batch, process 0 writes); nil otherwise, and nothing touches MPI.
+let job = MPICollective.joinLaunchedJob()
+let collective: any Collective = job ?? SingleProcess.shared
+
 /// `churn-train`: event log → labelled snapshots → trained, calibrated model with baselines.
 struct TrainCommand: ParsableCommand {
+    /// Under `mpirun`, the cores are shared among the processes on each machine.
+    static var defaultThreadCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, job?.localSize ?? 1)) }
+
     static let model = Option<String>.text("model", value: "PATH", help: "Where to write the model.", default: "models/churn.safetensors")
     static let snapshots = Option<Int>.integer("snapshots", value: "K", help: "Train on K cutoffs: cutoff, cutoff − every, … (empty ones are skipped)",
                                                defaultDescription: "4; 1 with --labels", in: 1...1000)
@@ -78,6 +88,11 @@ struct TrainCommand: ParsableCommand {
         validation predictions; fits the baselines; and writes one model file. Ctrl-C (or
         SIGTERM) finishes the current batch, writes a checkpoint beside the model and exits 130;
         --resume continues (XGBoost is retrained, to the same trees).
+
+        Under mpirun (mpirun -n N churn-train …) the N processes train data-parallel: each reads
+        the whole log, featurizes and differentiates its share of every batch, and the gradients
+        are summed over the processes; process 0 alone grows the trees, fits the baselines and
+        writes the model and the checkpoints. --threads defaults to the cores per process.
         """,
         options: DataOptions.specs + LabelOptions.specs(modelDefaults: false)
             + [model.spec, snapshots.spec] + settings.map(\.spec).filter { $0.name != "positive-weight" } + [positiveWeight.spec, resume.spec]
@@ -133,19 +148,29 @@ struct TrainCommand: ParsableCommand {
             request.labelSource = try labels.labelSource()
             let snapshots = try TrainingPipeline.snapshots(store: store, request: request)
             let snapshotSeconds = Date().timeIntervalSince(snapshotStart)
-            for warning in snapshots.warnings { Terminal.error("warning: \(warning)") }
+            // Processes other than 0 of an MPI job train silently (errors excepted).
+            let speaks = collective.isRoot
+            func note(_ line: String) { if speaks { Terminal.error(line) } }
+            for warning in snapshots.warnings { note("warning: \(warning)") }
             if let warning = snapshots.trivialChurnWarning {
-                Terminal.error("warning: \(warning) Consider --active-within \(request.labels.horizon) (or a --churn-event).")
+                note("warning: \(warning) Consider --active-within \(request.labels.horizon) (or a --churn-event).")
             }
-            Terminal.error(snapshots.summary(horizon: request.labels.horizon))
+            note(snapshots.summary(horizon: request.labels.horizon))
+            if collective.size > 1 {
+                note("data-parallel over \(collective.size) processes (\(Threading.threadCount) threads each); process 0 writes the model")
+            }
             let display = ProgressDisplay()
             let pollBatches = Interruption.poll(testVariable: "CHURN_TEST_INTERRUPT_AFTER_BATCHES")
             let summary = try TrainingPipeline.run(
                 store: store, load: report, files: data.paths, snapshots: snapshots, request: request,
-                modelURL: URL(fileURLWithPath: modelPath), toolVersion: churnForecasterVersion,
-                progress: { display.show($0.progress(epochs: request.training.epochs, batchSize: request.training.batchSize,
-                                                     checkpoint: request.checkpoint)) },
+                modelURL: URL(fileURLWithPath: modelPath), toolVersion: churnForecasterVersion, collective: collective,
+                progress: { event in
+                    guard speaks else { return }
+                    display.show(event.progress(epochs: request.training.epochs, batchSize: request.training.batchSize,
+                                                checkpoint: request.checkpoint))
+                },
                 shouldStop: { $0 == .lstm ? pollBatches() : Interruption.isRequested })
+            guard speaks else { return }
             Terminal.error(summary.resultLine)
             Terminal.error(summary.timingLine(loadSeconds: loadSeconds, snapshotSeconds: snapshotSeconds))
             if let line = summary.validationLine { print(line) }

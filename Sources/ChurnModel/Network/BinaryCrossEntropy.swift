@@ -22,9 +22,11 @@ public enum BinaryCrossEntropy {
     }
 
     /// `dlogits (B)`: the gradient of the mean loss with respect to each logit.
-    public static func backward(logits: [Float], labels: [Float], posWeight: Float = 1) -> [Float] {
+    /// - Parameter meanOver: the number of sequences the mean is over (default B): a process that
+    ///   holds its share of a larger batch passes the whole batch's size.
+    public static func backward(logits: [Float], labels: [Float], posWeight: Float = 1, meanOver: Int? = nil) -> [Float] {
         // logits (B), labels (B) -> dlogits (B)
-        let scale = 1 / Float(logits.count)
+        let scale = 1 / Float(meanOver ?? logits.count)
         return zip(logits, labels).map { z, y in
             let w = 1 + (posWeight - 1) * y
             let sigmoid = z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z))

@@ -64,10 +64,15 @@ extension ChurnNetwork {
         masked = false
         if mode == .training, let dropout, dropout.rate > 0 {
             masked = true
-            var rng = SeededGenerator(seed: dropout.seed)
             ws.inputMask.resize(N * I); ws.headMask.resize(B * H)
-            Self.fillMask(ws.inputMask.pointer, count: N * I, rate: dropout.rate, using: &rng)
-            Self.fillMask(ws.headMask.pointer, count: B * H, rate: dropout.rate, using: &rng)
+            // Sequence b's stream gives its input masks step by step, then its head mask.
+            for (j, b) in plan.order.enumerated() {
+                var rng = dropout.generator(row: b)
+                for t in 0..<batch.lengths[b] {
+                    Self.fillMask(ws.inputMask.pointer + (plan.offsets[t] + j) * I, count: I, rate: dropout.rate, using: &rng)
+                }
+                Self.fillMask(ws.headMask.pointer + j * H, count: H, rate: dropout.rate, using: &rng)
+            }
             for i in 0..<N * I { x0[i] *= ws.inputMask.pointer[i] }
         }
         for l in 0..<L {

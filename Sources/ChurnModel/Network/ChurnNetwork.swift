@@ -70,12 +70,21 @@ public final class ChurnNetwork {
 
     /// Inverted dropout for a training forward pass: every layer-0 input value (embedding and
     /// numeric features) and every value of the last hidden state fed to the head is zeroed with
-    /// probability `rate` and the rest scaled by `1 / (1 − rate)`; the masks come from `seed`.
+    /// probability `rate` and the rest scaled by `1 / (1 − rate)`. Each sequence draws its masks
+    /// from its own stream, seeded by `seed` and its position in the batch plus `firstRow`, so
+    /// that a batch split across processes (each passing its share's first position) draws
+    /// exactly the masks of the whole batch.
     /// Set it for one training step and clear it afterwards: inference never drops anything.
     public struct Dropout: Sendable {
         public var rate: Float
         public var seed: UInt64
-        public init(rate: Float, seed: UInt64) { self.rate = rate; self.seed = seed }
+        public var firstRow: Int
+        public init(rate: Float, seed: UInt64, firstRow: Int = 0) { self.rate = rate; self.seed = seed; self.firstRow = firstRow }
+
+        /// The generator of the sequence at `row` of the batch.
+        func generator(row: Int) -> SeededGenerator {
+            SeededGenerator(seed: seed ^ (UInt64(firstRow + row + 1) &* 0xD6E8_FEB8_6659_FD93))
+        }
     }
     /// Dropout for `.training` forward passes (nil: none).
     public var dropout: Dropout?

@@ -45,7 +45,7 @@ public struct LogisticHead: SequenceHead {
         BinaryCrossEntropy.forward(logits: outputs, labels: labels, posWeight: positiveWeight)
     }
 
-    public func lossGradient(outputs: [Float], labels: [Float], positiveWeight: Float) -> [Float] {
-        BinaryCrossEntropy.backward(logits: outputs, labels: labels, posWeight: positiveWeight)
+    public func lossGradient(outputs: [Float], labels: [Float], positiveWeight: Float, meanOver: Int? = nil) -> [Float] {
+        BinaryCrossEntropy.backward(logits: outputs, labels: labels, posWeight: positiveWeight, meanOver: meanOver)
     }
 }

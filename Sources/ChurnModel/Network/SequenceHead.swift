@@ -31,8 +31,9 @@ public protocol SequenceHead {
     /// `positiveWeight`, accumulated in Double.
     func loss(outputs: [Float], labels: [Float], positiveWeight: Float) -> Double
 
-    /// `dout (B, O)`: the gradient of `loss` with respect to each output.
-    func lossGradient(outputs: [Float], labels: [Float], positiveWeight: Float) -> [Float]
+    /// `dout (B, O)`: the gradient of `loss` with respect to each output; the mean is over
+    /// `meanOver` sequences when given (a process's share of a larger batch), else over B.
+    func lossGradient(outputs: [Float], labels: [Float], positiveWeight: Float, meanOver: Int?) -> [Float]
 }
 
 /// The head of `ChurnNetwork`, whose parameters `NetworkShape.parameterShapes` lists last.

@@ -40,6 +40,11 @@ public struct AdamOptimizer: Sendable {
         self.secondMoment = secondMoment
     }
 
+    /// Runs `body` on the first and second moments in place.
+    public mutating func withMoments(_ body: (UnsafeMutableBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) -> Void) {
+        firstMoment.withUnsafeMutableBufferPointer { m in secondMoment.withUnsafeMutableBufferPointer { v in body(m, v) } }
+    }
+
     /// One update of `parameters.values` from `parameters.gradients`; a network's parameters
     /// are updated inside `ChurnNetwork.updateParameters`.
     /// - Complexity: O(P), one pass over the flat buffers.

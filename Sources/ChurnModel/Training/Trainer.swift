@@ -48,7 +48,12 @@ public struct TrainingTimings: Sendable {
     public var forward = 0.0
     public var backward = 0.0
     public var optimizer = 0.0
+    /// Time the training step waited for its batch (featurized inline, or not yet ready).
     public var batching = 0.0
+    /// Time spent featurizing the next batch beside the current step (overlapped with training).
+    public var prefetching = 0.0
+    /// Time spent summing gradients over the processes (0 with one process).
+    public var reduction = 0.0
     public var validation = 0.0
 }
 
@@ -67,12 +72,20 @@ public struct TrainingResult: Sendable {
 /// Platt calibration on the validation set, and resumable checkpoints.
 ///
 /// Epoch e's batch order comes from a generator seeded by (seed, e), so a resumed run replays
-/// exactly the batches an uninterrupted one would have.
+/// exactly the batches an uninterrupted one would have. While a step trains, the next batch is
+/// featurized on a background thread.
+///
+/// Data-parallel over a `Collective` of processes that all hold the same training and
+/// validation sets: each process featurizes and differentiates its share of every batch, the
+/// gradients and losses are summed over the processes before the (identical) optimizer step,
+/// each process scores its share of the validation set, and process 0 writes the checkpoints.
+/// The weights then differ from those of one process only by the order of floating-point sums.
 public final class Trainer {
     public let network: ChurnNetwork
     public let options: TrainingOptions
     public let train: any SequenceSource
     public let validation: any SequenceSource
+    public let collective: any Collective
     /// ROC AUC of (scores, labels), supplied by the evaluation layer.
     let auc: ([Float], [Float]) -> Double
 
@@ -142,11 +155,12 @@ public final class Trainer {
     }
 
     public init(network: ChurnNetwork, options: TrainingOptions, train: any SequenceSource, validation: any SequenceSource,
-                auc: @escaping ([Float], [Float]) -> Double) {
+                collective: any Collective = SingleProcess.shared, auc: @escaping ([Float], [Float]) -> Double) {
         self.network = network
         self.options = options
         self.train = train
         self.validation = validation
+        self.collective = collective
         self.auc = auc
         optimizer = AdamOptimizer(parameterCount: network.parameters.values.count, variant: .adamW,
                                   learningRate: options.learningRate, weightDecay: options.weightDecay)
@@ -188,29 +202,39 @@ public final class Trainer {
         guard train.count > 0 else { throw TrainingError.emptyTrainingSet }
         if state.epoch > 0 || state.batch > 0 { progress(.resumed(epoch: state.epoch, batch: state.batch)) }
         var stoppedEarly = false
+        let prefetcher = BatchPrefetcher(source: train)
         while state.epoch < options.epochs {
             let epochStart = DispatchTime.now().uptimeNanoseconds
             let batches = epochOrder(state.epoch)
+            // This process's share of batch k: positions `share` of its rows.
+            func local(_ k: Int) -> (rows: [Int], first: Int) {
+                let share = collective.share(of: batches[k].count)
+                return (Array(batches[k][share]), share.lowerBound)
+            }
             var lr: Float = options.learningRate
             while state.batch < batches.count {
-                let indices = batches[state.batch]
+                let indices = batches[state.batch], mine = local(state.batch)
                 lr = learningRate(step: optimizer.step)
                 optimizer.learningRate = lr
                 let t0 = Self.now()
-                let batch = train.batch(indices)
+                let batch = prefetcher.take(mine.rows)
                 timings.batching += Self.now() - t0
-                let loss = try step(batch)
+                if state.batch + 1 < batches.count { prefetcher.request(local(state.batch + 1).rows) }
+                let loss = try step(batch, batchSize: indices.count, firstRow: mine.first)
                 state.epochLossSum += loss * Double(indices.count)
                 state.epochSequences += indices.count
                 state.batch += 1
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9
                 progress(.batch(epoch: state.epoch, batch: state.batch, batches: batches.count, loss: loss,
                                 sequencesPerSecond: Double(state.epochSequences) / max(elapsed, 1e-9)))
-                if shouldStop() {
-                    if let checkpoint { try saveCheckpoint(to: checkpoint) }
+                // Every process stops after the same batch when any one of them is asked to.
+                if collective.sum(shouldStop() ? 1 : 0) > 0 {
+                    if let checkpoint, collective.isRoot { try saveCheckpoint(to: checkpoint) }
                     throw TrainingError.interrupted(checkpoint: checkpoint?.path ?? "(none)", epoch: state.epoch, batch: state.batch)
                 }
             }
+            timings.prefetching = prefetcher.seconds
+            if collective.size > 1 { synchronizeState() }
             let tv = Self.now()
             let (validationLoss, validationAUC, _) = try withEvaluatedWeights { try evaluateValidation() }
             timings.validation += Self.now() - tv
@@ -250,34 +274,50 @@ public final class Trainer {
         network.updateParameters { $0.copyValues(from: best) }
         let (_, _, logits) = try evaluateValidation()
         let calibration = PlattScaling.fit(logits: logits, labels: validation.labels)
-        if let checkpoint { try? FileManager.default.removeItem(at: checkpoint) }
+        if let checkpoint, collective.isRoot { try? FileManager.default.removeItem(at: checkpoint) }
         return TrainingResult(timings: timings, history: state.history, bestEpoch: state.bestEpoch + 1, stoppedEarly: stoppedEarly,
                               calibration: calibration, validationLogits: logits)
     }
 
-    /// One optimizer step on `batch`; returns its loss.
-    func step(_ batch: SequenceBatch) throws -> Double {
+    /// One optimizer step on a batch of `batchSize` sequences of which this process holds
+    /// `batch`, from position `firstRow` on (all of it, from 0, with one process); returns the
+    /// batch's mean loss.
+    func step(_ batch: SequenceBatch, batchSize: Int, firstRow: Int) throws -> Double {
         let t0 = Self.now()
         network.parameters.gradients.zero()
         if options.dropout > 0 {
-            // Masks from (seed, step): a resumed run draws exactly the masks it would have.
-            network.dropout = .init(rate: options.dropout, seed: options.seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(optimizer.step) &+ 1)
+            // Masks from (seed, step, position): a resumed run draws exactly the masks it would
+            // have, and a split batch the masks of the whole one.
+            network.dropout = .init(rate: options.dropout, seed: options.seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(optimizer.step) &+ 1,
+                                    firstRow: firstRow)
         }
         defer { network.dropout = nil }
         let logits = try network.forward(batch)
         let labels = batch.labels!
-        let loss = network.head.loss(outputs: logits, labels: labels, positiveWeight: options.positiveWeight)
+        let localLoss = logits.isEmpty ? 0 : network.head.loss(outputs: logits, labels: labels, positiveWeight: options.positiveWeight)
         let t1 = Self.now()
         timings.forward += t1 - t0
+        let loss = collective.size == 1 ? localLoss : collective.sum(localLoss * Double(logits.count)) / Double(batchSize)
+        timings.reduction += Self.now() - t1
         guard loss.isFinite else { throw TrainingError.nonFinite(epoch: state.epoch + 1, batch: state.batch + 1, what: "the training loss") }
         // Far above any sane binary cross-entropy (ln 2 ≈ 0.69 is a coin flip): the weights have
         // blown up without becoming NaN yet, e.g. with an absurd learning rate.
         guard loss <= 100 * Double(max(1, options.positiveWeight)) else {
             throw TrainingError.diverged(epoch: state.epoch + 1, batch: state.batch + 1, loss: loss)
         }
-        network.backward(network.head.lossGradient(outputs: logits, labels: labels, positiveWeight: options.positiveWeight))
+        let tb = Self.now()
+        if !logits.isEmpty {
+            network.backward(network.head.lossGradient(outputs: logits, labels: labels, positiveWeight: options.positiveWeight,
+                                                       meanOver: batchSize))
+        }
+        let tr = Self.now()
+        timings.backward += tr - tb
+        if collective.size > 1 {
+            let g = network.parameters.gradients
+            collective.sum(UnsafeMutableBufferPointer(start: g.pointer, count: g.count))
+        }
         let t2 = Self.now()
-        timings.backward += t2 - t1
+        timings.reduction += t2 - tr
         defer { timings.optimizer += Self.now() - t2 }
         let norm = GradientClipping.clip(network.parameters, maxNorm: options.clipNorm > 0 ? options.clipNorm : .infinity)
         guard norm.isFinite else { throw TrainingError.nonFinite(epoch: state.epoch + 1, batch: state.batch + 1, what: "the gradient") }
@@ -290,6 +330,17 @@ public final class Trainer {
     }
 
     var averaging: Bool { options.averageDecay > 0 }
+
+    /// Gives every process process 0's weights, average and optimizer moments. An allreduce may
+    /// add in another order on each process, leaving their weights apart in the last bits; once
+    /// an epoch this puts them back together, before validation judges them.
+    func synchronizeState() {
+        let collective = self.collective
+        func broadcast(_ buffer: FloatBuffer) { collective.broadcast(UnsafeMutableBufferPointer(start: buffer.pointer, count: buffer.count)) }
+        network.updateParameters { broadcast($0.values) }
+        broadcast(average.values)
+        optimizer.withMoments { m, v in collective.broadcast(m); collective.broadcast(v) }
+    }
 
     /// `average ← d·average + (1 − d)·weights` with `d = min(averageDecay, (1 + t) / (10 + t))`,
     /// t the optimizer steps so far (after this step's update).
@@ -310,10 +361,12 @@ public final class Trainer {
         return try body()
     }
 
-    /// Loss, AUC and logits of the current weights on the validation set.
+    /// Loss, AUC and logits of the current weights on the validation set, each process scoring
+    /// its share (scores are batch-invariant, so the logits are those of one process).
     func evaluateValidation() throws -> (loss: Double, auc: Double, logits: [Float]) {
         guard validation.count > 0 else { return (.nan, .nan, []) }
-        let logits = try network.scores(validation)
+        let shares = collective.shares(of: validation.count)
+        let logits = collective.gather(try network.scores(validation, rows: shares[collective.rank]), counts: shares.map(\.count))
         let loss = network.head.loss(outputs: logits, labels: validation.labels, positiveWeight: 1)
         return (loss, auc(logits, validation.labels), logits)
     }
@@ -376,14 +429,57 @@ public final class Trainer {
 }
 
 extension ChurnNetwork {
-    /// Logits for every row of `dataset`, in row order, computed in batches of `batchSize`.
-    public func scores(_ dataset: any SequenceSource, batchSize: Int = 256) throws -> [Float] {
+    /// Logits for the rows `rows` of `dataset` (default all), in row order, computed in batches
+    /// of `batchSize`.
+    public func scores(_ dataset: any SequenceSource, rows: Range<Int>? = nil, batchSize: Int = 256) throws -> [Float] {
+        let rows = rows ?? 0 ..< dataset.count
         var logits: [Float] = []
-        logits.reserveCapacity(dataset.count)
-        for range in Batching.scoringBatches(lengths: dataset.lengths, batchSize: batchSize) {
-            logits += try forward(dataset.batch(range))
+        logits.reserveCapacity(rows.count)
+        for range in Batching.scoringBatches(lengths: Array(dataset.lengths[rows]), batchSize: batchSize) {
+            logits += try forward(dataset.batch(range.lowerBound + rows.lowerBound ..< range.upperBound + rows.lowerBound))
         }
         return logits
+    }
+}
+
+/// Featurizes the next batch on a background thread while the trainer runs the current one, so
+/// that featurizing overlaps training; at most one batch waits ready.
+final class BatchPrefetcher: @unchecked Sendable {
+    let source: any SequenceSource
+    private let queue = DispatchQueue(label: "churn.batch-prefetch")
+    private var pending: (rows: [Int], done: DispatchSemaphore)?
+    /// Written by the background thread before it signals, read after waiting.
+    private var ready: SequenceBatch?
+    /// Seconds the background thread spent featurizing.
+    private(set) var seconds = 0.0
+
+    init(source: any SequenceSource) { self.source = source }
+
+    /// Starts featurizing `rows` in the background.
+    func request(_ rows: [Int]) {
+        let done = DispatchSemaphore(value: 0)
+        pending = (rows, done)
+        let threads = Threading.threadCount
+        queue.async { [self] in
+            let t0 = Trainer.now()
+            let batch = Threading.withThreadCount(threads) { source.batch(rows) }
+            seconds += Trainer.now() - t0
+            ready = batch
+            done.signal()
+        }
+    }
+
+    /// The batch of `rows`: the one requested last if it is of these rows (waiting for it),
+    /// else featurized here.
+    func take(_ rows: [Int]) -> SequenceBatch {
+        if let (requested, done) = pending {
+            pending = nil
+            done.wait()
+            let batch = ready!
+            ready = nil
+            if requested == rows { return batch }
+        }
+        return source.batch(rows)
     }
 }
 
