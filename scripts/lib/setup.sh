@@ -2,7 +2,7 @@
 # Sourced, not run. Needs root (or sudo) only when something is missing.
 
 ensure_system_packages() {
-    local needed=(libopenblas-dev zlib1g-dev libxgboost-dev pkg-config)
+    local needed=(libopenblas-dev zlib1g-dev libxgboost-dev libopenmpi-dev openmpi-bin pkg-config)
     local missing=()
     for package in "${needed[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,0 +1,67 @@
+import Foundation
+import TensorKit
+import XCTest
+
+/// `mpirun -n N churn-train` trains the model one process trains: bit for bit with one process
+/// under mpirun, and within the order of floating-point sums with two.
+final class DistributedEndToEndTests: ToolTestCase {
+    /// Open MPI's launcher, if installed.
+    static var mpirun: String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/mpirun" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    func testTwoProcessesTrainTheModelOfOneWithinTheStatedTolerance() throws {
+        guard let mpirun = Self.mpirun else {
+            throw XCTSkip("mpirun is not installed (Debian: apt-get install openmpi-bin); data-parallel training is not tested")
+        }
+        let log = runner.path("log.csv")
+        let sim = try runner.run("churn-simulate", ["--customers", "400", "--days", "200", "--seed", "9", "--output", log])
+        XCTAssertEqual(sim.status, 0, sim.stderr)
+        let flags = ["--events", log, "--value-column", "amount", "--churn-event", "cancel", "--horizon", "30d",
+                     "--snapshots", "2", "--epochs", "2", "--batch-size", "16", "--hidden-size", "8", "--embedding-size", "4",
+                     "--max-events", "48", "--xgboost-rounds", "20", "--threads", "1"]
+        let plain = try runner.run("churn-train", flags + ["--model", runner.path("plain.safetensors")])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        // Root may run mpirun only when told so; --oversubscribe lets two processes share one core.
+        let environment = ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1"]
+        var models: [Int: String] = [:]
+        for processes in [1, 2] {
+            let model = runner.path("n\(processes).safetensors")
+            let run = try runner.run("churn-train", flags + ["--model", model], environment: environment, timeout: 600,
+                                     wrapper: [mpirun, "-n", "\(processes)"])
+            XCTAssertEqual(run.status, 0, "mpirun -n \(processes): \(run.stderr)")
+            if processes == 2 {
+                XCTAssertTrue(run.stderr.contains("data-parallel over 2 processes"), run.stderr)
+                // Process 1 trains silently: one result line, one "wrote".
+                XCTAssertEqual(run.stdout.components(separatedBy: "wrote ").count, 2, run.stdout)
+            }
+            models[processes] = model
+        }
+        let reference = try SafeTensors.read(from: URL(fileURLWithPath: runner.path("plain.safetensors"))).tensors
+        let one = try SafeTensors.read(from: URL(fileURLWithPath: models[1]!)).tensors
+        let two = try SafeTensors.read(from: URL(fileURLWithPath: models[2]!)).tensors
+        XCTAssertEqual(Set(one.keys), Set(reference.keys))
+        XCTAssertEqual(Set(two.keys), Set(reference.keys))
+        for (name, entry) in reference {
+            XCTAssertEqual(one[name], entry, "\(name): one process under mpirun differs from a plain run")
+        }
+        var largest: Float = 0, compared = 0
+        for (name, entry) in reference {
+            guard let other = two[name] else { continue }
+            if entry.dtype == .f32 {
+                let a = try entry.floats(), b = try other.floats()
+                XCTAssertEqual(a.count, b.count, name)
+                XCTAssertTrue(a.allSatisfy(\.isFinite) && b.allSatisfy(\.isFinite), "\(name) is not finite")
+                for (x, y) in zip(a, b) { largest = max(largest, abs(x - y)) }
+                compared += a.count
+            } else {
+                XCTAssertEqual(other, entry, "\(name) differs with two processes")
+            }
+        }
+        print("mpirun -n 2: largest weight difference from one process \(largest) over \(compared) values")
+        XCTAssertGreaterThan(compared, 1000)
+        // The stated tolerance (README): 1e-5 per weight after a short run.
+        XCTAssertLessThanOrEqual(largest, 1e-5)
+    }
+}
