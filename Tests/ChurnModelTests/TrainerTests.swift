@@ -63,7 +63,8 @@ final class TrainerTests: XCTestCase {
         var batches = 0
         XCTAssertThrowsError(try first.run(checkpoint: checkpoint, shouldStop: { batches += 1; return batches == 20 })) { error in
             guard case TrainingError.interrupted(_, let epoch, let batch) = error else { return XCTFail("\(error)") }
-            XCTAssertEqual(epoch, 1); XCTAssertEqual(batch, 7)
+            // 13 batches per epoch: the 20th is the 7th of the second epoch (counted from 1, as progress shows it).
+            XCTAssertEqual(epoch, 2); XCTAssertEqual(batch, 7)
         }
         XCTAssert(FileManager.default.fileExists(atPath: checkpoint.path))
         let second = makeTrainer(epochs: 3)

@@ -15,6 +15,7 @@ public enum TrainingError: CategorizedError, Equatable {
 
     case nonFinite(epoch: Int, batch: Int, what: String)
     case diverged(epoch: Int, batch: Int, loss: Double)
+    /// `epoch` counts from 1, as the progress lines do; `batch` is the last batch completed.
     case interrupted(checkpoint: String, epoch: Int, batch: Int)
     case emptyTrainingSet
     case incompatibleCheckpoint(path: String, reason: String)
@@ -230,7 +231,7 @@ public final class Trainer {
                 // Every process stops after the same batch when any one of them is asked to.
                 if collective.sum(shouldStop() ? 1 : 0) > 0 {
                     if let checkpoint, collective.isRoot { try saveCheckpoint(to: checkpoint) }
-                    throw TrainingError.interrupted(checkpoint: checkpoint?.path ?? "(none)", epoch: state.epoch, batch: state.batch)
+                    throw TrainingError.interrupted(checkpoint: checkpoint?.path ?? "(none)", epoch: state.epoch + 1, batch: state.batch)
                 }
             }
             timings.prefetching = prefetcher.seconds
