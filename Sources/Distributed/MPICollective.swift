@@ -21,15 +21,26 @@ public final class MPICollective: Collective, @unchecked Sendable {
         return ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"].contains { environment[$0] != nil }
     }
 
+    /// Set by `finished()`: the process exits having done its share.
+    nonisolated(unsafe) private static var finishedNormally = false
+
     /// Joins the MPI job this process was started in; nil when it was started without a
-    /// launcher, so that a plain run never touches MPI. MPI is finalized when the process exits.
+    /// launcher, so that a plain run never touches MPI.
+    ///
+    /// At exit MPI is finalized only after `finished()`. A process that exits on an error of its
+    /// own, while the others may be waiting for it in a collective, skips `MPI_Finalize` (which
+    /// would wait for them in turn): the launcher sees it exit unfinalized and ends the job.
     public static func joinLaunchedJob() -> MPICollective? {
         guard isLaunched else { return nil }
         var provided: Int32 = 0
         MPI_Init_thread(nil, nil, churn_mpi_thread_funneled(), &provided)
-        atexit { MPI_Finalize() }
+        atexit { if MPICollective.finishedNormally { MPI_Finalize() } }
         return MPICollective(comm: churn_mpi_comm_world())
     }
+
+    /// Marks this process's work as done, so that its exit finalizes MPI. Call it when every
+    /// process got to the same point (the end of training, or a stop they all agreed on).
+    public func finished() { Self.finishedNormally = true }
 
     private init(comm: MPI_Comm) {
         self.comm = comm

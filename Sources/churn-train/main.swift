@@ -157,19 +157,30 @@ struct TrainCommand: ParsableCommand {
             }
             note(snapshots.summary(horizon: request.labels.horizon))
             if collective.size > 1 {
-                note("data-parallel over \(collective.size) processes (\(Threading.threadCount) threads each); process 0 writes the model")
+                note("data-parallel over \(collective.size) processes (\(Threading.threadCount) thread\(Threading.threadCount == 1 ? "" : "s") each); process 0 writes the model")
             }
             let display = ProgressDisplay()
             let pollBatches = Interruption.poll(testVariable: "CHURN_TEST_INTERRUPT_AFTER_BATCHES")
-            let summary = try TrainingPipeline.run(
-                store: store, load: report, files: data.paths, snapshots: snapshots, request: request,
-                modelURL: URL(fileURLWithPath: modelPath), toolVersion: churnForecasterVersion, collective: collective,
-                progress: { event in
-                    guard speaks else { return }
-                    display.show(event.progress(epochs: request.training.epochs, batchSize: request.training.batchSize,
-                                                checkpoint: request.checkpoint))
-                },
-                shouldStop: { $0 == .lstm ? pollBatches() : Interruption.isRequested })
+            let summary: TrainingSummary
+            do {
+                summary = try TrainingPipeline.run(
+                    store: store, load: report, files: data.paths, snapshots: snapshots, request: request,
+                    modelURL: URL(fileURLWithPath: modelPath), toolVersion: churnForecasterVersion, collective: collective,
+                    progress: { event in
+                        guard speaks else { return }
+                        display.show(event.progress(epochs: request.training.epochs, batchSize: request.training.batchSize,
+                                                    checkpoint: request.checkpoint))
+                    },
+                    shouldStop: { $0 == .lstm ? pollBatches() : Interruption.isRequested })
+            } catch let error as TrainingError {
+                // Every process of a job stops together on these: decided on summed numbers.
+                switch error {
+                case .interrupted, .diverged, .nonFinite: job?.finished()
+                case .emptyTrainingSet, .incompatibleCheckpoint: break
+                }
+                throw error
+            }
+            job?.finished()
             guard speaks else { return }
             Terminal.error(summary.resultLine)
             Terminal.error(summary.timingLine(loadSeconds: loadSeconds, snapshotSeconds: snapshotSeconds))

@@ -28,7 +28,7 @@ final class DistributedEndToEndTests: ToolTestCase {
         var models: [Int: String] = [:]
         for processes in [1, 2] {
             let model = runner.path("n\(processes).safetensors")
-            let run = try runner.run("churn-train", flags + ["--model", model], environment: environment, timeout: 600,
+            let run = try runner.run("churn-train", flags + ["--model", model], environment: environment, timeout: 300,
                                      wrapper: [mpirun, "-n", "\(processes)"])
             XCTAssertEqual(run.status, 0, "mpirun -n \(processes): \(run.stderr)")
             if processes == 2 {
@@ -63,5 +63,38 @@ final class DistributedEndToEndTests: ToolTestCase {
         XCTAssertGreaterThan(compared, 1000)
         // The stated tolerance (README): 1e-5 per weight after a short run.
         XCTAssertLessThanOrEqual(largest, 1e-5)
+    }
+
+    /// Process 0 alone is asked to stop (as by Ctrl-C on one node): both processes stop after the
+    /// same batch, process 0 writes the checkpoint, and `--resume` under mpirun finishes.
+    func testAStopAskedOfOneProcessStopsAllAfterTheSameBatchAndResumes() throws {
+        guard let mpirun = Self.mpirun else {
+            throw XCTSkip("mpirun is not installed (Debian: apt-get install openmpi-bin); data-parallel training is not tested")
+        }
+        let log = runner.path("stop.csv")
+        let sim = try runner.run("churn-simulate", ["--customers", "300", "--days", "200", "--seed", "4", "--output", log])
+        XCTAssertEqual(sim.status, 0, sim.stderr)
+        let model = runner.path("stop.safetensors")
+        let flags = ["--events", log, "--value-column", "amount", "--churn-event", "cancel", "--horizon", "30d", "--epochs", "2",
+                     "--batch-size", "16", "--hidden-size", "8", "--embedding-size", "4", "--max-events", "32", "--no-xgboost",
+                     "--threads", "1", "--model", model]
+        let environment = ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1"]
+        // Two programs in one job: only process 0 sees the test's stop request, after its 3rd batch.
+        // ("$@" is the tool's path and its flags.)
+        let split = ["/bin/sh", "-c", "exec \"$0\" -n 1 -x CHURN_TEST_INTERRUPT_AFTER_BATCHES=3 \"$@\" : -n 1 \"$@\"", mpirun]
+        let stopped = try runner.run("churn-train", flags, environment: environment, timeout: 300, wrapper: split)
+        XCTAssertEqual(stopped.status, 130, stopped.stderr)
+        let lines = stopped.stderr.split(separator: "\n").filter { $0.contains("interrupted in epoch") }
+        XCTAssertEqual(lines.count, 2, "both processes stop: \(stopped.stderr)")
+        XCTAssertEqual(Set(lines).count, 1, "after the same batch: \(lines)")
+        XCTAssertTrue(lines.first?.contains("interrupted in epoch 1 after batch 3") ?? false, "\(lines)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: model + ".checkpoint"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: model))
+        let resumed = try runner.run("churn-train", flags + ["--resume"], environment: environment, timeout: 300,
+                                     wrapper: [mpirun, "-n", "2"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resuming from"), resumed.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: model))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: model + ".checkpoint"))
     }
 }

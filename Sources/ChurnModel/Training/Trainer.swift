@@ -206,6 +206,9 @@ public final class Trainer {
         let prefetcher = BatchPrefetcher(source: train)
         while state.epoch < options.epochs {
             let epochStart = DispatchTime.now().uptimeNanoseconds
+            // Sequences of this epoch trained since `epochStart` (a resumed epoch's earlier ones
+            // are in `state.epochSequences` but not in the time).
+            var timedSequences = 0
             let batches = epochOrder(state.epoch)
             // This process's share of batch k: positions `share` of its rows.
             func local(_ k: Int) -> (rows: [Int], first: Int) {
@@ -224,10 +227,11 @@ public final class Trainer {
                 let loss = try step(batch, batchSize: indices.count, firstRow: mine.first)
                 state.epochLossSum += loss * Double(indices.count)
                 state.epochSequences += indices.count
+                timedSequences += indices.count
                 state.batch += 1
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9
                 progress(.batch(epoch: state.epoch, batch: state.batch, batches: batches.count, loss: loss,
-                                sequencesPerSecond: Double(state.epochSequences) / max(elapsed, 1e-9)))
+                                sequencesPerSecond: Double(timedSequences) / max(elapsed, 1e-9)))
                 // Every process stops after the same batch when any one of them is asked to.
                 if collective.sum(shouldStop() ? 1 : 0) > 0 {
                     if let checkpoint, collective.isRoot { try saveCheckpoint(to: checkpoint) }
@@ -243,7 +247,7 @@ public final class Trainer {
             let record = EpochRecord(epoch: state.epoch + 1, trainLoss: state.epochLossSum / Double(max(1, state.epochSequences)),
                                      validationLoss: validationLoss, validationAUC: validationAUC,
                                      learningRate: Double(lr), seconds: seconds,
-                                     sequencesPerSecond: Double(state.epochSequences) / max(seconds, 1e-9))
+                                     sequencesPerSecond: Double(timedSequences) / max(seconds, 1e-9))
             // A mean training loss far above that of always predicting 50% (logit 0) means the
             // weights have blown up without reaching NaN (e.g. an absurd learning rate).
             let positiveRate = train.positiveRate
