@@ -5,16 +5,21 @@ import XCTest
 /// `mpirun -n N churn-train` trains the model one process trains: bit for bit with one process
 /// under mpirun, and within the order of floating-point sums with two.
 final class DistributedEndToEndTests: ToolTestCase {
-    /// Open MPI's launcher, if installed.
-    static var mpirun: String? {
+    /// Open MPI's launcher; the test is skipped, saying why, where it is not installed.
+    static func requireMPIRun() throws -> String {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/mpirun" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    func testTwoProcessesTrainTheModelOfOneWithinTheStatedTolerance() throws {
-        guard let mpirun = Self.mpirun else {
+        let found = path.split(separator: ":").map { "\($0)/mpirun" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let found else {
             throw XCTSkip("mpirun is not installed (Debian: apt-get install openmpi-bin); data-parallel training is not tested")
         }
+        return found
+    }
+
+    /// Lets root run mpirun (CI runs as root) and two processes share one core.
+    static let environment = ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1"]
+
+    func testTwoProcessesTrainTheModelOfOneWithinTheStatedTolerance() throws {
+        let mpirun = try Self.requireMPIRun()
         let log = runner.path("log.csv")
         let sim = try runner.run("churn-simulate", ["--customers", "400", "--days", "200", "--seed", "9", "--output", log])
         XCTAssertEqual(sim.status, 0, sim.stderr)
@@ -23,8 +28,7 @@ final class DistributedEndToEndTests: ToolTestCase {
                      "--max-events", "48", "--xgboost-rounds", "20", "--threads", "1"]
         let plain = try runner.run("churn-train", flags + ["--model", runner.path("plain.safetensors")])
         XCTAssertEqual(plain.status, 0, plain.stderr)
-        // Root may run mpirun only when told so; --oversubscribe lets two processes share one core.
-        let environment = ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1"]
+        let environment = Self.environment
         var models: [Int: String] = [:]
         for processes in [1, 2] {
             let model = runner.path("n\(processes).safetensors")
@@ -68,9 +72,7 @@ final class DistributedEndToEndTests: ToolTestCase {
     /// Process 0 alone is asked to stop (as by Ctrl-C on one node): both processes stop after the
     /// same batch, process 0 writes the checkpoint, and `--resume` under mpirun finishes.
     func testAStopAskedOfOneProcessStopsAllAfterTheSameBatchAndResumes() throws {
-        guard let mpirun = Self.mpirun else {
-            throw XCTSkip("mpirun is not installed (Debian: apt-get install openmpi-bin); data-parallel training is not tested")
-        }
+        let mpirun = try Self.requireMPIRun()
         let log = runner.path("stop.csv")
         let sim = try runner.run("churn-simulate", ["--customers", "300", "--days", "200", "--seed", "4", "--output", log])
         XCTAssertEqual(sim.status, 0, sim.stderr)
@@ -78,7 +80,7 @@ final class DistributedEndToEndTests: ToolTestCase {
         let flags = ["--events", log, "--value-column", "amount", "--churn-event", "cancel", "--horizon", "30d", "--epochs", "2",
                      "--batch-size", "16", "--hidden-size", "8", "--embedding-size", "4", "--max-events", "32", "--no-xgboost",
                      "--threads", "1", "--model", model]
-        let environment = ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_rmaps_base_oversubscribe": "1"]
+        let environment = Self.environment
         // Two programs in one job: only process 0 sees the test's stop request, after its 3rd batch.
         // ("$@" is the tool's path and its flags.)
         let split = ["/bin/sh", "-c", "exec \"$0\" -n 1 -x CHURN_TEST_INTERRUPT_AFTER_BATCHES=3 \"$@\" : -n 1 \"$@\"", mpirun]
