@@ -74,8 +74,9 @@ let package = Package(
         // MARK: - Support: threads, seeded random numbers, atomic files, JSON (no BLAS)
         .target(name: "ChurnSupport", swiftSettings: fastMath),
 
-        // MARK: - Numerics: tensors and BLAS
-        .target(name: "TensorKit", dependencies: ["ChurnSupport", "COpenBLAS"], swiftSettings: fastMath),
+        // MARK: - Numerics: tensors and BLAS; C micro-kernels for several instruction sets, chosen at run time
+        .target(name: "CKernels"),
+        .target(name: "TensorKit", dependencies: ["ChurnSupport", "COpenBLAS", "CKernels"], swiftSettings: fastMath),
 
         // MARK: - Data: event-log reading and the store → snapshots and labels → features
         .target(name: "EventLog", dependencies: ["ChurnSupport", "CZlib"], swiftSettings: fastMath),

@@ -42,8 +42,46 @@ struct LSTMBench: ParsableCommand {
                      3 * forwardFlops / r.train.median / 1e9))
         print(String(format: "infer iterations=%d median_ms=%.3f gflops=%.2f", r.infer.iterations, r.infer.median * 1e3,
                      forwardFlops / r.infer.median / 1e9))
+        // The ceiling: the measured one-core peak of the widest vectors, times the threads.
+        let peak = InstructionSet.detected.measuredPeakGFLOPS() * Double(Threading.threadCount)
+        print(String(format: "isa detected=%@ lstm_kernels=%@ fma_peak_gflops=%.1f (%d thread%@)",
+                     InstructionSet.detected.rawValue, InstructionSet.lstmKernels.rawValue, peak, Threading.threadCount,
+                     Threading.threadCount == 1 ? "" : "s"))
+        print(String(format: "train_fraction_of_peak=%.3f infer_fraction_of_peak=%.3f",
+                     3 * forwardFlops / r.train.median / 1e9 / peak, forwardFlops / r.infer.median / 1e9 / peak))
         print(String(format: "train_sequences_per_second=%.1f infer_sequences_per_second=%.1f",
                      r.trainSequencesPerSecond, r.inferSequencesPerSecond))
+    }
+}
+
+/// `churn-bench peak`: the multiply-add peak of one core on every instruction set it runs.
+struct PeakBench: ParsableCommand {
+    static let spec = CommandSpec(
+        name: "churn-bench peak",
+        abstract: "Measure one core's multiply-add peak (GFLOP/s) on each vector instruction set this CPU runs.",
+        usage: "churn-bench peak [--seconds S]",
+        discussion: """
+        A register-only loop of independent fused multiply-adds (16 chains of 512-bit vectors,
+        12 of 256-bit ones; scalar multiply and add on the portable path), compiled for every set
+        in one binary and chosen from CPUID; the best of five runs. The last line is
+        fma_peak_gflops=X for the widest set.
+        """,
+        options: [seconds.spec])
+
+    static let seconds = Option<Double>.number("seconds", value: "S", help: "Measuring time per instruction set.", default: 1, in: 0.01...3600)
+
+    var seconds: Double
+
+    init(parsing a: ParsedArguments) throws { seconds = try a.required(Self.seconds) }
+
+    func run() throws {
+        print("isa detected=\(InstructionSet.detected.rawValue) lstm_kernels=\(InstructionSet.lstmKernels.rawValue)")
+        var widest = 0.0
+        for isa in InstructionSet.supported {
+            widest = isa.measuredPeakGFLOPS(seconds: seconds)
+            print(String(format: "%@ one_core_gflops=%.1f", isa.rawValue, widest))
+        }
+        print(String(format: "fma_peak_gflops=%.1f", widest))
     }
 }
 
@@ -89,6 +127,7 @@ USAGE: churn-bench <subcommand> [options]
 SUBCOMMANDS:
   lstm    Train and inference throughput of the LSTM.
   gemm    The sgemm rate of this machine: the ceiling for the LSTM.
+  peak    One core's multiply-add peak on each vector instruction set the CPU runs.
 
 Run 'churn-bench <subcommand> --help' for its options.
 """
@@ -97,12 +136,13 @@ var arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "lstm": LSTMBench.main(Array(arguments.dropFirst()))
 case "gemm": GEMMBench.main(Array(arguments.dropFirst()))
+case "peak": PeakBench.main(Array(arguments.dropFirst()))
 case "--help", "-h", "help": print(overview); exit(ExitCode.success.rawValue)
 case "--version": print("churn-bench \(churnForecasterVersion)"); exit(ExitCode.success.rawValue)
 case nil:
     Terminal.error(overview)
     exit(ExitCode.usage.rawValue)
 case let other?:
-    Terminal.error("churn-bench: error: unknown subcommand '\(other)' (expected lstm or gemm)")
+    Terminal.error("churn-bench: error: unknown subcommand '\(other)' (expected lstm, gemm or peak)")
     exit(ExitCode.usage.rawValue)
 }
