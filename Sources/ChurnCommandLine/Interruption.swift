@@ -9,7 +9,9 @@ public enum Interruption {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
     /// Installs the handlers (call once, from the executable).
-    public static func install() {
+    /// - Parameter announces: whether the first signal prints what happens next (false on the
+    ///   processes of an MPI job other than 0, which all receive the signal and stop together).
+    public static func install(announces: Bool = true) {
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
@@ -18,7 +20,9 @@ public enum Interruption {
                     Terminal.error("\ninterrupted again: exiting without a checkpoint")
                     exit(ExitCode.interrupted.rawValue)
                 }
-                Terminal.error("\n\(signalNumber == SIGINT ? "SIGINT" : "SIGTERM") received: finishing the current batch (press Ctrl-C again to exit at once)")
+                if announces {
+                    Terminal.error("\n\(signalNumber == SIGINT ? "SIGINT" : "SIGTERM") received: finishing the current batch (press Ctrl-C again to exit at once)")
+                }
             }
             source.resume()
             sources.append(source)

@@ -140,7 +140,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        Interruption.install()
+        Interruption.install(announces: collective.isRoot)
         try runReportingErrors(hint: Self.hint) {
             let loadStart = Date(), (store, report) = try data.load(training: true)
             let loadSeconds = Date().timeIntervalSince(loadStart), snapshotStart = Date()
@@ -173,9 +173,12 @@ struct TrainCommand: ParsableCommand {
                     },
                     shouldStop: { $0 == .lstm ? pollBatches() : Interruption.isRequested })
             } catch let error as TrainingError {
-                // Every process of a job stops together on these: decided on summed numbers.
+                // Every process of a job stops together on these (decided on summed numbers), and
+                // process 0 says why.
                 switch error {
-                case .interrupted, .diverged, .nonFinite: job?.finished()
+                case .interrupted, .diverged, .nonFinite:
+                    job?.finished()
+                    if !speaks { exit(CommandError.from(error).code.rawValue) }
                 case .emptyTrainingSet, .incompatibleCheckpoint: break
                 }
                 throw error

@@ -86,9 +86,10 @@ final class DistributedEndToEndTests: ToolTestCase {
         let split = ["/bin/sh", "-c", "exec \"$0\" -n 1 -x CHURN_TEST_INTERRUPT_AFTER_BATCHES=3 \"$@\" : -n 1 \"$@\"", mpirun]
         let stopped = try runner.run("churn-train", flags, environment: environment, timeout: 300, wrapper: split)
         XCTAssertEqual(stopped.status, 130, stopped.stderr)
+        // Process 1 stops too (else the job would hang in the next batch's sum) and exits 130
+        // silently: process 0 alone says why.
         let lines = stopped.stderr.split(separator: "\n").filter { $0.contains("interrupted in epoch") }
-        XCTAssertEqual(lines.count, 2, "both processes stop: \(stopped.stderr)")
-        XCTAssertEqual(Set(lines).count, 1, "after the same batch: \(lines)")
+        XCTAssertEqual(lines.count, 1, stopped.stderr)
         XCTAssertTrue(lines.first?.contains("interrupted in epoch 1 after batch 3") ?? false, "\(lines)")
         XCTAssertTrue(FileManager.default.fileExists(atPath: model + ".checkpoint"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: model))
