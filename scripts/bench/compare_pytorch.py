@@ -47,6 +47,12 @@ def main():
                            "--threads", str(a.threads)], check=True, capture_output=True, text=True).stdout
     peak = float(re.search(r"gemm_gflops=([\d.]+)", gemm).group(1))
     print(f"sgemm 1024x1024x1024, {a.threads} threads: {peak:.1f} GFLOP/s")
+    # The machine's multiply-add peak on its widest vectors (one core, times the threads).
+    fma = subprocess.run([BENCH, "peak", "--seconds", "1"], check=True, capture_output=True, text=True).stdout
+    isa = re.search(r"isa detected=(\S+) lstm_kernels=(\S+)", fma)
+    fma_peak = float(re.search(r"fma_peak_gflops=([\d.]+)", fma).group(1)) * a.threads
+    print(f"instruction set: {isa.group(1)} detected, LSTM kernels built for {isa.group(2)}; "
+          f"multiply-add peak {fma_peak:.1f} GFLOP/s on {a.threads} thread(s)")
     print(f"{'H':>5} {'side':>6} {'ours':>10} {'pytorch':>10} {'ratio':>7}   (sequences/s, medians of {a.rounds} alternated rounds)")
     for h in a.hidden:
         common = ["--batch", str(a.batch), "--steps", str(a.steps), "--input", str(a.input), "--hidden", str(h),
@@ -70,7 +76,12 @@ def main():
         t_train = statistics.median(r[0] for r in theirs)
         gf = 3 * forward * o_train / a.batch / 1e9
         tg = 3 * forward * t_train / a.batch / 1e9
-        print(f"{h:>5} train GFLOP/s ours {gf:.1f} ({gf / peak:.0%} of sgemm), pytorch {tg:.1f} ({tg / peak:.0%})")
+        print(f"{h:>5} train GFLOP/s ours {gf:.1f} ({gf / peak:.0%} of sgemm, {gf / fma_peak:.0%} of the FMA peak), "
+              f"pytorch {tg:.1f} ({tg / peak:.0%}, {tg / fma_peak:.0%})")
+        o_infer = statistics.median(r[1] for r in ours)
+        t_infer = statistics.median(r[1] for r in theirs)
+        gi, ti = forward * o_infer / a.batch / 1e9, forward * t_infer / a.batch / 1e9
+        print(f"{h:>5} infer GFLOP/s ours {gi:.1f} ({gi / fma_peak:.0%} of the FMA peak), pytorch {ti:.1f} ({ti / fma_peak:.0%})")
 
 
 if __name__ == "__main__":
