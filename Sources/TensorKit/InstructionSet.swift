@@ -1,5 +1,6 @@
 import CKernels
 import Dispatch
+import Foundation
 
 /// The x86-64 vector instruction sets the micro-kernels of `CKernels` are compiled for, one
 /// binary for all, chosen at run time from CPUID.
@@ -19,6 +20,22 @@ public enum InstructionSet: String, CaseIterable, Comparable, Sendable {
         default: return .portable
         }
     }()
+
+    /// The set the kernels run on: the one the environment variable `CHURN_ISA` names
+    /// (`avx512`, `avx2` or `portable`) when the CPU runs it, otherwise (unset, `auto`, or a set
+    /// this CPU lacks: see `pinned`) the widest detected.
+    public static let active: InstructionSet = (try? pinned(ProcessInfo.processInfo.environment["CHURN_ISA"])) ?? detected
+
+    /// The set a `--isa`/`CHURN_ISA` value names: nil or `auto` gives the detected set.
+    /// - Throws: `InstructionSetError` for an unknown name or a set this CPU does not run.
+    public static func pinned(_ name: String?) throws -> InstructionSet {
+        guard let name, name != "auto" else { return detected }
+        guard let isa = InstructionSet(rawValue: name) else { throw InstructionSetError.unknown(name) }
+        guard isa <= detected else { throw InstructionSetError.unsupported(isa, detected: detected) }
+        return isa
+    }
+
+    var cValue: churn_isa { churn_isa(rawValue: UInt32(rank)) }
 
     /// The sets this CPU runs, narrowest first.
     public static var supported: [InstructionSet] { allCases.filter { $0 <= detected } }
@@ -62,5 +79,19 @@ public enum InstructionSet: String, CaseIterable, Comparable, Sendable {
         }
         precondition(sink.isFinite, "the multiply-add loop produced \(sink)")
         return best
+    }
+}
+
+/// A named instruction set that is unknown or that this CPU does not run.
+public enum InstructionSetError: Error, CustomStringConvertible, Equatable {
+    case unknown(String)
+    case unsupported(InstructionSet, detected: InstructionSet)
+
+    public var description: String {
+        switch self {
+        case .unknown(let name): return "unknown instruction set '\(name)' (expected auto, avx512, avx2 or portable)"
+        case .unsupported(let isa, let detected):
+            return "this CPU does not run \(isa.rawValue) (its widest set is \(detected.rawValue))"
+        }
     }
 }

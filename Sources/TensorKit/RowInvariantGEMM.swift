@@ -1,3 +1,5 @@
+import CKernels
+
 /// A matrix product whose every output row depends only on the same input row: batch-invariant.
 ///
 /// OpenBLAS picks kernels and blockings by matrix shape, so the float result for one row of
@@ -81,23 +83,25 @@ public enum RowInvariantGEMM {
     /// not for dense ones. The lists are built in the caller's scratch, so the kernel allocates
     /// nothing.
     ///
-    /// Rows run four at a time, sixteen outputs (two `SIMD8`) per pass over k: eight
-    /// accumulators, two weight loads and four broadcasts per k. Every row sees the same
-    /// sequence of operations as it would alone (a tail row runs the same loop body).
+    /// The product runs in `CKernels` on the instruction set `isa` (by default the active one:
+    /// the widest the CPU runs, or the one `CHURN_ISA` pins). Every path computes each output as
+    /// the same chain of fused multiply-adds over k in the same order, so the paths agree to the
+    /// last bit, and every row sees the same operations as it would alone.
     /// - Parameters:
     ///   - columnLists: scratch of `columnListCapacity(m:k:)` values, or nil to run over every
     ///     column.
     /// - Complexity: 2·m·n·k floating-point operations.
-    @inlinable
     public static func accumulate(m: Int, a: UnsafePointer<Float>, lda: Int, weights w: PackedWeights,
                                   c: UnsafeMutablePointer<Float>, ldc: Int,
                                   skippingZeroInputsWith columnLists: UnsafeMutablePointer<Int32>? = nil,
-                                  initial: InitialRows? = nil, overwrite: Bool = false) {
-        let k = w.k, n = w.n, np = w.paddedN
-        let wt = UnsafePointer(w.buffer.pointer)
+                                  initial: InitialRows? = nil, overwrite: Bool = false,
+                                  isa: InstructionSet = .active) {
+        precondition(isa <= InstructionSet.detected, "\(isa.rawValue) is not supported by this CPU")
+        let k = w.k
         // With column lists, each block of four rows lists its nonzero input columns once (the
-        // counts first, then one list of up to k columns per block), so that the column slices
-        // below do not rescan the zeros.
+        // counts first, then one list of up to k columns per block): inputs that are zero in
+        // every row of the block add exactly zero, so skipping them leaves each row's result
+        // unchanged (up to the sign of a zero).
         let blocks = columnLists == nil ? 0 : (m + 3) / 4
         for b in 0..<blocks {
             let a0 = a + b * 4 * lda, rows = min(4, m - b * 4)
@@ -110,65 +114,12 @@ public enum RowInvariantGEMM {
             }
             columnLists![b] = count
         }
-        // Column slices outermost: a slice of Wᵀ (k × 16 floats) stays in L1 across all row
-        // blocks. Each output still accumulates over k in the same order, whatever m is.
-        var j = 0
-        while j < np {
-            let width = min(16, n - j)
-            var row = 0
-            while row < m {
-                let rows = min(4, m - row)
-                // Tail rows read row 0 again (their sums are discarded), so one loop body serves all.
-                let a0 = a + row * lda
-                let a1 = rows > 1 ? a0 + lda : a0, a2 = rows > 2 ? a0 + 2 * lda : a0
-                let a3 = rows > 3 ? a0 + 3 * lda : a0
-                var s00 = Float8(), s01 = Float8(), s10 = Float8(), s11 = Float8(), s20 = Float8(), s21 = Float8()
-                var s30 = Float8(), s31 = Float8()
-                if let initial {
-                    // Tail rows start from row 0's table row, as they read row 0's inputs.
-                    func start(_ r: Int) -> (Float8, Float8) {
-                        let t = initial.table + Int(initial.index[row + (r < rows ? r : 0)]) * initial.ldt + j
-                        return (VectorMath.load(t, count: min(8, width)),
-                                width > 8 ? VectorMath.load(t + 8, count: width - 8) : Float8())
-                    }
-                    (s00, s01) = start(0); (s10, s11) = start(1); (s20, s21) = start(2); (s30, s31) = start(3)
-                }
-                let slice = wt + (j / 16) * (k * 16)
-                // VectorMath.madd: one fused multiply-add per lane where the target has FMA, the
-                // same chain for every row either way.
-                @inline(__always) func step(_ kk: Int) {
-                    let wp = slice + kk * 16
-                    let w0 = UnsafeRawPointer(wp).load(as: Float8.self), w1 = UnsafeRawPointer(wp + 8).load(as: Float8.self)
-                    var x = Float8(repeating: a0[kk]); s00 = VectorMath.madd(x, w0, s00); s01 = VectorMath.madd(x, w1, s01)
-                    x = Float8(repeating: a1[kk]); s10 = VectorMath.madd(x, w0, s10); s11 = VectorMath.madd(x, w1, s11)
-                    x = Float8(repeating: a2[kk]); s20 = VectorMath.madd(x, w0, s20); s21 = VectorMath.madd(x, w1, s21)
-                    x = Float8(repeating: a3[kk]); s30 = VectorMath.madd(x, w0, s30); s31 = VectorMath.madd(x, w1, s31)
-                }
-                if let columnLists {
-                    // Inputs that are zero in every row of the block add exactly zero: skipping
-                    // them leaves each row's result unchanged (up to the sign of a zero).
-                    let list = columnLists + blocks + (row / 4) * k
-                    for index in 0..<Int(columnLists[row / 4]) { step(Int(list[index])) }
-                } else {
-                    for kk in 0..<k { step(kk) }
-                }
-                func put(_ r: Int, _ lo: Float8, _ hi: Float8) {
-                    let out = c + (row + r) * ldc + j
-                    if overwrite {
-                        VectorMath.store(lo, out, count: min(8, width))
-                        if width > 8 { VectorMath.store(hi, out + 8, count: width - 8) }
-                    } else {
-                        VectorMath.store(VectorMath.load(out, count: min(8, width)) + lo, out, count: min(8, width))
-                        if width > 8 { VectorMath.store(VectorMath.load(out + 8, count: width - 8) + hi, out + 8, count: width - 8) }
-                    }
-                }
-                put(0, s00, s01)
-                if rows > 1 { put(1, s10, s11) }
-                if rows > 2 { put(2, s20, s21) }
-                if rows > 3 { put(3, s30, s31) }
-                row += rows
-            }
-            j += 16
-        }
+        var args = churn_gemm_args(
+            m: Int32(m), k: Int32(k), n: Int32(w.n), padded_n: Int32(w.paddedN),
+            a: a, lda: lda, w: UnsafePointer(w.buffer.pointer), c: c, ldc: ldc,
+            counts: columnLists.map { UnsafePointer($0) }, lists: columnLists.map { UnsafePointer($0 + blocks) },
+            table: initial?.table, ldt: initial?.ldt ?? 0, index: initial?.index,
+            overwrite: overwrite ? 1 : 0)
+        churn_row_invariant_gemm(isa.cValue, &args)
     }
 }

@@ -13,7 +13,10 @@ struct LSTMBench: ParsableCommand {
         discussion: """
         A train step is forward, backward through time and an Adam update over B sequences of T
         steps, loss on the last step; inference is the forward pass. Each side runs for --seconds
-        after a warm-up run; rates use the median step time. The last line is
+        after a warm-up run; rates use the median step time. The isa line names the detected
+        instruction set, the one the row-invariant products run on (the environment variable
+        CHURN_ISA=avx512|avx2|portable pins it) and the one the cell kernels were compiled for.
+        The last line is
         train_sequences_per_second=X infer_sequences_per_second=Y
         """,
         options: [batch, steps, input, hidden, layers].map(\.spec) + [seconds.spec])
@@ -44,8 +47,9 @@ struct LSTMBench: ParsableCommand {
                      forwardFlops / r.infer.median / 1e9))
         // The ceiling: the measured one-core peak of the widest vectors, times the threads.
         let peak = InstructionSet.detected.measuredPeakGFLOPS() * Double(Threading.threadCount)
-        print(String(format: "isa detected=%@ lstm_kernels=%@ fma_peak_gflops=%.1f (%d thread%@)",
-                     InstructionSet.detected.rawValue, InstructionSet.lstmKernels.rawValue, peak, Threading.threadCount,
+        print(String(format: "isa detected=%@ gemm_kernels=%@ lstm_kernels=%@ fma_peak_gflops=%.1f (%d thread%@)",
+                     InstructionSet.detected.rawValue, InstructionSet.active.rawValue, InstructionSet.lstmKernels.rawValue,
+                     peak, Threading.threadCount,
                      Threading.threadCount == 1 ? "" : "s"))
         print(String(format: "train_fraction_of_peak=%.3f infer_fraction_of_peak=%.3f",
                      3 * forwardFlops / r.train.median / 1e9 / peak, forwardFlops / r.infer.median / 1e9 / peak))
@@ -75,7 +79,8 @@ struct PeakBench: ParsableCommand {
     init(parsing a: ParsedArguments) throws { seconds = try a.required(Self.seconds) }
 
     func run() throws {
-        print("isa detected=\(InstructionSet.detected.rawValue) lstm_kernels=\(InstructionSet.lstmKernels.rawValue)")
+        print("isa detected=\(InstructionSet.detected.rawValue) gemm_kernels=\(InstructionSet.active.rawValue) "
+              + "lstm_kernels=\(InstructionSet.lstmKernels.rawValue)")
         var widest = 0.0
         for isa in InstructionSet.supported {
             widest = isa.measuredPeakGFLOPS(seconds: seconds)

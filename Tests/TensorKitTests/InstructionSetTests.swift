@@ -25,4 +25,18 @@ final class InstructionSetTests: XCTestCase {
             XCTAssertTrue(rate.isFinite && rate > 0, "\(isa): \(rate)")
         }
     }
+
+    /// `--isa`/`CHURN_ISA` names: auto is the detected set, a set the CPU lacks and an unknown
+    /// name are refused with the reason.
+    func testPinningAPathByName() throws {
+        XCTAssertEqual(try InstructionSet.pinned(nil), InstructionSet.detected)
+        XCTAssertEqual(try InstructionSet.pinned("auto"), InstructionSet.detected)
+        for isa in InstructionSet.supported { XCTAssertEqual(try InstructionSet.pinned(isa.rawValue), isa) }
+        XCTAssertThrowsError(try InstructionSet.pinned("sse9")) { XCTAssertEqual($0 as? InstructionSetError, .unknown("sse9")) }
+        for isa in InstructionSet.allCases where isa > InstructionSet.detected {
+            XCTAssertThrowsError(try InstructionSet.pinned(isa.rawValue)) {
+                XCTAssertEqual($0 as? InstructionSetError, .unsupported(isa, detected: InstructionSet.detected))
+            }
+        }
+    }
 }
