@@ -59,7 +59,7 @@ public enum InstructionSet: String, CaseIterable, Comparable, Sendable {
     /// - Precondition: the CPU supports the set (`self <= detected`).
     public func measuredPeakGFLOPS(seconds: Double = 0.5, rounds: Int = 5) -> Double {
         precondition(self <= Self.detected, "\(rawValue) is not supported by this CPU")
-        let isa = churn_isa(rawValue: UInt32(rank))
+        let isa = cValue
         var sink: Float = 0
         // Calibrate the iteration count to about the round's time.
         var iterations = 1 << 16
