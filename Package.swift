@@ -8,37 +8,13 @@
 // Only TensorKit and the modules above it link OpenBLAS.
 import PackageDescription
 
-#if canImport(Glibc)
-import Glibc
-#endif
-import Foundation
-
 /// Release builds drop exclusivity checks in the numerical modules: their hot loops run on
-/// unsafe buffer pointers whose aliasing the code controls.
-///
-/// Like `-march=native`, release builds target the building machine's vector unit: on x86-64
-/// with AVX2 and FMA (every x86 server since 2013) the SIMD kernels use 256-bit registers.
-/// Set CHURN_PORTABLE=1 to build a binary for any x86-64 machine instead.
-func hostSupportsHaswell() -> Bool {
-    #if arch(x86_64)
-    if ProcessInfo.processInfo.environment["CHURN_PORTABLE"] == "1" { return false }
-    guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
-    let set = Set(flags.split(separator: " ").map(String.init))
-    return ["avx2", "fma", "bmi2", "movbe"].allSatisfy(set.contains)
-    #else
-    return false
-    #endif
-}
-
-let haswell = hostSupportsHaswell()
+/// unsafe buffer pointers whose aliasing the code controls. No flag targets the building
+/// machine's CPU: the vector kernels are C (`CKernels`), compiled for every x86-64 instruction
+/// set in one binary and chosen at run time, so one build runs anywhere at that machine's speed.
 let fastMath: [SwiftSetting] = [
-    .unsafeFlags(["-enforce-exclusivity=unchecked"] + (haswell ? ["-target-cpu", "haswell"] : []),
-                 .when(configuration: .release)),
-] + (haswell ? [
-    // Fused multiply-add in our own kernels only where the target has it (else it is a libcall).
-    SwiftSetting.define("CHURN_FMA", .when(configuration: .release)),
-] : [])
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
 
 let package = Package(
     name: "ChurnForecaster",
@@ -85,7 +61,7 @@ let package = Package(
 
         // MARK: - Models: the LSTM, gradient-boosted trees (XGBoost), the baselines; their evaluation and reports
         .target(name: "Evaluation", dependencies: ["ChurnSupport"], swiftSettings: fastMath),
-        .target(name: "ChurnModel", dependencies: ["ChurnSupport", "TensorKit", "Evaluation"], swiftSettings: fastMath),
+        .target(name: "ChurnModel", dependencies: ["ChurnSupport", "CKernels", "TensorKit", "Evaluation"], swiftSettings: fastMath),
         .target(name: "GradientBoosting", dependencies: ["ChurnSupport", "CXGBoost"]),
         .target(name: "Baselines", dependencies: ["ChurnSupport", "EventLog", "Snapshots", "Features", "Evaluation"],
                 swiftSettings: fastMath),
@@ -104,7 +80,7 @@ let package = Package(
         .target(name: "Distributed", dependencies: ["ChurnSupport", "CMPI"]),
 
         // MARK: - Command line: option parsing, progress, exit codes, the shared option groups
-        .target(name: "ChurnCommandLine", dependencies: ["ChurnSupport", "EventLog", "Snapshots"]),
+        .target(name: "ChurnCommandLine", dependencies: ["ChurnSupport", "TensorKit", "EventLog", "Snapshots"]),
 
         // MARK: - Executables: parse options, call one pipeline, print
         .executableTarget(name: "churn-train", dependencies: ["ChurnCommandLine", "Pipelines", "Distributed"]),

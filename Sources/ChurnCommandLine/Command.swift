@@ -1,13 +1,15 @@
 import ChurnSupport
 import Foundation
+import TensorKit
 
 /// The version every executable reports with `--version` and stores in model files.
 public let churnForecasterVersion = "0.1.0"
 
 /// A command-line tool: an options spec and a `run` that throws `CommandError`s.
 ///
-/// `main()` parses arguments, answers `--help` and `--version`, applies `--threads`, runs the
-/// command and maps every error to a message on standard error and an exit code.
+/// `main()` parses arguments, answers `--help` and `--version`, applies `--threads` (and `--isa`
+/// for commands that declare it), runs the command and maps every error to a message on standard
+/// error and an exit code.
 public protocol ParsableCommand {
     static var spec: CommandSpec { get }
     init(parsing arguments: ParsedArguments) throws
@@ -37,6 +39,7 @@ extension ParsableCommand {
             }
             let threads = try parsed.value(CommandSpec.threads) ?? defaultThreadCount
             Threading.setThreadCount(threads)
+            if spec.option(named: CommandSpec.isa.name) != nil { try selectInstructionSet(parsed.value(CommandSpec.isa)) }
             let command = try Self(parsing: parsed)
             try command.validate()
             try command.run()
@@ -49,6 +52,17 @@ extension ParsableCommand {
             Terminal.error("\(spec.name): error: \(error)")
             exit(ExitCode.software.rawValue)
         }
+    }
+}
+
+/// Applies `--isa` (else `CHURN_ISA`, else the widest set): a name this CPU cannot run is a
+/// usage error before any work, never a silent fallback.
+func selectInstructionSet(_ flag: String?) throws {
+    do {
+        try InstructionSet.select(named: flag)
+    } catch let error as InstructionSetError {
+        let source = flag.map { "--isa \($0)" } ?? "CHURN_ISA=\(InstructionSet.environmentName ?? "")"
+        throw CommandError(.usage, "\(source): \(error)")
     }
 }
 

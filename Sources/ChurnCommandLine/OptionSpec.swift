@@ -37,6 +37,16 @@ public struct CommandSpec: Sendable {
     public static let threads = Option<Int>.integer("threads", help: "Threads for BLAS and parallel loops.",
                                                     defaultDescription: "all cores", in: 1...4096)
 
+    /// `--isa NAME`: the instruction set of the vector kernels, for the executables that run the
+    /// model (they list it among their options; `main()` applies it).
+    public static let isa = Option<String>("isa", value: "NAME",
+                                           help: "Vector instruction set of the kernels: auto, avx512, avx2 or portable "
+                                               + "(every set computes the same bits; see docs/RELIABILITY.md).",
+                                           defaultDescription: "CHURN_ISA, else auto: the widest this CPU runs",
+                                           expected: "auto, avx512, avx2 or portable") {
+        ["auto", "avx512", "avx2", "portable"].contains($0) ? $0 : nil
+    }
+
     /// Options every executable accepts.
     public static let commonOptions: [OptionSpec] = [
         threads.spec,

@@ -1,6 +1,8 @@
+import ChurnSupport
 import CKernels
 import Dispatch
 import Foundation
+import Synchronization
 
 /// The x86-64 vector instruction sets the micro-kernels of `CKernels` are compiled for, one
 /// binary for all, chosen at run time from CPUID.
@@ -21,10 +23,38 @@ public enum InstructionSet: String, CaseIterable, Comparable, Sendable {
         }
     }()
 
-    /// The set the kernels run on: the one the environment variable `CHURN_ISA` names
-    /// (`avx512`, `avx2` or `portable`) when the CPU runs it, otherwise (unset, `auto`, or a set
-    /// this CPU lacks: see `pinned`) the widest detected.
-    public static let active: InstructionSet = (try? pinned(ProcessInfo.processInfo.environment["CHURN_ISA"])) ?? detected
+    /// The set the kernels run on: the one `select` chose, else the one the environment variable
+    /// `CHURN_ISA` names (`avx512`, `avx2` or `portable`) when the CPU runs it, else (unset,
+    /// `auto`, or a name `pinned` refuses) the widest detected. The executables refuse a bad
+    /// `CHURN_ISA` or `--isa` before any work (`select(named:)`); the library does not fail on it.
+    public static var active: InstructionSet {
+        switch choice.load(ordering: .relaxed) {
+        case 0: return .portable
+        case 1: return .avx2
+        default: return .avx512
+        }
+    }
+
+    private static let choice = Atomic<Int>(((try? pinned(environmentName)) ?? detected).rank)
+
+    /// `CHURN_ISA`, if set.
+    public static var environmentName: String? { ProcessInfo.processInfo.environment["CHURN_ISA"] }
+
+    /// Makes `isa` the active set for the rest of the process (the executables' `--isa`).
+    /// - Precondition: the CPU runs it (`isa <= detected`); `pinned` checks a name first.
+    public static func select(_ isa: InstructionSet) {
+        precondition(isa <= detected, "\(isa.rawValue) is not supported by this CPU")
+        choice.store(isa.rank, ordering: .relaxed)
+    }
+
+    /// Selects the set `name` (a `--isa` value, else `CHURN_ISA`, else `auto`) names.
+    /// - Throws: `InstructionSetError` for an unknown name or a set this CPU does not run.
+    @discardableResult
+    public static func select(named name: String?) throws -> InstructionSet {
+        let isa = try pinned(name ?? environmentName)
+        select(isa)
+        return isa
+    }
 
     /// The set a `--isa`/`CHURN_ISA` value names: nil or `auto` gives the detected set.
     /// - Throws: `InstructionSetError` for an unknown name or a set this CPU does not run.
@@ -35,22 +65,20 @@ public enum InstructionSet: String, CaseIterable, Comparable, Sendable {
         return isa
     }
 
-    var cValue: churn_isa { churn_isa(rawValue: UInt32(rank)) }
+    /// The C kernels' name for the set.
+    public var cValue: churn_isa {
+        switch self {
+        case .portable: return CHURN_ISA_PORTABLE
+        case .avx2: return CHURN_ISA_AVX2
+        case .avx512: return CHURN_ISA_AVX512
+        }
+    }
 
     /// The sets this CPU runs, narrowest first.
     public static var supported: [InstructionSet] { allCases.filter { $0 <= detected } }
 
-    /// The path the LSTM's own SIMD kernels were compiled for (a build-time choice until they
-    /// move into `CKernels`).
-    public static var lstmKernels: InstructionSet {
-        #if CHURN_FMA
-        return .avx2
-        #else
-        return .portable
-        #endif
-    }
-
-    var rank: Int { Self.allCases.firstIndex(of: self)! }
+    /// Narrowest first; a switch, since the kernels ask on every call.
+    var rank: Int { Int(cValue.rawValue) }
     public static func < (a: InstructionSet, b: InstructionSet) -> Bool { a.rank < b.rank }
 
     /// One core's multiply-add peak on this set, in GFLOP/s: a register-only loop of independent
@@ -83,9 +111,11 @@ public enum InstructionSet: String, CaseIterable, Comparable, Sendable {
 }
 
 /// A named instruction set that is unknown or that this CPU does not run.
-public enum InstructionSetError: Error, CustomStringConvertible, Equatable {
+public enum InstructionSetError: CategorizedError, Equatable {
     case unknown(String)
     case unsupported(InstructionSet, detected: InstructionSet)
+
+    public var category: ErrorCategory { .invalidArgument }
 
     public var description: String {
         switch self {

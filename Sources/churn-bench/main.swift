@@ -9,7 +9,7 @@ struct LSTMBench: ParsableCommand {
     static let spec = CommandSpec(
         name: "churn-bench lstm",
         abstract: "Measure LSTM training and inference throughput (sequences per second).",
-        usage: "churn-bench lstm --batch B --steps T --input I --hidden H [--layers L] [--seconds S]",
+        usage: "churn-bench lstm --batch B --steps T --input I --hidden H [--layers L] [--seconds S] [--isa NAME]",
         discussion: """
         A train step is forward, backward through time and an Adam update over B sequences of T
         steps, loss on the last step; inference is the forward pass. Each side runs for --seconds
@@ -19,7 +19,7 @@ struct LSTMBench: ParsableCommand {
         The last line is
         train_sequences_per_second=X infer_sequences_per_second=Y
         """,
-        options: [batch, steps, input, hidden, layers].map(\.spec) + [seconds.spec])
+        options: [batch, steps, input, hidden, layers].map(\.spec) + [seconds.spec, CommandSpec.isa.spec])
 
     static let batch = Option<Int>.integer("batch", value: "B", help: "Sequences per batch.", default: 64, in: 1...1_000_000)
     static let steps = Option<Int>.integer("steps", value: "T", help: "Steps per sequence.", default: 100, in: 1...1_000_000)
@@ -47,9 +47,8 @@ struct LSTMBench: ParsableCommand {
                      forwardFlops / r.infer.median / 1e9))
         // The ceiling: the measured one-core peak of the widest vectors, times the threads.
         let peak = InstructionSet.detected.measuredPeakGFLOPS() * Double(Threading.threadCount)
-        print(String(format: "isa detected=%@ gemm_kernels=%@ lstm_kernels=%@ fma_peak_gflops=%.1f (%d thread%@)",
-                     InstructionSet.detected.rawValue, InstructionSet.active.rawValue, InstructionSet.lstmKernels.rawValue,
-                     peak, Threading.threadCount,
+        print(String(format: "isa detected=%@ kernels=%@ fma_peak_gflops=%.1f (%d thread%@)",
+                     InstructionSet.detected.rawValue, InstructionSet.active.rawValue, peak, Threading.threadCount,
                      Threading.threadCount == 1 ? "" : "s"))
         print(String(format: "train_fraction_of_peak=%.3f infer_fraction_of_peak=%.3f",
                      3 * forwardFlops / r.train.median / 1e9 / peak, forwardFlops / r.infer.median / 1e9 / peak))
@@ -79,8 +78,7 @@ struct PeakBench: ParsableCommand {
     init(parsing a: ParsedArguments) throws { seconds = try a.required(Self.seconds) }
 
     func run() throws {
-        print("isa detected=\(InstructionSet.detected.rawValue) gemm_kernels=\(InstructionSet.active.rawValue) "
-              + "lstm_kernels=\(InstructionSet.lstmKernels.rawValue)")
+        print("isa detected=\(InstructionSet.detected.rawValue) kernels=\(InstructionSet.active.rawValue)")
         var widest = 0.0
         for isa in InstructionSet.supported {
             widest = isa.measuredPeakGFLOPS(seconds: seconds)

@@ -40,7 +40,7 @@ struct EvaluateCommand: ParsableCommand {
         """,
         options: [[model.spec], DataOptions.specs, LabelOptions.specs(modelDefaults: true, cutoff: cutoff),
                   [scorer.spec, backtest.spec, every.spec, report.spec, dumpFeatures.spec, bootstrap.spec, seed.spec,
-                   noReasons.spec, explainSteps.spec]].flatMap { $0 })
+                   noReasons.spec, explainSteps.spec, CommandSpec.isa.spec]].flatMap { $0 })
 
     var arguments: ParsedArguments
     var modelPath: String

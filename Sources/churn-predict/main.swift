@@ -41,7 +41,7 @@ struct PredictCommand: ParsableCommand {
         Files are written atomically (temporary file, then rename).
         """,
         options: [model.spec] + DataOptions.specs + [asOf.spec, output.spec, format.spec, scorer.spec, shard.spec, batchSize.spec, dumpFeatures.spec,
-                                                         explain.spec, explainSteps.spec])
+                                                         explain.spec, explainSteps.spec, CommandSpec.isa.spec])
 
     /// Shard I of N.
     struct Shard: Sendable {

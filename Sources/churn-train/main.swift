@@ -96,7 +96,7 @@ struct TrainCommand: ParsableCommand {
         """,
         options: DataOptions.specs + LabelOptions.specs(modelDefaults: false)
             + [model.spec, snapshots.spec] + settings.map(\.spec).filter { $0.name != "positive-weight" } + [positiveWeight.spec, resume.spec]
-            + [noXGBoost.spec] + boosting.map(\.spec))
+            + [noXGBoost.spec] + boosting.map(\.spec) + [CommandSpec.isa.spec])
 
     var data: DataOptions
     var labels: LabelOptions

@@ -3,6 +3,7 @@ import Baselines
 import Features
 import Snapshots
 import Foundation
+import TensorKit
 import XCTest
 
 /// The executables on a corpus of bad inputs (issue 9): each case has its exit code and a check
@@ -40,9 +41,9 @@ final class BadInputCorpusTests: ToolTestCase {
     /// Runs a tool and checks the exit code and the error message: one `tool: error:` line (plus
     /// at most the `--help` hint) that contains every fragment, and no crash report.
     @discardableResult
-    func expect(_ tool: String, _ arguments: [String], status: Int32, mentions fragments: [String],
-                file: StaticString = #filePath, line: UInt = #line) throws -> ToolRunner.Result {
-        let result = try runner.run(tool, arguments, timeout: 60)
+    func expect(_ tool: String, _ arguments: [String], environment: [String: String] = [:], status: Int32,
+                mentions fragments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> ToolRunner.Result {
+        let result = try runner.run(tool, arguments, environment: environment, timeout: 60)
         XCTAssertEqual(result.status, status, "\(arguments): \(result.stderr)", file: file, line: line)
         for crash in ["Fatal error", "stack trace", "Stack dump", "Segmentation", "Illegal instruction", "0x0000", "Sanitizer"] {
             XCTAssertFalse(result.stderr.contains(crash), "crash report: \(result.stderr)", file: file, line: line)
@@ -297,5 +298,26 @@ final class BadInputCorpusTests: ToolTestCase {
         for (tool, arguments, status, fragments) in cases {
             try expect(tool, arguments, status: status, mentions: fragments)
         }
+    }
+
+    /// An unknown or unsupported instruction set, by flag or environment, is refused before any
+    /// work rather than silently replaced by another.
+    func testInstructionSetsTheCPUCannotRun() throws {
+        let (model, log) = try model()
+        let predict = ["--model", model, "--events", log, "--output", runner.path("isa.csv")]
+        try expect("churn-predict", predict + ["--isa", "sse9"], status: 64, mentions: ["--isa", "sse9", "avx2"])
+        try expect("churn-predict", predict, environment: ["CHURN_ISA": "sse9"], status: 64, mentions: ["CHURN_ISA=sse9", "unknown"])
+        try expect("churn-train", ["--events", log, "--model", runner.path("isa.safetensors"), "--isa", "avx"], status: 64,
+                   mentions: ["--isa", "avx"])
+        if InstructionSet.detected < .avx512 {
+            try expect("churn-predict", predict + ["--isa", "avx512"], status: 64, mentions: ["--isa avx512", "does not run"])
+            try expect("churn-evaluate", ["--model", model, "--events", log], environment: ["CHURN_ISA": "avx512"], status: 64,
+                       mentions: ["CHURN_ISA=avx512", "does not run"])
+        }
+        // A set the CPU runs is taken, and gives the same scores as the widest.
+        try expect("churn-predict", predict + ["--isa", "portable"], status: 0, mentions: [])
+        let portable = try String(contentsOfFile: runner.path("isa.csv"), encoding: .utf8)
+        try expect("churn-predict", predict, status: 0, mentions: [])
+        XCTAssertEqual(try String(contentsOfFile: runner.path("isa.csv"), encoding: .utf8), portable)
     }
 }

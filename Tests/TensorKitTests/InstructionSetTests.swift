@@ -39,4 +39,17 @@ final class InstructionSetTests: XCTestCase {
             }
         }
     }
+
+    /// `select` changes the set every kernel call runs on; a refused name changes nothing.
+    func testSelectingASetForTheProcess() throws {
+        let before = InstructionSet.active
+        defer { InstructionSet.select(before) }
+        for isa in InstructionSet.supported {
+            XCTAssertEqual(try InstructionSet.select(named: isa.rawValue), isa)
+            XCTAssertEqual(InstructionSet.active, isa)
+        }
+        XCTAssertThrowsError(try InstructionSet.select(named: "sse9"))
+        XCTAssertEqual(InstructionSet.active, InstructionSet.detected)
+        XCTAssertEqual(try InstructionSet.select(named: "auto"), InstructionSet.detected)
+    }
 }

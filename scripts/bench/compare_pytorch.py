@@ -49,9 +49,9 @@ def main():
     print(f"sgemm 1024x1024x1024, {a.threads} threads: {peak:.1f} GFLOP/s")
     # The machine's multiply-add peak on its widest vectors (one core, times the threads).
     fma = subprocess.run([BENCH, "peak", "--seconds", "1"], check=True, capture_output=True, text=True).stdout
-    isa = re.search(r"isa detected=(\S+) lstm_kernels=(\S+)", fma)
+    isa = re.search(r"isa detected=(\S+) kernels=(\S+)", fma)
     fma_peak = float(re.search(r"fma_peak_gflops=([\d.]+)", fma).group(1)) * a.threads
-    print(f"instruction set: {isa.group(1)} detected, LSTM kernels built for {isa.group(2)}; "
+    print(f"instruction set: {isa.group(1)} detected, kernels run on {isa.group(2)}; "
           f"multiply-add peak {fma_peak:.1f} GFLOP/s on {a.threads} thread(s)")
     print(f"{'H':>5} {'side':>6} {'ours':>10} {'pytorch':>10} {'ratio':>7}   (sequences/s, medians of {a.rounds} alternated rounds)")
     for h in a.hidden:

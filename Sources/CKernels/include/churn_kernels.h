@@ -38,4 +38,22 @@ typedef struct {
 /// output as the same chain of fused multiply-adds in the same order: the paths agree bitwise.
 void churn_row_invariant_gemm(churn_isa isa, const churn_gemm_args *args);
 
+/// One step of the LSTM cell over `rows` rows (gate blocks i, f, g, o of H units each, as in
+/// PyTorch): `gates (rows, 4H)` holds the pre-activations on entry and, when `tanh_c` is given
+/// (training), σ(i), σ(f), tanh(g), σ(o) on exit. `c_prev (rows, H)` may be null (zero state) and
+/// may be `c`. Writes `c = f·c_prev + i·g`, `tanh_c = tanh(c)` (when given) and `h = o·tanh(c)`.
+void churn_lstm_cell_forward(churn_isa isa, float *gates, const float *c_prev, float *c, float *tanh_c,
+                             float *h, long rows, long hidden);
+
+/// The backward of `churn_lstm_cell_forward` for one step, from the activations and `tanh_c` it
+/// kept: `dc (rows, H)` holds the cell gradient from the next step on entry and `dc·f` (for the
+/// previous step) on exit; writes the pre-activation gradients `d_gates (rows, 4H)`.
+void churn_lstm_cell_backward(churn_isa isa, float *d_gates, float *dc, const float *dh, const float *gates,
+                              const float *tanh_c, const float *c_prev, long rows, long hidden);
+
+/// The cell's transcendental functions, elementwise over `count` floats, as the cell computes
+/// them: `exp` clamps its input to [−87.3, 88]; `sigmoid` is 1 / (1 + e^−x), `tanh` 2σ(2x) − 1.
+typedef enum { CHURN_EXP = 0, CHURN_SIGMOID = 1, CHURN_TANH = 2 } churn_activation;
+void churn_activation_apply(churn_isa isa, churn_activation kind, const float *x, float *y, long count);
+
 #endif
