@@ -44,12 +44,14 @@ public enum RowInvariantGEMM {
             }
         }
 
-        /// Packs the transpose of `matrix (k, n)` row-major, i.e. the weight `matrixᵀ (n, k)`,
-        /// so that `accumulate` computes `a · matrix`.
-        public func pack(transposeOf matrix: UnsafePointer<Float>) {
-            let p = buffer.pointer
+        /// Packs the transpose of `matrix (k, n)` row-major, rows `ldm` apart (default `n`; a
+        /// larger `ldm` packs the first n columns of a wider matrix), i.e. the weight
+        /// `matrixᵀ (n, k)`, so that `accumulate` computes `a · matrix`.
+        public func pack(transposeOf matrix: UnsafePointer<Float>, ldm: Int? = nil) {
+            let p = buffer.pointer, ldm = ldm ?? n
+            precondition(ldm >= n)
             for col in 0..<k {
-                let source = matrix + col * n
+                let source = matrix + col * ldm
                 for row in 0..<n { p[(row / 16) * (k * 16) + col * 16 + row % 16] = source[row] }
             }
         }

@@ -38,6 +38,20 @@ typedef struct {
 /// output as the same chain of fused multiply-adds in the same order: the paths agree bitwise.
 void churn_row_invariant_gemm(churn_isa isa, const churn_gemm_args *args);
 
+/// The operands of `churn_gemm_tn`: `c (m, n) = aᵀ · b` with `a (k, m)` and `b (k, n)`
+/// row-major (rows `lda`, `ldb` apart) and `c` rows `ldc` apart.
+typedef struct {
+    int m, n, k;
+    const float *a; long lda;
+    const float *b; long ldb;
+    float *c; long ldc;
+} churn_gemm_tn_args;
+
+/// `c = aᵀ · b` on `isa` (which the CPU must support): the weight gradients, summed over a long
+/// k. Every path computes each output as the same chain of fused multiply-adds over k in order,
+/// from zero: the paths agree bitwise, and so does any split of c's rows (across threads).
+void churn_gemm_tn(churn_isa isa, const churn_gemm_tn_args *args);
+
 /// One step of the LSTM cell over `rows` rows (gate blocks i, f, g, o of H units each, as in
 /// PyTorch): `gates (rows, 4H)` holds the pre-activations on entry and, when `tanh_c` is given
 /// (training), σ(i), σ(f), tanh(g), σ(o) on exit. `c_prev (rows, H)` may be null (zero state) and

@@ -52,9 +52,9 @@ extension ChurnNetwork {
                                rows: ws.gradientRows.pointer, dweights: ws.dweights.pointer, dc: ws.dc.pointer,
                                input: input, gates: activations.gates.pointer, c: activations.c.pointer,
                                tanhC: activations.tanhC.pointer, h: activations.h.pointer,
-                               parameters: weights.layers[l],
                                plan: plan, parts: parts, I: shape.inputSize(ofLayer: l), H: H,
-                               packedHHTransposed: transposedRecurrentWeights(layer: l))
+                               packedHHTransposed: transposedRecurrentWeights(layer: l),
+                               packedIHTransposed: transposedInputWeights(layer: l, columns: l == 0 ? dx0Columns : H))
             swap(&dh, &dhNext)
         }
         if masked {
@@ -84,6 +84,25 @@ extension ChurnNetwork {
                                    F: computesNumericGradient ? F : 0)
             }
         }
+    }
+
+    /// The first `columns` columns of layer `l`'s `W_ihᵀ`, packed afresh from the current
+    /// weights (nil for none).
+    func transposedInputWeights(layer l: Int, columns: Int) -> RowInvariantGEMM.PackedWeights? {
+        guard columns > 0 else { return nil }
+        if workspace.packedIHTransposed.count < shape.numLayers {
+            workspace.packedIHTransposed = Array(repeating: nil, count: shape.numLayers)
+        }
+        let G = 4 * shape.hiddenSize
+        let packed: RowInvariantGEMM.PackedWeights
+        if let existing = workspace.packedIHTransposed[l], existing.n == columns {
+            packed = existing
+        } else {
+            packed = RowInvariantGEMM.PackedWeights(n: columns, k: G)
+            workspace.packedIHTransposed[l] = packed
+        }
+        packed.pack(transposeOf: parameters.valueViews.layers[l].weightIH, ldm: shape.inputSize(ofLayer: l))
+        return packed
     }
 
     /// `W_hhᵀ` of layer `l`, packed afresh from the current weights.

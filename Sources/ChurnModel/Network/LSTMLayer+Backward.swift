@@ -6,9 +6,9 @@ import TensorKit
 extension LSTMLayer {
     /// Backward through time; accumulates (`+=`) into the weight and bias gradients.
     ///
-    /// The weight and bias gradients come from one GEMM over all steps,
-    /// `dgatesᵀ · [h_{t−1} | x_t | 1]`, so that BLAS packs the `(N, G)` gate gradients once
-    /// rather than once per weight.
+    /// The weight and bias gradients come from one product over all steps,
+    /// `dgatesᵀ · [h_{t−1} | x_t | 1]` (`TransposedGEMM`: the same bits on every instruction set
+    /// and thread count), which reads the `(N, G)` gate gradients once rather than once per weight.
     /// - Parameters:
     ///   - dinput: out `(N, dinputColumns)`: the first `dinputColumns` columns of the gradient of
     ///     the layer input (nil when not needed; layer 0 of training needs only the embedding's).
@@ -20,8 +20,9 @@ extension LSTMLayer {
     ///   - dgates: scratch `(N, G)`; dc: scratch `(B, H)`.
     ///   - rows: scratch `(N, W)`; dweights: scratch `(G, W)`.
     ///   - input, gates, c, tanhC, h: as kept by `forward`.
-    ///   - parameters: the layer's weights (`W_ih` for the input gradient).
     ///   - packedHHTransposed: `W_hhᵀ` packed for the per-step products `dgates · W_hh`.
+    ///   - packedIHTransposed: the first `dinputColumns` columns of `W_ihᵀ`, packed for the input
+    ///     gradient `dgates · W_ih` (nil when `dinput` is).
     static func backward(dinput: UnsafeMutablePointer<Float>?, dinputColumns: Int,
                          dparameters: LayerParameters, parameterGradients: Bool = true,
                          dh: UnsafeMutablePointer<Float>, dgates: UnsafeMutablePointer<Float>,
@@ -29,9 +30,9 @@ extension LSTMLayer {
                          dc: UnsafeMutablePointer<Float>,
                          input: UnsafePointer<Float>, gates: UnsafePointer<Float>,
                          c: UnsafePointer<Float>, tanhC: UnsafePointer<Float>, h: UnsafePointer<Float>,
-                         parameters: LayerParameters,
                          plan: PackingPlan, parts: [Range<Int>], I: Int, H: Int,
-                         packedHHTransposed: RowInvariantGEMM.PackedWeights) {
+                         packedHHTransposed: RowInvariantGEMM.PackedWeights,
+                         packedIHTransposed: RowInvariantGEMM.PackedWeights?) {
         // dh (N, H), input (N, I), gates (N, G), c, tanhC, h (N, H), weightIH (G, I)
         //   -> dinput (N, dinputColumns); dweightIH (G, I), dweightHH (G, H), dbiasIH, dbiasHH (G)
         let N = plan.totalRows, G = 4 * H
@@ -72,7 +73,7 @@ extension LSTMLayer {
                     }
                 }
             }
-            BLAS.parallelGemm(transA: true, m: G, n: W, k: N, a: dgates, b: gradientRows, beta: 0, c: dweights)
+            TransposedGEMM.product(m: G, n: W, k: N, a: dgates, lda: G, b: gradientRows, ldb: W, c: dweights, ldc: W)
             for k in 0..<G {
                 let source = dweights + k * W
                 let hh = dparameters.weightHH + k * H, ih = dparameters.weightIH + k * I
@@ -82,8 +83,18 @@ extension LSTMLayer {
                 dparameters.biasHH[k] += source[H + I]
             }
         }
-        if let dinput, dinputColumns > 0 {
-            BLAS.parallelGemm(m: N, n: dinputColumns, k: G, a: dgates, b: parameters.weightIH, ldb: I, beta: 0, c: dinput)
+        if let dinput, let packedIHTransposed, dinputColumns > 0 {
+            // dinput = dgates · W_ih[:, ..<dinputColumns], by rows: each row's bits are its own.
+            Threading.parallelRegions(parts.count) { part in
+                let first = parts[part].lowerBound, end = parts[part].upperBound
+                for t in 0..<plan.steps {
+                    let rows = min(end, plan.batchSizes[t]) - first
+                    if rows <= 0 { break }
+                    let base = plan.offsets[t] + first
+                    RowInvariantGEMM.accumulate(m: rows, a: dgates + base * G, lda: G, weights: packedIHTransposed,
+                                                c: dinput + base * dinputColumns, ldc: dinputColumns, overwrite: true)
+                }
+            }
         }
     }
 }

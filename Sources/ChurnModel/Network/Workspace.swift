@@ -50,6 +50,9 @@ final class Workspace {
     lazy var packedHHTransposed: [RowInvariantGEMM.PackedWeights] = (0..<shape.numLayers).map { _ in
         RowInvariantGEMM.PackedWeights(n: shape.hiddenSize, k: 4 * shape.hiddenSize)
     }
+    /// The backward packs the first columns of `W_ihᵀ` per layer afresh on every pass, as many as
+    /// the input gradient needs (replaced when that number changes).
+    var packedIHTransposed: [RowInvariantGEMM.PackedWeights?] = []
 
     // MARK: Backward
 
