@@ -29,8 +29,9 @@ final class PackedBatchTests: XCTestCase {
         XCTAssertEqual(PackingPlan(lengths: [3, 2]).partitions(2), [0..<2], "tiny batches stay whole")
     }
 
-    /// The batch split across cores must give the same numbers as one core.
-    func testTwoCoreTimeLoopsMatchOneCore() throws {
+    /// The batch split across cores, and every instruction set, give one core's bits: every
+    /// product sums each output in one fixed order, whatever the split or the vector width.
+    func testTwoCoreTimeLoopsAndEveryInstructionSetMatchOneCoreBitForBit() throws {
         let shape = NetworkShape(vocabularySize: 7, embeddingSize: 4, numericSize: 3, hiddenSize: 12, numLayers: 2)
         var rng = SeededGenerator(seed: 3)
         let network = ChurnNetwork(shape: shape)
@@ -41,16 +42,24 @@ final class PackedBatchTests: XCTestCase {
                                   eventIDs: (0..<S).map { _ in Int32(rng.nextInt(below: 7)) },
                                   numeric: (0..<S * 3).map { _ in Float(rng.nextGaussian()) },
                                   labels: lengths.map { _ in Float(rng.nextInt(below: 2)) })
-        func run() throws -> (loss: Double, logits: [Float], gradients: [Float]) {
+        func run() throws -> (loss: Double, logits: [UInt32], gradients: [UInt32]) {
             let loss = try computeGradients(network, batch)
-            return (loss, try network.forward(batch), network.parameters.gradients.array)
+            return (loss, try network.forward(batch).map(\.bitPattern), network.parameters.gradients.array.map(\.bitPattern))
         }
+        let before = InstructionSet.active
+        defer { InstructionSet.select(before) }
+        InstructionSet.select(.detected)
         let (loss1, logits1, grads1) = try Threading.withThreadCount(1, run)
         XCTAssertEqual(PackingPlan(lengths: lengths).partitions(2).count, 2)
-        let (loss2, logits2, grads2) = try Threading.withThreadCount(2, run)
-        XCTAssertEqual(loss1, loss2, accuracy: 1e-6)
-        assertClose(logits2, logits1, tolerance: 1e-6, "logits 2 cores vs 1")
-        assertClose(grads2, grads1, tolerance: 1e-6, "gradients 2 cores vs 1")
+        for isa in InstructionSet.supported {
+            InstructionSet.select(isa)
+            for threads in [1, 2] {
+                let (loss, logits, grads) = try Threading.withThreadCount(threads, run)
+                XCTAssertEqual(loss.bitPattern, loss1.bitPattern, "loss on \(isa.rawValue), \(threads) threads")
+                XCTAssertEqual(logits, logits1, "logits on \(isa.rawValue), \(threads) threads")
+                XCTAssertEqual(grads, grads1, "gradients on \(isa.rawValue), \(threads) threads")
+            }
+        }
     }
 
     func testInvalidBatchesAreRejected() {
