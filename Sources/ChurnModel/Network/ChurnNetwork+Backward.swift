@@ -90,9 +90,6 @@ extension ChurnNetwork {
     /// weights (nil for none).
     func transposedInputWeights(layer l: Int, columns: Int) -> RowInvariantGEMM.PackedWeights? {
         guard columns > 0 else { return nil }
-        if workspace.packedIHTransposed.count < shape.numLayers {
-            workspace.packedIHTransposed = Array(repeating: nil, count: shape.numLayers)
-        }
         let G = 4 * shape.hiddenSize
         let packed: RowInvariantGEMM.PackedWeights
         if let existing = workspace.packedIHTransposed[l], existing.n == columns {

@@ -52,7 +52,7 @@ final class Workspace {
     }
     /// The backward packs the first columns of `W_ihᵀ` per layer afresh on every pass, as many as
     /// the input gradient needs (replaced when that number changes).
-    var packedIHTransposed: [RowInvariantGEMM.PackedWeights?] = []
+    lazy var packedIHTransposed: [RowInvariantGEMM.PackedWeights?] = Array(repeating: nil, count: shape.numLayers)
 
     // MARK: Backward
 
